@@ -13,8 +13,11 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
+# The official kognic-io client (a test dependency) ships a `kognicutil` script of its own; our
+# package is reinstalled last so that `kognicutil` in the venv is annobatch's.
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps --force-reinstall -e .
 
 demo: install
 	$(BIN)/annobatch --data $(DATA) demo --port $(PORT)

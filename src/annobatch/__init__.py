@@ -1,0 +1,1 @@
+"""annobatch: the SDK."""

@@ -1,0 +1,98 @@
+"""create_app(settings): the only place that wires things together. Nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, get
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from annobatch.server import errors
+from annobatch.server.auth import Authority, load_signing_key, provide_caller, token_endpoint
+from annobatch.server.operations import Operations
+from annobatch.server.routes import batches, projects, workspaces
+from annobatch.server.settings import Settings
+from annobatch.storage.database import Database, open_database
+
+_SLASHES = re.compile(r"//+")
+
+
+def collapse_slashes(app: ASGIApp) -> ASGIApp:
+    """A client host given with a trailing slash sends `//v1/...` (the official client joins with
+    a slash); serve those paths as if written once."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            scope = scope.copy()
+            scope["path"] = _SLASHES.sub("/", scope["path"])
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+@get("/healthz", summary="Liveness and database check", exclude_from_auth=True)
+async def healthz(request: Request) -> dict[str, str]:
+    db: Database = request.app.state.db
+    async with db.transaction() as tx:
+        await tx.fetch_all(_PING)
+    return {"status": "ok", "database": db.dialect}
+
+
+def _ping() -> Any:
+    from annobatch.storage.database import Query
+
+    return Query("SELECT 1")
+
+
+_PING = _ping()
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Litestar:
+    """The annobatch server. `db` may be handed in (tests); otherwise it is opened from the
+    settings when the app starts."""
+    database = db or open_database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await database.connect()
+        key = await load_signing_key(database, settings.secret_key)
+        app.state.db = database
+        app.state.settings = settings
+        app.state.ops = Operations(database)
+        app.state.authority = Authority(
+            database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
+        )
+        try:
+            yield
+        finally:
+            if db is None:
+                await database.close()
+
+    app = Litestar(
+        route_handlers=[token_endpoint, healthz, *workspaces.ROUTES, *projects.ROUTES, *batches.ROUTES],
+        dependencies={"caller": Provide(provide_caller)},
+        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(title="annobatch", version="0.1.0", path="/schema"),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+        logging_config=None,
+    )
+    app.asgi_handler = collapse_slashes(app.asgi_handler)
+    return app
+
+
+def from_env() -> Litestar:
+    """ASGI factory for granian workers: settings from the environment."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(Settings.from_env())
+
+
+__all__ = ["AppConfig", "create_app", "from_env"]

@@ -1,0 +1,83 @@
+"""The one table from errors to HTTP answers, and the one error body: `{"message", "code"}`."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from annobatch import domain
+
+log = logging.getLogger("annobatch.server")
+
+STATUS: dict[type[domain.DomainError], int] = {
+    domain.InvalidInput: 400,
+    domain.Unauthenticated: 401,
+    domain.Forbidden: 403,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.TooLarge: 413,
+}
+
+_HTTP_CODES = {
+    400: "invalid-input",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "too-large",
+    415: "unsupported-media-type",
+}
+
+
+def error_response(status: int, message: str, code: str) -> Response[dict[str, str]]:
+    return Response({"message": message, "code": code}, status_code=status)
+
+
+def domain_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
+    assert isinstance(exc, domain.DomainError)
+    status = next(s for cls, s in STATUS.items() if isinstance(exc, cls))
+    return error_response(status, exc.message, exc.code)
+
+
+def validation_error(request: Request, exc: Exception) -> Response[dict[str, str]]:
+    """Litestar's own validation of paths, queries and bodies: 400 with a message that names the
+    field, never the framework's generic text."""
+    assert isinstance(exc, ValidationException)
+    parts = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key, msg = item.get("key"), item.get("message", "")
+            parts.append(f"{key}: {msg}" if key else str(msg))
+    detail = "; ".join(parts) or str(exc.detail)
+    if "JSON is malformed" in detail or "malformed" in detail.lower():
+        detail = "the request body is not valid JSON"
+    return error_response(400, f"invalid request: {detail}", "invalid-input")
+
+
+def http_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status >= 500:
+        return internal_error(_, exc)
+    message = str(exc.detail)
+    if status == 404 and message in {"Not Found", ""}:
+        message = "no such endpoint"
+    if status == 413:
+        message = "the request body is over the configured limit"
+    return error_response(status, message, _HTTP_CODES.get(status, "error"))
+
+
+def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal server error; the event is logged on the server", "internal")
+
+
+HANDLERS = {
+    domain.DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

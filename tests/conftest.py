@@ -1,0 +1,174 @@
+"""Fixtures shared by every test: a fresh database per test (SQLite always; PostgreSQL too when
+ANNOBATCH_TEST_DATABASE_URL is set), the app in process, and a small world of organizations,
+credentials and projects."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from litestar.testing import TestClient
+
+from annobatch.server.app import create_app
+from annobatch.server.operations import NewCredential, Operations, operator
+from annobatch.server.settings import Settings
+from annobatch.storage import tables
+from annobatch.storage.database import Database, open_database
+from annobatch.storage.migrate import upgrade
+
+T = TypeVar("T")
+PG_ENV = "ANNOBATCH_TEST_DATABASE_URL"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames:
+        backends = ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]
+        metafunc.parametrize("backend", backends, indirect=False, scope="function")
+
+
+@pytest.fixture(scope="session")
+def runner() -> Iterator[asyncio.Runner]:
+    """One event loop for the whole session, for setting things up with async operations."""
+    with asyncio.Runner() as r:
+        yield r
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "annobatch.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin_url: str | None, runner: asyncio.Runner) -> Iterator[str | None]:
+    """A database of our own on the PostgreSQL server, migrated once, dropped at the end."""
+    if postgres_admin_url is None:
+        yield None
+        return
+    import asyncpg
+
+    name = f"annobatch_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(postgres_admin_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    runner.run(admin(f'CREATE DATABASE "{name}"'))
+    base, _, _ = postgres_admin_url.rpartition("/")
+    url = f"{base}/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        runner.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _truncate_all(url: str, runner: asyncio.Runner) -> None:
+    import asyncpg
+
+    names = ", ".join(t.name for t in tables.metadata.sorted_tables)
+
+    async def go() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        finally:
+            await conn.close()
+
+    runner.run(go())
+
+
+@pytest.fixture
+def database_url(
+    backend: str, tmp_path: Path, sqlite_template: Path, postgres_url: str | None, runner: asyncio.Runner
+) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "data" / "annobatch.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    assert postgres_url is not None
+    _truncate_all(postgres_url, runner)
+    return postgres_url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, public_url="")
+
+
+@pytest.fixture
+def db(database_url: str, runner: asyncio.Runner) -> Iterator[Database]:
+    database = open_database(database_url)
+    runner.run(database.connect())
+    yield database
+    runner.run(database.close())
+
+
+@dataclass
+class World:
+    """Set-up helpers over the operations, run on the session's event loop."""
+
+    ops: Operations
+    runner: asyncio.Runner
+
+    def run(self, factory: Callable[[], Coroutine[Any, Any, T]] | Coroutine[Any, Any, T]) -> T:
+        coro = factory() if callable(factory) else factory
+        return self.runner.run(coro)
+
+    def org(self, name: str) -> int:
+        org, _ = self.run(self.ops.create_organization(name))
+        return org.id
+
+    def credential(self, org: int, *, staff: bool = False, workspace: str | None = None) -> NewCredential:
+        return self.run(self.ops.create_credential(org, workspace=workspace, staff=staff))
+
+    def project(self, org: int, project: str, types: list[str] | None = None, **kw: Any) -> None:
+        kw.setdefault("title", project.upper())
+        self.run(self.ops.create_project(operator(org), project, annotation_types=types, **kw))
+
+    def batch(self, org: int, project: str, batch: str, **kw: Any) -> None:
+        self.run(self.ops.create_batch(operator(org), project, batch, **kw))
+
+
+@pytest.fixture
+def world(db: Database, runner: asyncio.Runner) -> World:
+    return World(Operations(db), runner)
+
+
+@pytest.fixture
+def app_client(settings: Settings) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def bearer(client: TestClient[Any], cred: NewCredential, org: int | None = None) -> dict[str, str]:
+    r = client.post(
+        "/v1/auth/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": cred.record.client_id,
+            "client_secret": cred.secret,
+        },
+    )
+    assert r.status_code == 200, r.text
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    if org is not None:
+        headers["X-Organization-Id"] = str(org)
+    return headers
