@@ -5,10 +5,12 @@ credentials and projects."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,15 +24,18 @@ from annobatch.server.settings import Settings
 from annobatch.storage import tables
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import upgrade
+from liveserver import LiveServer
 
 T = TypeVar("T")
 PG_ENV = "ANNOBATCH_TEST_DATABASE_URL"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends = ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]
     if "database_url" in metafunc.fixturenames:
-        backends = ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]
-        metafunc.parametrize("backend", backends, indirect=False, scope="function")
+        metafunc.parametrize("backend", backends, scope="function")
+    if "live" in metafunc.fixturenames:
+        metafunc.parametrize("live_backend", backends, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -52,31 +57,38 @@ def postgres_admin_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
-@pytest.fixture(scope="session")
-def postgres_url(postgres_admin_url: str | None, runner: asyncio.Runner) -> Iterator[str | None]:
-    """A database of our own on the PostgreSQL server, migrated once, dropped at the end."""
-    if postgres_admin_url is None:
-        yield None
-        return
+@contextmanager
+def fresh_postgres_database(admin_url: str, runner: asyncio.Runner, migrate: bool = True) -> Iterator[str]:
+    """A database of our own on the PostgreSQL server, migrated, dropped afterwards."""
     import asyncpg
 
     name = f"annobatch_test_{uuid.uuid4().hex[:12]}"
 
     async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(postgres_admin_url)
+        conn = await asyncpg.connect(admin_url, timeout=10)
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
     runner.run(admin(f'CREATE DATABASE "{name}"'))
-    base, _, _ = postgres_admin_url.rpartition("/")
+    base, _, _ = admin_url.rpartition("/")
     url = f"{base}/{name}"
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         runner.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin_url: str | None, runner: asyncio.Runner) -> Iterator[str | None]:
+    if postgres_admin_url is None:
+        yield None
+        return
+    with fresh_postgres_database(postgres_admin_url, runner) as url:
+        yield url
 
 
 def _truncate_all(url: str, runner: asyncio.Runner) -> None:
@@ -172,3 +184,44 @@ def bearer(client: TestClient[Any], cred: NewCredential, org: int | None = None)
     if org is not None:
         headers["X-Organization-Id"] = str(org)
     return headers
+
+
+@dataclass
+class Live:
+    """A running server and set-up helpers on its database."""
+
+    server: LiveServer
+    world: World
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="session")
+def live(
+    live_backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_admin_url: str | None,
+    runner: asyncio.Runner,
+) -> Iterator[Live]:
+    """One real server (granian on a free loopback port) per backend for the session. Tests share
+    it, so each creates organizations with unique names (`unique`)."""
+    data = tmp_path_factory.mktemp(f"live-{live_backend}")
+    with contextlib.ExitStack() as stack:
+        if live_backend == "sqlite":
+            url = f"sqlite:///{data / 'annobatch.db'}"
+            upgrade(url)
+        else:
+            assert postgres_admin_url is not None
+            url = stack.enter_context(fresh_postgres_database(postgres_admin_url, runner))
+        server = LiveServer(data, url).start()
+        stack.callback(server.stop)
+        database = open_database(url)
+        runner.run(database.connect())
+        stack.callback(lambda: runner.run(database.close()))
+        yield Live(server, World(Operations(database), runner))
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
