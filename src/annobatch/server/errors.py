@@ -50,11 +50,17 @@ def validation_error(request: Request, exc: Exception) -> Response[dict[str, str
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key, msg = item.get("key"), item.get("message", "")
-            parts.append(f"{key}: {msg}" if key else str(msg))
+            parts.append(f"{_camel(str(key))}: {msg}" if key else str(msg))
     detail = "; ".join(parts) or str(exc.detail)
     if "JSON is malformed" in detail or "malformed" in detail.lower():
         detail = "the request body is not valid JSON"
     return error_response(400, f"invalid request: {detail}", "invalid-input")
+
+
+def _camel(name: str) -> str:
+    """Parameters are named in camelCase on the wire."""
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
 
 
 def http_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
