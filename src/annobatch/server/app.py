@@ -37,7 +37,7 @@ def collapse_slashes(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
-@get("/healthz", summary="Liveness and database check", exclude_from_auth=True)
+@get("/healthz", summary="Liveness and database check")
 async def healthz(request: Request) -> dict[str, str]:
     db: Database = request.app.state.db
     async with db.transaction() as tx:

@@ -6,6 +6,7 @@ The HTTP routes and the operator CLI both call these; neither holds a rule of it
 from __future__ import annotations
 
 import getpass
+import random
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,6 +36,8 @@ R = TypeVar("R")
 
 IDEMPOTENCY_WINDOW_MICROS = 24 * 3600 * 1_000_000
 MAX_EVENT_PAGE = 1000
+#: Stored answers past the window are deleted now and then, by the requests that store new ones.
+PURGE_PROBABILITY = 0.01
 
 
 def operator(org: int) -> Caller:
@@ -113,10 +116,11 @@ class Operations:
                         return msgspec.json.decode(prev.body, type=result_type)
                 result = await produce(store)
                 if key is not None:
+                    now = now_micros()
                     body = msgspec.json.encode(result)
-                    await store.put_idempotent(
-                        caller.org, key, IdempotentAnswer(fingerprint, 200, body, now_micros())
-                    )
+                    await store.put_idempotent(caller.org, key, IdempotentAnswer(fingerprint, 200, body, now))
+                    if random.random() < PURGE_PROBABILITY:
+                        await store.purge_idempotent(before=now - IDEMPOTENCY_WINDOW_MICROS)
                 return result
         except IntegrityError as e:
             # Constraints back the domain's checks up; reaching one means a concurrent writer won.
