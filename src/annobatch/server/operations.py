@@ -6,8 +6,8 @@ The HTTP routes and the operator CLI both call these; neither holds a rule of it
 from __future__ import annotations
 
 import getpass
-import random
 import hashlib
+import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
