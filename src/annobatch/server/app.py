@@ -6,10 +6,8 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from litestar import Litestar, Request, get
-from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -19,7 +17,7 @@ from annobatch.server.auth import Authority, load_signing_key, provide_caller, t
 from annobatch.server.operations import Operations
 from annobatch.server.routes import batches, projects, workspaces
 from annobatch.server.settings import Settings
-from annobatch.storage.database import Database, open_database
+from annobatch.storage.database import Database, Query, open_database
 
 _SLASHES = re.compile(r"//+")
 
@@ -45,13 +43,7 @@ async def healthz(request: Request) -> dict[str, str]:
     return {"status": "ok", "database": db.dialect}
 
 
-def _ping() -> Any:
-    from annobatch.storage.database import Query
-
-    return Query("SELECT 1")
-
-
-_PING = _ping()
+_PING = Query("SELECT 1")
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Litestar:
@@ -95,4 +87,4 @@ def from_env() -> Litestar:
     return create_app(Settings.from_env())
 
 
-__all__ = ["AppConfig", "create_app", "from_env"]
+__all__ = ["create_app", "from_env"]
