@@ -4,7 +4,7 @@ are in `annobatch.domain`, the order of things in `annobatch.server.operations`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -253,7 +253,7 @@ class Store:
         if row is None:
             return None
         r = CredentialRecord(*row)
-        return r if isinstance(r.revoked, bool) else _replace_revoked(r)
+        return replace(r, revoked=bool(r.revoked))  # SQLite answers 0/1
 
     async def revoke_credential(self, client_id: str) -> None:
         await self.tx.execute(Q_CRED_REVOKE, {"client_id": client_id})
@@ -423,9 +423,3 @@ class Store:
 
 def _as_params(record: Any) -> dict[str, Any]:
     return {k: getattr(record, k) for k in record.__slots__}
-
-
-def _replace_revoked(r: CredentialRecord) -> CredentialRecord:
-    from dataclasses import replace
-
-    return replace(r, revoked=bool(r.revoked))
