@@ -1,0 +1,128 @@
+"""Sending one API call: timeouts, retries with backoff and jitter, the envelope, typed errors."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from annobatch.client._errors import APIError, from_response, from_transport
+
+T = TypeVar("T")
+
+#: Answers worth another try: the server or a proxy in front of it is overloaded or restarting.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+USER_AGENT = "annobatch-sdk"
+
+
+@dataclass
+class RetryPolicy:
+    """`retries` more attempts after the first; the wait before retry n is a random fraction of
+    `backoff * 2**n` (full jitter), at most `max_wait`; a `Retry-After` answer is honoured up to
+    `max_wait`."""
+
+    retries: int = 3
+    backoff: float = 0.25
+    max_wait: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    random: Callable[[], float] = field(default=random.random)
+
+    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+        hinted = _retry_after_seconds(retry_after)
+        if hinted is not None:
+            return min(hinted, self.max_wait)
+        return min(self.max_wait, self.backoff * 2**attempt) * self.random()
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` is either seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class Transport:
+    """One host, one `httpx.Client`, one auth. Every call may be retried: reads are safe to
+    repeat, and every write carries an `Idempotency-Key`, so a repeat answers the first result."""
+
+    def __init__(
+        self,
+        host: str,
+        http: httpx.Client,
+        auth: httpx.Auth | None,
+        timeout: float,
+        retry: RetryPolicy,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.host, self.http, self.auth, self.timeout, self.retry = host, http, auth, timeout, retry
+        self.headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        type_: type[T],
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        dry_run: bool = False,
+        idempotency_key: str | None = None,
+    ) -> T:
+        """Send `method path` and decode the answer into `type_`. Writes get an `Idempotency-Key`
+        (the caller's or a fresh one) so that retrying them is safe."""
+        headers = dict(self.headers)
+        if method != "GET":
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+            if dry_run:
+                headers["X-Dryrun"] = "true"
+        content = msgspec.json.encode(json) if json is not None else None
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        request = self.http.build_request(
+            method, self.host + path, content=content, params=params, headers=headers, timeout=self.timeout
+        )
+        response = self._send(request)
+        try:
+            return msgspec.json.decode(response.content, type=type_)
+        except (msgspec.DecodeError, msgspec.ValidationError) as e:
+            raise APIError(
+                f"{method} {request.url} answered with something that is not an annobatch response ({e})",
+                status=response.status_code,
+                code="unexpected-response",
+            ) from None
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        attempt = 0
+        while True:
+            retry_after: str | None = None
+            try:
+                response = self.http.send(request, auth=self.auth or httpx.USE_CLIENT_DEFAULT)
+            except httpx.TransportError as e:
+                if not (attempt < self.retry.retries):
+                    raise from_transport(e, self.host, self.timeout) from None
+            except APIError as e:  # the token endpoint failing, raised from inside the auth flow
+                if not (e.status in RETRY_STATUSES and attempt < self.retry.retries):
+                    raise
+            else:
+                if response.is_success:
+                    return response
+                if not (response.status_code in RETRY_STATUSES and attempt < self.retry.retries):
+                    raise from_response(response)
+                retry_after = response.headers.get("Retry-After")
+            self.retry.sleep(self.retry.delay(attempt, retry_after))
+            attempt += 1
