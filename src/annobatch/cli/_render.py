@@ -1,0 +1,83 @@
+"""How kognicutil shows things: rich tables in the official tool's columns, or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+import msgspec
+from rich.console import Console
+from rich.table import Table
+
+from annobatch.schemas import BatchDetail, Event, Project, ProjectBatch
+
+PROJECT_COLUMNS = ("created", "project", "title", "description", "status")
+BATCH_COLUMNS = ("created", "project", "batch", "title", "status", "updated")
+COUNT_COLUMNS = ("pending", "processing", "created", "failed", "invalidated", "total")
+EVENT_COLUMNS = ("id", "created", "kind", "batch", "actor", "data")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dict):
+        return msgspec.json.encode(value).decode()
+    return str(value)
+
+
+class Renderer:
+    """Writes one result to stdout: a table on a terminal (plain text when piped), or JSON."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def _console(self) -> Console:
+        # Piped output is not cut to 80 columns: the table keeps its natural width.
+        console = Console(highlight=False)
+        return console if console.is_terminal else Console(highlight=False, width=4096)
+
+    def json(self, value: Any) -> None:
+        click.echo(msgspec.json.format(msgspec.json.encode(value), indent=2).decode())
+
+    def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        table = Table(title=title, title_style="bold")
+        for name in columns:
+            table.add_column(name)
+        for row in rows:
+            table.add_row(*(_cell(v) for v in row))
+        self._console().print(table)
+
+    def rows(self, title: str, columns: Sequence[str], items: Sequence[Any]) -> None:
+        if self.as_json:
+            self.json(items)
+        else:
+            self.table(title, columns, ([getattr(i, c) for c in columns] for i in items))
+
+    def projects(self, projects: Sequence[Project]) -> None:
+        self.rows("PROJECTS", PROJECT_COLUMNS, projects)
+
+    def batches(self, batches: Sequence[ProjectBatch], title: str = "BATCHES") -> None:
+        self.rows(title, BATCH_COLUMNS, batches)
+
+    def batch_detail(self, detail: BatchDetail) -> None:
+        if self.as_json:
+            self.json(detail)
+            return
+        columns = (*BATCH_COLUMNS, "annotation types")
+        row = [*(getattr(detail, c) for c in BATCH_COLUMNS), ", ".join(detail.annotation_types)]
+        self.table("BATCH", columns, [row])
+        counts = detail.input_counts
+        self.table("INPUTS", COUNT_COLUMNS, [[getattr(counts, c) for c in COUNT_COLUMNS]])
+
+    def annotation_types(self, types: Sequence[str]) -> None:
+        if self.as_json:
+            self.json(types)
+        else:
+            self.table("ANNOTATION TYPES", ("annotation type",), ([t] for t in types))
+
+    def events(self, events: Sequence[Event]) -> None:
+        self.rows("EVENTS", EVENT_COLUMNS, events)
