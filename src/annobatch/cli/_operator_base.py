@@ -1,0 +1,226 @@
+"""What every operator command shares: where the database is, how a command runs its operations,
+how errors become one line on stderr, and how results are shown (a table, or JSON with `--json`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import msgspec
+from rich.console import Console
+from rich.table import Table
+
+from annobatch.server.operations import Operations
+from annobatch.storage.database import Database, Query, open_database
+from annobatch.storage.migrate import alembic_config
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_DATA = "data"
+
+
+@dataclass
+class Env:
+    """Where the database is and how to answer; set by the top-level options, refined by the same
+    options given after a subcommand."""
+
+    data: Path
+    database_url: str | None
+    as_json: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data / 'annobatch.db'}"
+
+    @property
+    def shown_url(self) -> str:
+        return shown_url(self.url)
+
+
+def shown_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    if url.startswith("sqlite"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+class OperatorError(click.ClickException):
+    """A failure the operator can act on: one line on stderr, exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def env(ctx: click.Context | None = None) -> Env:
+    ctx = ctx or click.get_current_context()
+    found = ctx.find_object(Env)
+    if found is None:  # a subcommand invoked on its own (tests); the defaults apply
+        found = Env(Path(DEFAULT_DATA), None)
+        ctx.obj = found
+    return found
+
+
+# ------------------------------------------------------------------------------ common options
+
+
+def _set(attr: str, convert: Callable[[Any], Any] = lambda v: v) -> Callable[[click.Context, Any, Any], None]:
+    def callback(ctx: click.Context, _: click.Parameter, value: Any) -> None:
+        if value is not None and value is not False:
+            setattr(env(ctx), attr, convert(value))
+
+    return callback
+
+
+def common_options(f: F) -> F:
+    """`--data`, `--database-url` and `--json`, accepted after any subcommand as well."""
+    options = [
+        click.option(
+            "--json", "as_json", is_flag=True, default=False, expose_value=False,
+            callback=_set("as_json"), help="Print JSON for machines instead of a table.",
+        ),
+        click.option(
+            "--database-url", metavar="URL", default=None, expose_value=False,
+            callback=_set("database_url"), help="postgresql://… or sqlite:///… (wins over --data).",
+        ),
+        click.option(
+            "--data", metavar="DIR", default=None, expose_value=False, callback=_set("data", Path),
+            help="Data directory (SQLite database and blobs).",
+        ),
+    ]  # fmt: skip
+    for option in options:
+        f = option(f)
+    return f
+
+
+# ------------------------------------------------------------------------------------ running
+
+_VERSION_TABLE = Query(
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
+    postgresql="SELECT count(*) FROM information_schema.tables "
+    "WHERE table_name = 'alembic_version' AND table_schema = current_schema()",
+)
+_VERSION = Query("SELECT version_num FROM alembic_version")
+
+
+def schema_heads(url: str) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
+async def schema_problem(db: Database, url: str) -> str | None:
+    """Why this database cannot be used yet, or None when its schema is the newest."""
+    async with db.transaction() as tx:
+        has_table = await tx.fetch_val(_VERSION_TABLE)
+        current = {r[0] for r in await tx.fetch_all(_VERSION)} if has_table else set()
+    heads = schema_heads(url)
+    if not current:
+        return f"the database at {shown_url(url)} has not been initialised: run `annobatch db upgrade`"
+    if current != heads:
+        return (
+            f"the database at {shown_url(url)} is at schema revision {', '.join(sorted(current))}, "
+            f"this annobatch needs {', '.join(sorted(heads))}: run `annobatch db upgrade`"
+        )
+    return None
+
+
+async def connect(db: Database, url: str) -> None:
+    try:
+        await db.connect()
+    except (OSError, ValueError) as e:
+        raise OperatorError(f"cannot open the database at {shown_url(url)}: {e}") from None
+    except Exception as e:
+        # asyncpg's refusals (unknown database, bad password) carry a clear message of their own.
+        if type(e).__module__.startswith("asyncpg"):
+            raise OperatorError(f"cannot open the database at {shown_url(url)}: {e}") from None
+        raise
+
+
+def open_checked(url: str) -> Database:
+    try:
+        db = open_database(url)
+    except ValueError as e:
+        raise OperatorError(str(e)) from None
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise OperatorError(
+            f"there is no database at {url.removeprefix('sqlite:///')}: run `annobatch db upgrade` "
+            "(with the same --data) to create it"
+        )
+    return db
+
+
+def run(work: Callable[[Operations], Awaitable[T]], e: Env | None = None) -> T:
+    """Open the database, check that it is initialised, run `work` on one event loop, close."""
+    e = e or env()
+    url = e.url
+    db = open_checked(url)
+
+    async def go() -> T:
+        await connect(db, url)
+        try:
+            problem = await schema_problem(db, url)
+            if problem:
+                raise OperatorError(problem)
+            return await work(Operations(db))
+        finally:
+            await db.close()
+
+    return asyncio.run(go())
+
+
+# ------------------------------------------------------------------------------------ output
+
+
+def console() -> Console:
+    """Colours only on a terminal; piped output gets room enough not to wrap ordinary rows."""
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+    return Console(soft_wrap=False, width=width)
+
+
+def when(micros: int | None) -> str:
+    if micros is None:
+        return ""
+    return datetime.fromtimestamp(micros / 1_000_000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iso(micros: int) -> str:
+    """ISO 8601 in UTC with a `Z`, as the API writes times."""
+    return datetime.fromtimestamp(micros / 1_000_000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def print_json(value: Any) -> None:
+    click.echo(msgspec.json.format(msgspec.json.encode(value), indent=2).decode())
+
+
+_NO_WRAP = {"id", "organization", "project", "batch", "status", "created", "updated", "inputs"}
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for c in columns:
+        table.add_column(c, overflow="fold", no_wrap=c in _NO_WRAP)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console().print(table)
+
+
+def info(message: str) -> None:
+    """A note for the person at the terminal: stderr, so stdout stays clean for scripts."""
+    click.echo(message, err=True)
+
+
+def split_types(value: str) -> list[str]:
+    return [t.strip() for t in value.split(",") if t.strip()]

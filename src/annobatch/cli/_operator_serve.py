@@ -1,0 +1,146 @@
+"""`annobatch serve` and `annobatch db upgrade`: bring the schema up to date, then run granian."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from pathlib import Path
+
+import click
+
+from annobatch.cli._operator_base import Env, OperatorError, common_options, connect, env, info, print_json
+from annobatch.server.settings import Settings, UnsafeSettings
+from annobatch.storage.database import open_database
+from annobatch.storage.migrate import upgrade
+
+APP_FACTORY = "annobatch.server.app:from_env"
+
+
+def server_settings(e: Env, dev: bool) -> Settings:
+    """The server's settings from the environment and the command line; unsafe ones are refused."""
+    data = e.data.resolve()
+    try:
+        settings = Settings.from_env(data_dir=data, database_url=e.database_url, dev=True if dev else None)
+    except UnsafeSettings as err:
+        raise OperatorError(str(err)) from None
+    except ValueError as err:  # a number that is not one, in ANNOBATCH_TOKEN_TTL and the like
+        raise OperatorError(f"invalid setting: {err}") from None
+    return settings
+
+
+def migrate(url: str) -> str:
+    """Apply pending migrations; one clear line when the database cannot be reached."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from annobatch.cli._operator_base import shown_url
+
+    try:
+        upgrade(url)
+    except (OSError, DBAPIError, CommandError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise OperatorError(f"cannot migrate the database at {shown_url(url)}: {first}") from None
+    return url
+
+
+async def _prepare_signing_key(settings: Settings) -> None:
+    """Make the database-kept signing key before any worker starts, so workers never race to
+    create it (with ANNOBATCH_SECRET_KEY set there is nothing to do)."""
+    from annobatch.server.auth import load_signing_key
+
+    if settings.secret_key:
+        return
+    db = open_database(settings.database_url)
+    await connect(db, settings.database_url)
+    try:
+        await load_signing_key(db, "")
+    finally:
+        await db.close()
+
+
+def require_free_port(host: str, port: int) -> None:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise OperatorError(
+                f"cannot listen on {host}:{port}: {e.strerror or e}; choose another --port"
+            ) from None
+
+
+def prepare(e: Env, dev: bool) -> Settings:
+    """Everything `serve` and `demo` do before the server starts: settings, schema, signing key."""
+    settings = server_settings(e, dev)
+    migrate(settings.database_url)
+    asyncio.run(_prepare_signing_key(settings))
+    return settings
+
+
+def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run granian in this process; its workers read the settings from the environment."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    os.environ["ANNOBATCH_DATA"] = str(settings.data_dir)
+    os.environ["ANNOBATCH_DATABASE_URL"] = settings.database_url
+    if settings.dev:
+        os.environ["ANNOBATCH_DEV"] = "1"
+    server = Granian(
+        APP_FACTORY,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        respawn_failed_workers=True,
+    )
+    server.serve()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="Worker processes.")  # fmt: skip
+@click.option("--dev", is_flag=True, help="Development: allow a weak ANNOBATCH_SECRET_KEY.")
+@common_options
+def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    """Apply pending migrations, then serve the API (granian) until interrupted."""
+    from annobatch.cli._operator_base import shown_url
+
+    settings = prepare(env(), dev)
+    require_free_port(host, port)
+    info(
+        f"annobatch serving http://{host}:{port} with {workers} worker{'s' if workers > 1 else ''} "
+        f"on {shown_url(settings.database_url)}"
+    )
+    run_server(settings, host, port, workers)
+
+
+@click.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@common_options
+def db_upgrade() -> None:
+    """Create the database, or bring its schema to the newest revision."""
+    from annobatch.cli._operator_base import schema_heads, shown_url
+
+    e = env()
+    url = migrate(e.url)
+    heads = ", ".join(sorted(schema_heads(url)))
+    if e.as_json:
+        print_json({"database": shown_url(url), "revision": heads})
+        return
+    click.echo(f"database {shown_url(url)} is at revision {heads} (newest)")
+
+
+def display_path(path: Path) -> str:
+    """`path` as the user would type it: relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,69 @@
+"""`annobatch`: the operator CLI. Every command runs the server's operations in process (no HTTP),
+as staff acting for the organization named with `--org`.
+
+Commands other than `db upgrade`, `serve` and `demo` never create or migrate a database: on one
+that is missing or behind they stop with an error that says to run `annobatch db upgrade`."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import click
+
+from annobatch.cli._operator_base import DEFAULT_DATA, Env, OperatorError
+from annobatch.cli._operator_demo import demo
+from annobatch.cli._operator_org import credentials, org, workspace
+from annobatch.cli._operator_projects import batch, project
+from annobatch.cli._operator_serve import db, serve
+from annobatch.domain import DomainError
+from annobatch.server.settings import UnsafeSettings
+
+
+def _version() -> str:
+    try:
+        return version("annobatch")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+class OperatorGroup(click.Group):
+    """Turns a rule's refusal into one line on stderr and exit status 1, for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as e:
+            raise OperatorError(e.message) from None
+        except UnsafeSettings as e:
+            raise OperatorError(str(e)) from None
+
+
+@click.group(cls=OperatorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data", metavar="DIR", default=DEFAULT_DATA, show_default=True, envvar="ANNOBATCH_DATA",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory: the SQLite database (annobatch.db) and blobs. Env: ANNOBATCH_DATA.",
+)  # fmt: skip
+@click.option(
+    "--database-url", metavar="URL", envvar="ANNOBATCH_DATABASE_URL",
+    help="postgresql://… or sqlite:///…; wins over --data. Env: ANNOBATCH_DATABASE_URL.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines instead of tables.")
+@click.version_option(_version(), prog_name="annobatch")
+@click.pass_context
+def main(ctx: click.Context, data: Path, database_url: str | None, as_json: bool) -> None:
+    """Operate an annobatch server: its database, organizations, credentials, projects and batches.
+
+    ORG is an organization's id or name; WS a workspace's id or name.
+    """
+    ctx.obj = Env(data, database_url or None, as_json)
+
+
+for _command in (serve, demo, db, org, workspace, credentials, project, batch):
+    main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()
