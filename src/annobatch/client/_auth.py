@@ -49,8 +49,9 @@ class ClientCredentialsAuth(httpx.Auth):
         with self._lock:
             self._token = None
 
-    def _token_request(self) -> httpx.Request:
-        return httpx.Request(
+    def _token_request(self, original: httpx.Request) -> httpx.Request:
+        """The token request, with the same timeout as the call it serves."""
+        request = httpx.Request(
             "POST",
             self.token_url,
             data={
@@ -60,6 +61,9 @@ class ClientCredentialsAuth(httpx.Auth):
             },
             headers={"Accept": "application/json"},
         )
+        if "timeout" in original.extensions:
+            request.extensions["timeout"] = original.extensions["timeout"]
+        return request
 
     def _store(self, response: httpx.Response) -> str:
         if response.status_code != 200:
@@ -81,11 +85,11 @@ class ClientCredentialsAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._current()
         if token is None:
-            token = self._store((yield self._token_request()))
+            token = self._store((yield self._token_request(request)))
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
             self.invalidate()
-            token = self._store((yield self._token_request()))
+            token = self._store((yield self._token_request(request)))
             request.headers["Authorization"] = f"Bearer {token}"
             yield request

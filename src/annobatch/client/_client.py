@@ -52,7 +52,7 @@ class Client:
         headers = {}
         if client_organization_id is not None:
             headers["X-Organization-Id"] = str(client_organization_id)
-        transport = Transport(
+        self._transport = transport = Transport(
             self.host,
             self._http,
             ClientCredentialsAuth(self.host, self.credentials),

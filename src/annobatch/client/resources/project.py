@@ -9,8 +9,9 @@ from urllib.parse import quote
 
 import msgspec
 
+from annobatch.client._errors import BadRequest
 from annobatch.client._transport import Transport
-from annobatch.domain import BatchStatus
+from annobatch.domain import BatchStatus, InvalidInput, validate_external_id
 from annobatch.schemas import (
     BatchDetail,
     CreateBatchRequest,
@@ -22,8 +23,13 @@ from annobatch.schemas import (
 )
 
 
-def _seg(value: str) -> str:
-    """A path segment, quoted so that no id can reach another endpoint."""
+def _seg(kind: str, value: str) -> str:
+    """An id as a URL path segment. An id the server would refuse is refused here with the same
+    rule and message: sent, one holding `/` would reach another endpoint."""
+    try:
+        validate_external_id(kind, value)
+    except InvalidInput as e:
+        raise BadRequest(e.message, status=400, code=e.code) from None
     return quote(value, safe="")
 
 
@@ -50,11 +56,13 @@ class ProjectResource:
 
     def get_project(self, project: str) -> Project:
         """One project; `NotFound` when the organization has no such project."""
-        return self._t.call("GET", f"/v1/projects/{_seg(project)}", Envelope[Project]).data
+        return self._t.call("GET", f"/v1/projects/{_seg('project', project)}", Envelope[Project]).data
 
     def get_project_batches(self, project: str) -> list[ProjectBatch]:
         """Every batch of `project`, oldest first."""
-        batches = self._t.call("GET", f"/v1/projects/{_seg(project)}/batches", Envelope[list[ProjectBatch]])
+        batches = self._t.call(
+            "GET", f"/v1/projects/{_seg('project', project)}/batches", Envelope[list[ProjectBatch]]
+        )
         return [_typed_status(b) for b in batches.data]
 
     def create_batch(
@@ -80,7 +88,7 @@ class ProjectResource:
         body = {k: v for k, v in body.items() if v is not None}
         created = self._t.call(
             "POST",
-            f"/v1/projects/{_seg(project)}/batches/{_seg(batch)}",
+            f"/v1/projects/{_seg('project', project)}/batches/{_seg('batch', batch)}",
             Envelope[ProjectBatch],
             json=body,
             dry_run=dryrun,
@@ -95,7 +103,7 @@ class ProjectResource:
         that is already `ready` returns it unchanged."""
         published = self._t.call(
             "POST",
-            f"/v1/projects/{_seg(project)}/batches/{_seg(batch)}/publish",
+            f"/v1/projects/{_seg('project', project)}/batches/{_seg('batch', batch)}/publish",
             Envelope[ProjectBatch],
             dry_run=dryrun,
             idempotency_key=idempotency_key,
@@ -104,24 +112,26 @@ class ProjectResource:
 
     def get_annotation_types(self, project: str, batch: str | None = None) -> list[str]:
         """The project's annotation-type catalogue, or with `batch` that batch's types."""
-        path = f"/v1/projects/{_seg(project)}"
+        path = f"/v1/projects/{_seg('project', project)}"
         if batch:
-            path += f"/batches/{_seg(batch)}"
+            path += f"/batches/{_seg('batch', batch)}"
         return self._t.call("GET", path + "/annotation-types", Envelope[list[str]]).data
 
     def get_batch(self, project: str, batch: str) -> BatchDetail:
         """One batch with its annotation types and how many of its inputs are in each status."""
         detail = self._t.call(
-            "GET", f"/v1/projects/{_seg(project)}/batches/{_seg(batch)}", Envelope[BatchDetail]
+            "GET",
+            f"/v1/projects/{_seg('project', project)}/batches/{_seg('batch', batch)}",
+            Envelope[BatchDetail],
         )
         return _typed_status(detail.data)
 
     def get_events(self, project: str, batch: str | None = None, *, page_size: int = 100) -> Iterator[Event]:
         """The audit log of `project` (or of one `batch`), oldest first. The iterator fetches one
         page of `page_size` events at a time, following the server's cursor."""
-        path = f"/v1/projects/{_seg(project)}"
+        path = f"/v1/projects/{_seg('project', project)}"
         if batch is not None:
-            path += f"/batches/{_seg(batch)}"
+            path += f"/batches/{_seg('batch', batch)}"
         path += "/events"
         cursor: str | None = None
         while True:
