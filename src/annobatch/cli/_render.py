@@ -63,6 +63,13 @@ class Renderer:
     def batches(self, batches: Sequence[ProjectBatch], title: str = "BATCHES") -> None:
         self.rows(title, BATCH_COLUMNS, batches)
 
+    def batch(self, batch: ProjectBatch, title: str = "BATCHES") -> None:
+        """One batch: a one-row table, or the object itself as JSON."""
+        if self.as_json:
+            self.json(batch)
+        else:
+            self.batches([batch], title)
+
     def batch_detail(self, detail: BatchDetail) -> None:
         if self.as_json:
             self.json(detail)

@@ -209,7 +209,7 @@ def batch_create(
         created = client.project.create_batch(
             project, batch, publish_previous_batches=publish_previous_batches, title=title, dryrun=dry_run
         )
-    opts.renderer().batches([created], "BATCHES (dry run: nothing changed)" if dry_run else "BATCHES")
+    opts.renderer().batch(created, "BATCHES (dry run: nothing changed)" if dry_run else "BATCHES")
 
 
 @batch.command("publish")
@@ -228,7 +228,7 @@ def batch_publish(project: str, batch: str, dry_run: bool) -> None:
     opts = _options()
     with opts.client() as client:
         published = client.project.publish_batch(project, batch, dryrun=dry_run)
-    opts.renderer().batches([published], "BATCHES (dry run: nothing changed)" if dry_run else "BATCHES")
+    opts.renderer().batch(published, "BATCHES (dry run: nothing changed)" if dry_run else "BATCHES")
 
 
 @batch.command("show")
