@@ -206,6 +206,8 @@ async def token_endpoint(request: Request) -> Response[dict[str, object]]:
         token = await authority.issue(client_id, secret)
     except Unauthenticated as e:
         return _oauth_error(401, "invalid_client", e.message)
+    except InvalidInput as e:
+        return _oauth_error(400, "invalid_request", e.message)
     body: dict[str, object] = {"access_token": token, "token_type": "bearer", "expires_in": authority.ttl}
     return Response(body, status_code=200, headers={"Cache-Control": "no-store"})
 

@@ -72,7 +72,11 @@ def http_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
     if status == 404 and message in {"Not Found", ""}:
         message = "no such endpoint"
     if status == 413:
-        message = "the request body is over the configured limit"
+        # The rest of the body is left unread, so the connection cannot carry another request:
+        # say so, or a keep-alive client sends its next request into a closing socket.
+        response = error_response(413, "the request body is over the configured limit", "too-large")
+        response.headers["Connection"] = "close"
+        return response
     return error_response(status, message, _HTTP_CODES.get(status, "error"))
 
 

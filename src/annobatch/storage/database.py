@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import Dialect
 
+from annobatch.domain import InvalidInput
+
 Row = tuple[Any, ...]
 
 _DIALECTS: dict[str, Dialect] = {}
@@ -246,6 +248,10 @@ class _PostgresTx(Tx):
             return await aw
         except asyncpg.IntegrityConstraintViolationError as e:
             raise IntegrityError(str(e)) from e
+        except (asyncpg.CharacterNotInRepertoireError, asyncpg.StringDataRightTruncationError) as e:
+            # Text PostgreSQL cannot hold (a NUL character, over a column's length) is the caller's
+            # to fix, never a server error.
+            raise InvalidInput(f"a text value cannot be stored: {e}", "unstorable-text") from e
 
 
 class PostgresDatabase(Database):
