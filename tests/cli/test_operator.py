@@ -364,6 +364,11 @@ def test_an_unreachable_database_is_one_line_without_the_password() -> None:
     assert "hunter2" not in line
 
 
+def test_db_upgrade_on_an_unreachable_database_is_one_line() -> None:
+    line = assert_refused(cli("postgresql://ops:hunter2@127.0.0.1:1/annobatch", "db", "upgrade"))
+    assert "cannot migrate the database at postgresql://ops:***@127.0.0.1:1/annobatch" in line
+
+
 def test_an_unsupported_database_url_is_refused() -> None:
     assert_refused(cli("mysql://localhost/x", "project", "list"), "unsupported database URL")
 

@@ -18,7 +18,7 @@ import click
 
 from annobatch.cli._operator_base import common_options, connect, env
 from annobatch.cli._operator_org import credentials_document, write_credentials
-from annobatch.cli._operator_serve import display_path, prepare, require_free_port, run_server
+from annobatch.cli._operator_serve import display_path, prepare, run_server
 from annobatch.domain import BatchAction, NotFound
 from annobatch.server.auth import secret_matches
 from annobatch.server.operations import Operations, operator
@@ -211,8 +211,7 @@ def demo(port: int) -> None:
     """Set up a demo organization with projects, batches and credentials, then serve it."""
     e = env()
     host = "127.0.0.1"
-    require_free_port(host, port)
-    settings = prepare(e, dev=False)
+    settings = prepare(e, False, host, port)
     path = e.data / CREDENTIALS_FILE
     world = asyncio.run(seed(settings.database_url, path))
     url = f"http://{host}:{port}"

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import click
 
-from annobatch.cli._operator_base import Env, OperatorError, common_options, connect, env, info, print_json
+from annobatch.cli._operator_base import (
+    Env,
+    OperatorError,
+    common_options,
+    connect,
+    env,
+    info,
+    print_json,
+    schema_heads,
+    shown_url,
+)
 from annobatch.server.settings import Settings, UnsafeSettings
 from annobatch.storage.database import open_database
 from annobatch.storage.migrate import upgrade
@@ -34,12 +44,11 @@ def migrate(url: str) -> str:
     from alembic.util import CommandError
     from sqlalchemy.exc import DBAPIError
 
-    from annobatch.cli._operator_base import shown_url
-
     try:
         upgrade(url)
     except (OSError, DBAPIError, CommandError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        cause = getattr(e, "orig", None) or e  # the driver's own words, without SQLAlchemy's wrapping
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         raise OperatorError(f"cannot migrate the database at {shown_url(url)}: {first}") from None
     return url
 
@@ -60,7 +69,10 @@ async def _prepare_signing_key(settings: Settings) -> None:
 
 
 def require_free_port(host: str, port: int) -> None:
+    """Fail early, in one line, when something else listens on the port. Connections of a server
+    that just stopped (TIME_WAIT) do not count: the server binds with SO_REUSEADDR too."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as e:
@@ -69,9 +81,11 @@ def require_free_port(host: str, port: int) -> None:
             ) from None
 
 
-def prepare(e: Env, dev: bool) -> Settings:
-    """Everything `serve` and `demo` do before the server starts: settings, schema, signing key."""
+def prepare(e: Env, dev: bool, host: str, port: int) -> Settings:
+    """Everything `serve` and `demo` do before the server starts, cheapest check first: settings,
+    the port, the schema, the signing key."""
     settings = server_settings(e, dev)
+    require_free_port(host, port)
     migrate(settings.database_url)
     asyncio.run(_prepare_signing_key(settings))
     return settings
@@ -107,10 +121,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
 @common_options
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
     """Apply pending migrations, then serve the API (granian) until interrupted."""
-    from annobatch.cli._operator_base import shown_url
-
-    settings = prepare(env(), dev)
-    require_free_port(host, port)
+    settings = prepare(env(), dev, host, port)
     info(
         f"annobatch serving http://{host}:{port} with {workers} worker{'s' if workers > 1 else ''} "
         f"on {shown_url(settings.database_url)}"
@@ -127,8 +138,6 @@ def db() -> None:
 @common_options
 def db_upgrade() -> None:
     """Create the database, or bring its schema to the newest revision."""
-    from annobatch.cli._operator_base import schema_heads, shown_url
-
     e = env()
     url = migrate(e.url)
     heads = ", ".join(sorted(schema_heads(url)))

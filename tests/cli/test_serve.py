@@ -1,0 +1,142 @@
+"""`annobatch serve` as a real process: it migrates, serves with one or several workers, and the
+official client reaches it with a credentials file written by `annobatch credentials create`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from click.testing import CliRunner
+from kognic.io.client import KognicIOClient
+
+from annobatch.cli.operator import main
+from liveserver import free_port
+
+
+def annobatch_command() -> list[str]:
+    script = Path(sys.executable).with_name("annobatch")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "annobatch.cli.operator"]
+
+
+@contextmanager
+def annobatch_serving(args: list[str], log: Path, port: int, cwd: Path | None = None) -> Iterator[Any]:
+    """Run `annobatch ARGS` until /healthz on `port` answers; stop it afterwards."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOBATCH_")}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*annobatch_command(), *args], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"annobatch exited early:\n{log.read_text()}"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"annobatch did not answer:\n{log.read_text()}"
+            time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def official_client(credentials: Path, url: str) -> KognicIOClient:
+    return KognicIOClient(auth=str(credentials), host=url, auth_host=url, workspace_api_host=url)
+
+
+def operator_cli(database_url: str, *args: str) -> str:
+    r = CliRunner().invoke(main, ["--database-url", database_url, *args], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    return r.stdout
+
+
+def test_the_official_client_lists_projects_with_a_credentials_file_from_the_operator_cli(
+    database_url: str, tmp_path: Path
+) -> None:
+    operator_cli(database_url, "org", "create", "acme")
+    operator_cli(
+        database_url, "project", "create", "--org", "acme", "p1", "--title", "One", "--annotation-types", "a"
+    )
+    operator_cli(database_url, "project", "create", "--org", "acme", "p2", "--title", "Two")
+    creds = tmp_path / "acme.json"
+    operator_cli(database_url, "credentials", "create", "--org", "acme", "--out", str(creds))
+    port = free_port()
+    args = ["--database-url", database_url, "--data", str(tmp_path / "data"), "serve", "--port", str(port)]
+    with annobatch_serving(args, tmp_path / "serve.log", port):
+        client = official_client(creds, f"http://127.0.0.1:{port}")
+        projects = client.project.get_projects()
+        assert [(p.project, p.title) for p in projects] == [("p1", "One"), ("p2", "Two")]
+        batch = client.project.create_batch("p1", "b1")
+        assert batch.status == "open"
+    listed = json.loads(operator_cli(database_url, "--json", "batch", "list", "--org", "acme", "p1"))
+    assert [b["batch"] for b in listed] == ["b1"]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_serve_migrates_a_fresh_database_and_answers_with_two_workers(
+    backend: str, database_url: str, tmp_path: Path, postgres_admin_url: str | None, runner: Any
+) -> None:
+    from conftest import fresh_postgres_database
+
+    with contextlib.ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'fresh' / 'annobatch.db'}"
+        else:
+            assert postgres_admin_url is not None
+            url = stack.enter_context(fresh_postgres_database(postgres_admin_url, runner, migrate=False))
+        port = free_port()
+        args = [
+            "--database-url",
+            url,
+            "--data",
+            str(tmp_path / "fresh"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ]
+        with annobatch_serving(args, tmp_path / "serve.log", port) as proc:
+            assert len(_children(proc.pid)) == 2
+            operator_cli(url, "org", "create", "acme")
+            operator_cli(url, "project", "create", "--org", "acme", "p1", "--title", "One")
+            creds = tmp_path / "acme.json"
+            operator_cli(url, "credentials", "create", "--org", "acme", "--out", str(creds))
+            server = f"http://127.0.0.1:{port}"
+            # Several clients, several tokens: whichever worker answers, the signing key is shared.
+            for _ in range(4):
+                assert [p.project for p in official_client(creds, server).project.get_projects()] == ["p1"]
+
+
+def test_serve_on_a_port_in_use_is_refused_in_one_line(database_url: str) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = CliRunner().invoke(main, ["--database-url", database_url, "serve", "--port", str(port)])
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use; choose another --port"
+    ]
