@@ -102,6 +102,8 @@ def test_projects_with_a_project_shows_only_that_one(kognicutil: Any) -> None:
     result = kognicutil("projects", "p2")
     assert [r[1] for r in table_rows(result.stdout)] == ["p2"]
     assert [r[1] for r in table_rows(kognicutil("project", "p2").stdout)] == ["p2"]
+    assert json.loads(kognicutil("--json", "project", "p2").stdout)["title"] == "City"
+    assert [p["project"] for p in json.loads(kognicutil("--json", "projects", "p2").stdout)] == ["p2"]
 
 
 def test_json_prints_the_wire_objects_before_or_after_the_command(kognicutil: Any) -> None:

@@ -60,6 +60,13 @@ class Renderer:
     def projects(self, projects: Sequence[Project]) -> None:
         self.rows("PROJECTS", PROJECT_COLUMNS, projects)
 
+    def project(self, project: Project) -> None:
+        """One project: a one-row table, or the object itself as JSON."""
+        if self.as_json:
+            self.json(project)
+        else:
+            self.projects([project])
+
     def batches(self, batches: Sequence[ProjectBatch], title: str = "BATCHES") -> None:
         self.rows(title, BATCH_COLUMNS, batches)
 

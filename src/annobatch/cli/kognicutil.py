@@ -162,7 +162,7 @@ def project(project: str, batches: bool) -> None:
         if batches:
             opts.renderer().batches(client.project.get_project_batches(project))
         else:
-            opts.renderer().projects([client.project.get_project(project)])
+            opts.renderer().project(client.project.get_project(project))
 
 
 @cli.group()
