@@ -33,7 +33,13 @@ def credentials_file(tmp_path: Path, cred: NewCredential) -> Path:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ANNOBATCH_HOST", "KOGNIC_CREDENTIALS", "KOGNIC_CLIENT_ID", "KOGNIC_CLIENT_SECRET"):
+    for name in (
+        "ANNOBATCH_HOST",
+        "KOGNIC_CREDENTIALS",
+        "KOGNIC_CLIENT_ID",
+        "KOGNIC_CLIENT_SECRET",
+        "KOGNIC_CLIENT_ORGANIZATION_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -206,6 +212,28 @@ def test_a_host_without_a_scheme_is_refused_plainly(creds: Path) -> None:
     result = CliRunner().invoke(cli, ["--host", "localhost:8000", "--credentials", str(creds), "projects"])
     assert result.exit_code == 1
     assert result.stderr == "Error: host 'localhost:8000' must start with http:// or https://\n"
+
+
+def test_staff_act_for_the_organization_in_kognic_client_organization_id(
+    app_client: TestClient[Any], world: World, org: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff = credentials_file(tmp_path, world.credential(world.org("vendor"), staff=True))
+    monkeypatch.setenv("KOGNIC_CLIENT_ORGANIZATION_ID", str(org))
+    result = CliRunner().invoke(
+        cli,
+        ["--host", HOST, "--credentials", str(staff), "--json", "projects"],
+        obj=Options(http_client=app_client),
+    )
+    assert [p["project"] for p in json.loads(result.stdout)] == ["p1", "p2"]
+
+
+def test_a_client_acting_for_another_organization_is_refused(
+    kognicutil: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KOGNIC_CLIENT_ORGANIZATION_ID", str(world.org("globex")))
+    result = kognicutil("projects")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: this credential may not act for organization")
 
 
 def test_get_batches_without_a_project_is_a_usage_error(kognicutil: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,6 +23,8 @@ from annobatch.client._errors import APIError, CredentialsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: As in the official tool: staff credentials act for this organization.
+ORGANIZATION_ENV = "KOGNIC_CLIENT_ORGANIZATION_ID"
 NO_CREDENTIALS = (
     f"no credentials found: pass --credentials FILE, or set {CREDENTIALS_ENV} to a credentials file, "
     f"or set {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
@@ -38,8 +41,16 @@ class Options:
     http_client: httpx.Client | None = None
 
     def client(self) -> Client:
+        org = os.environ.get(ORGANIZATION_ENV, "").strip()
+        if org and not org.isdigit():
+            raise ValueError(f"{ORGANIZATION_ENV} must be an organization id (an integer), not {org!r}")
         try:
-            return Client(host=self.host, auth=self.credentials, http_client=self.http_client)
+            return Client(
+                host=self.host,
+                auth=self.credentials,
+                client_organization_id=int(org) if org else None,
+                http_client=self.http_client,
+            )
         except CredentialsError as e:
             if e.code != "no-credentials":
                 raise
@@ -108,11 +119,14 @@ def cli() -> None:
     """Projects and batches on an annobatch server.
 
     \b
+    Staff credentials act for the organization in $KOGNIC_CLIENT_ORGANIZATION_ID.
+
+    \b
     Examples:
       export KOGNIC_CREDENTIALS=data/demo-credentials.json
       kognicutil projects
-      kognicutil project demo-project --batches
-      kognicutil batch create demo-project batch-2
+      kognicutil project highway --batches
+      kognicutil batch create highway 2024-w04
     """
 
 
@@ -129,8 +143,8 @@ def projects(project: str | None, get_batches: bool) -> None:
     \b
     Examples:
       kognicutil projects
-      kognicutil projects demo-project
-      kognicutil projects demo-project --get-batches
+      kognicutil projects highway
+      kognicutil projects highway --get-batches
     """
     opts = _options()
     if get_batches and project is None:
@@ -154,8 +168,8 @@ def project(project: str, batches: bool) -> None:
 
     \b
     Examples:
-      kognicutil project demo-project
-      kognicutil project demo-project --batches
+      kognicutil project highway
+      kognicutil project highway --batches
     """
     opts = _options()
     with opts.client() as client:
@@ -172,9 +186,9 @@ def batch() -> None:
 
     \b
     Examples:
-      kognicutil batch create demo-project batch-2 --publish-previous-batches
-      kognicutil batch publish demo-project batch-2
-      kognicutil batch show demo-project batch-2
+      kognicutil batch create highway 2024-w04 --publish-previous-batches
+      kognicutil batch publish highway 2024-w04
+      kognicutil batch show highway 2024-w04
     """
 
 
@@ -201,8 +215,8 @@ def batch_create(
 
     \b
     Examples:
-      kognicutil batch create demo-project batch-2
-      kognicutil batch create demo-project batch-2 --publish-previous-batches
+      kognicutil batch create highway 2024-w04
+      kognicutil batch create highway 2024-w04 --publish-previous-batches
     """
     opts = _options()
     with opts.client() as client:
@@ -223,7 +237,7 @@ def batch_publish(project: str, batch: str, dry_run: bool) -> None:
 
     \b
     Example:
-      kognicutil batch publish demo-project batch-1
+      kognicutil batch publish highway 2024-w03
     """
     opts = _options()
     with opts.client() as client:
@@ -241,7 +255,7 @@ def batch_show(project: str, batch: str) -> None:
 
     \b
     Example:
-      kognicutil batch show demo-project batch-1
+      kognicutil batch show highway 2024-w03
     """
     opts = _options()
     with opts.client() as client:
@@ -258,8 +272,8 @@ def annotation_types(project: str, batch: str | None) -> None:
 
     \b
     Examples:
-      kognicutil annotation-types demo-project
-      kognicutil annotation-types demo-project --batch batch-1
+      kognicutil annotation-types highway
+      kognicutil annotation-types highway --batch 2024-w03
     """
     opts = _options()
     with opts.client() as client:
@@ -277,8 +291,8 @@ def events(project: str, batch: str | None, limit: int | None) -> None:
 
     \b
     Examples:
-      kognicutil events demo-project
-      kognicutil events demo-project --batch batch-1 --limit 20
+      kognicutil events highway
+      kognicutil events highway --batch 2024-w03 --limit 20
     """
     opts = _options()
     with opts.client() as client:

@@ -128,7 +128,7 @@ class ProjectResource:
 
     def get_events(self, project: str, batch: str | None = None, *, page_size: int = 100) -> Iterator[Event]:
         """The audit log of `project` (or of one `batch`), oldest first. The iterator fetches one
-        page of `page_size` events at a time, following the server's cursor."""
+        page of `page_size` (1-1000) events at a time, following the server's cursor."""
         path = f"/v1/projects/{_seg('project', project)}"
         if batch is not None:
             path += f"/batches/{_seg('batch', batch)}"
