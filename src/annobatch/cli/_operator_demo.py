@@ -43,7 +43,7 @@ DEMO_PROJECTS = [
     DemoProject(
         "highway",
         "Highway scenes",
-        "Camera and lidar captures from highway driving",
+        "Camera and lidar, highway driving",
         ["object-detection", "lane-marking"],
         [
             ("2024-w01", [BatchAction.PUBLISH, BatchAction.START, BatchAction.COMPLETE]),
@@ -54,14 +54,14 @@ DEMO_PROJECTS = [
     DemoProject(
         "parking",
         "Parking garages",
-        "Low-speed manoeuvres; its first batch inherits the default annotation types",
+        "Default annotation types, no batches yet",
         ["object-detection", "semantic-segmentation"],
         [],
     ),
     DemoProject(
         "night-drive",
         "Night driving",
-        "Being set up: no annotation types yet, so its first batch waits as pending",
+        "Being set up: its first batch is pending",
         [],
         [("pilot", [])],
     ),
@@ -175,7 +175,7 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
     annobatch, kognicutil = _script("annobatch"), _script("kognicutil")
     lines += [
         "",
-        "The official client (kognic-io):",
+        "The official client (pip install kognic-io==2.19.0):",
         "",
         "    from kognic.io.client import KognicIOClient",
         f'    client = KognicIOClient(auth="{creds}", host="{url}", auth_host="{url}", '

@@ -195,7 +195,7 @@ def batch_list(org_ref: str, project_id: str) -> None:
         for v in found
     ]  # fmt: skip
     cols = ["batch", "title", "status", "annotation types", "inputs", "created", "updated"]
-    print_table(f"project {project_id}", cols, rows)
+    print_table(None, cols, rows)
 
 
 @batch.command("create")
