@@ -43,7 +43,9 @@ class Options:
     def client(self) -> Client:
         org = os.environ.get(ORGANIZATION_ENV, "").strip()
         if org and not org.isdigit():
-            raise ValueError(f"{ORGANIZATION_ENV} must be an organization id (an integer), not {org!r}")
+            raise click.ClickException(
+                f"{ORGANIZATION_ENV} must be an organization id (an integer), not {org!r}"
+            )
         try:
             return Client(
                 host=self.host,
@@ -55,6 +57,8 @@ class Options:
             if e.code != "no-credentials":
                 raise
             raise CredentialsError(NO_CREDENTIALS, code=e.code) from None
+        except ValueError as e:  # a host that is not a URL
+            raise click.ClickException(str(e)) from None
 
     def renderer(self) -> Renderer:
         return Renderer(self.as_json)
@@ -64,7 +68,7 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     if value is None or value is False:
         return
     options = ctx.ensure_object(Options)
-    setattr(options, "as_json" if param.name == "as_json" else str(param.name), value)
+    setattr(options, str(param.name), value)
 
 
 def common_options(f: F) -> F:
@@ -102,7 +106,7 @@ def api_call(f: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except (APIError, ValueError) as e:
+        except APIError as e:
             raise click.ClickException(" ".join(str(e).split())) from None
 
     return wrapper  # type: ignore[return-value]
