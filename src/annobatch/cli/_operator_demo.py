@@ -43,7 +43,7 @@ DEMO_PROJECTS = [
     DemoProject(
         "highway",
         "Highway scenes",
-        "Camera and lidar, highway driving",
+        "Camera and lidar captures from highway driving",
         ["object-detection", "lane-marking"],
         [
             ("2024-w01", [BatchAction.PUBLISH, BatchAction.START, BatchAction.COMPLETE]),
@@ -54,14 +54,14 @@ DEMO_PROJECTS = [
     DemoProject(
         "parking",
         "Parking garages",
-        "Default annotation types, no batches yet",
+        "Low-speed manoeuvres; its first batch inherits the default annotation types",
         ["object-detection", "semantic-segmentation"],
         [],
     ),
     DemoProject(
         "night-drive",
         "Night driving",
-        "Being set up: its first batch is pending",
+        "Being set up: no annotation types yet, so its first batch waits as pending",
         [],
         [("pilot", [])],
     ),
