@@ -18,7 +18,7 @@ import jwt
 from litestar import Request, Response, post
 
 from annobatch.domain import Forbidden, InvalidInput, Role, Unauthenticated
-from annobatch.storage.database import Database
+from annobatch.storage.database import Database, IntegrityError
 from annobatch.storage.store import CredentialRecord, Store, now_micros
 
 ISSUER = "annobatch"
@@ -47,12 +47,20 @@ async def load_signing_key(db: Database, configured: str) -> str:
     """The configured key, else the one kept in the database (made once, shared by replicas)."""
     if configured:
         return configured
-    async with db.transaction(write=True) as tx:
-        store = Store(tx)
-        key = await store.get_server_key(SIGNING_KEY_NAME)
+    try:
+        async with db.transaction(write=True) as tx:
+            store = Store(tx)
+            key = await store.get_server_key(SIGNING_KEY_NAME)
+            if key is None:
+                key = secrets.token_urlsafe(48)
+                await store.put_server_key(SIGNING_KEY_NAME, key)
+            return key
+    except IntegrityError:
+        # Replicas starting together on a fresh PostgreSQL race to make the key: use the winner's.
+        async with db.transaction() as tx:
+            key = await Store(tx).get_server_key(SIGNING_KEY_NAME)
         if key is None:
-            key = secrets.token_urlsafe(48)
-            await store.put_server_key(SIGNING_KEY_NAME, key)
+            raise
         return key
 
 
