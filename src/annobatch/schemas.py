@@ -134,3 +134,293 @@ class SetAnnotationTypesRequest(Wire):
 
 class SetProjectStatusRequest(Wire):
     status: str
+
+
+# ------------------------------------------------------------------ scenes, inputs, calibrations
+
+#: Scene and frame metadata: a flat object of strings, numbers and booleans.
+Metadata = dict[str, str | int | float | bool]
+
+
+class Position(Wire):
+    x: float
+    y: float
+    z: float
+
+
+class RotationQuaternion(Wire):
+    w: float
+    x: float
+    y: float
+    z: float
+
+
+class EgoVehiclePose(Wire):
+    position: Position
+    rotation: RotationQuaternion
+
+
+class ImageMetadata(Wire):
+    shutter_time_start_ns: int
+    shutter_time_end_ns: int
+    reversed_shutter: bool | None = None
+
+
+class Image(Wire):
+    filename: str
+    resource_id: str | None = None
+    sensor_name: str = "CAM"
+    client_filename: str | None = None
+    metadata: ImageMetadata | None = None
+
+
+class PointCloud(Wire):
+    filename: str
+    resource_id: str | None = None
+    sensor_name: str = "lidar"
+    client_filename: str | None = None
+
+
+class SensorSpecification(Wire):
+    sensor_to_pretty_name: dict[str, str] | None = None
+    sensor_order: list[str] | None = None
+
+
+class FeatureFlags(Wire):
+    should_motion_compensate: bool = True
+
+
+class CamerasFrame(Wire):
+    images: list[Image]
+
+
+class LidarsFrame(Wire):
+    point_clouds: list[PointCloud]
+    unix_timestamp: int | None = None
+
+
+class LidarsAndCamerasFrame(Wire):
+    point_clouds: list[PointCloud]
+    images: list[Image]
+    unix_timestamp: int | None = None
+
+
+class SequenceFrame(Wire, kw_only=True):
+    """A frame of any sequence type; which resources it must carry depends on the type."""
+
+    frame_id: str
+    relative_timestamp: int
+    metadata: Metadata = {}
+    images: list[Image] = []
+    point_clouds: list[PointCloud] = []
+    ego_vehicle_pose: EgoVehiclePose | None = None
+    unix_timestamp: int | None = None
+
+
+class SceneBody(Wire, kw_only=True):
+    """What every scene type carries; `internalId` is the uuid `initialize` gave out."""
+
+    external_id: str
+    internal_id: str
+    metadata: Metadata = {}
+    feature_flags: FeatureFlags | None = None
+    sensor_specification: SensorSpecification | None = None
+
+
+class CamerasScene(SceneBody, kw_only=True):
+    frame: CamerasFrame
+
+
+class CamerasSequenceScene(SceneBody, kw_only=True):
+    frames: list[SequenceFrame]
+
+
+class LidarsScene(SceneBody, kw_only=True):
+    frame: LidarsFrame
+    imu_data: str | None = None
+
+
+class LidarsSequenceScene(SceneBody, kw_only=True):
+    frames: list[SequenceFrame]
+    imu_data: str | None = None
+
+
+class LidarsAndCamerasScene(SceneBody, kw_only=True):
+    frame: LidarsAndCamerasFrame
+    calibration_id: str
+    imu_data: str | None = None
+
+
+class LidarsAndCamerasSequenceScene(SceneBody, kw_only=True):
+    frames: list[SequenceFrame]
+    calibration_id: str
+    imu_data: str | None = None
+
+
+AnyScene = (
+    CamerasScene
+    | CamerasSequenceScene
+    | LidarsScene
+    | LidarsSequenceScene
+    | LidarsAndCamerasScene
+    | LidarsAndCamerasSequenceScene
+)
+
+
+class InitializeSceneRequest(Wire):
+    workspace_id: str | None = None
+
+
+class InitializedScene(Wire):
+    scene_uuid: str
+
+
+class SceneJobCreated(Wire, omit_defaults=True):
+    """The answer to a scene create: `files` maps each resource id to its upload URL."""
+
+    internal_id: str
+    files: dict[str, str]
+    request_input_uuid: str | None = None
+
+
+class ImuSample(Wire):
+    position: Position
+    rotation_quaternion: RotationQuaternion
+    timestamp: int
+
+
+class ImuDataRequest(Wire):
+    imu_data: list[ImuSample]
+    internal_id: str
+
+
+class ImuResource(Wire, omit_defaults=True):
+    resource_id: str
+    signed_url: str | None = None
+
+
+class Input(Wire):
+    uuid: str
+    scene_uuid: str
+    request_uid: str
+    scene_external_id: str
+    view_link: str
+
+
+class InputEntry(Wire):
+    """The deprecated v1 view of an input (`v1/inputs/fetch`, `v1/inputs/query`)."""
+
+    internal_id: str
+    external_id: str
+    batch_id: str
+    input_type: str
+    status: str
+    created: datetime
+    annotation_types: list[str]
+    calibration_id: str | None = None
+    view_link: str | None = None
+    error_message: str | None = None
+
+
+class Scene(Wire):
+    uuid: str
+    workspace_id: str
+    external_id: str
+    scene_type: str
+    status: str
+    created: datetime
+    calibration_id: str | None = None
+    view_link: str | None = None
+    error_message: str | None = None
+
+
+class SceneSummary(Wire):
+    scene_uuid: str
+    external_id: str
+    workspace_id: str
+    created: datetime
+    scene_type: str
+    is_multi_sensor: bool
+    is_motion_compensated: bool
+    calibration_id: str | None = None
+    frame_relative_times: list[int] | None = None
+    lidars: list[str] | None = None
+    cameras: list[str] | None = None
+    metadata: Metadata = {}
+
+
+class EgoPoses(Wire):
+    poses: dict[str, EgoVehiclePose]
+
+
+class SensorCalibrationEntry(Wire):
+    """`calibration` keeps the snake_case keys it was created with, as the official client expects."""
+
+    id: str
+    external_id: str
+    created: datetime
+    workspace_id: str | None = None
+    calibration: dict[str, dict[str, Any]] = {}
+
+
+class CreateCalibrationRequest(Wire):
+    external_id: str
+    calibration: dict[str, dict[str, Any]]
+
+
+class QueryInputsRequest(Wire):
+    project: str | None = None
+    batch: str | None = None
+    scene_uuids: list[str] | None = None
+    external_ids: list[str] | None = None
+
+
+class FetchInputsRequest(Wire):
+    project: str
+    batch: str | None = None
+    include_invalidated: bool = False
+    external_ids: list[str] | None = None
+
+
+class InputsByUuidsRequest(Wire):
+    uuids: list[str]
+
+
+class QueryScenesRequest(Wire):
+    scene_uuids: list[str] | None = None
+    external_ids: list[str] | None = None
+
+
+class InvalidateScenesRequest(Wire):
+    scene_uuids: list[str]
+    reason: str
+
+
+class InvalidateInputsRequest(Wire):
+    input_ids: list[str]
+    invalidated_reason: str
+
+
+class InputFromSceneRequest(Wire):
+    """`POST /v1/inputs`: a created scene into a project (and batch)."""
+
+    scene_uuid: str
+    project: str
+    batch: str | None = None
+
+
+class InputFromSceneRequestV2(Wire):
+    """`POST /v2/inputs`: names the target as `projectExtId` (+ `batchExtId`) or `requestUuid`."""
+
+    scene_uuid: str | None = None
+    pre_annotation_uuid: str | None = None
+    project_ext_id: str | None = None
+    batch_ext_id: str | None = None
+    request_uuid: str | None = None
+
+
+class Uploaded(Wire):
+    """The answer to an upload: what was stored."""
+
+    size: int
+    sha256: str

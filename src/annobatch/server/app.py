@@ -15,7 +15,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from annobatch.server import errors
 from annobatch.server.auth import Authority, load_signing_key, provide_caller, token_endpoint
 from annobatch.server.operations import Operations
-from annobatch.server.routes import batches, projects, workspaces
+from annobatch.server.routes import batches, inputs, projects, workspaces
 from annobatch.server.settings import Settings
 from annobatch.storage.database import Database, Query, open_database
 
@@ -68,7 +68,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
                 await database.close()
 
     app = Litestar(
-        route_handlers=[token_endpoint, healthz, *workspaces.ROUTES, *projects.ROUTES, *batches.ROUTES],
+        route_handlers=[
+            token_endpoint,
+            healthz,
+            *workspaces.ROUTES,
+            *projects.ROUTES,
+            *batches.ROUTES,
+            *inputs.API,
+        ],
         dependencies={"caller": Provide(provide_caller)},
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],

@@ -138,8 +138,89 @@ inputs = sa.Table(
     sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
     sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False),
-    sa.Column("scene_id", sa.String(36), nullable=False),
+    sa.Column("scene_id", sa.String(36), sa.ForeignKey("scenes.id"), nullable=False),
     sa.Column("status", sa.String(40), nullable=False),
     sa.Column("created", Micros, nullable=False),
     sa.Index(None, "batch_id", "status"),
+    # Keyset pagination: a page costs the same however large the batch, project or organization.
+    sa.Index(None, "batch_id", "created", "id"),
+    sa.Index(None, "project_id", "created", "id"),
+    sa.Index(None, "organization_id", "created", "id"),
+    # A scene is placed in a batch at most once.
+    sa.UniqueConstraint("scene_id", "batch_id"),
+)
+
+calibrations = sa.Table(
+    "calibrations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("external_id", sa.String(256), nullable=False),
+    # JSON, sensor → calibration, with the snake_case keys it was sent with.
+    sa.Column("calibration", sa.Text, nullable=False),
+    sa.Column("created", Micros, nullable=False),
+    sa.Index(None, "organization_id", "external_id"),
+)
+
+imu_data = sa.Table(
+    "imu_data",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=False),
+    # The scene uuid it was sent for: the client sends IMU data before it creates the scene.
+    sa.Column("scene_id", sa.String(36), nullable=False),
+    sa.Column("samples", sa.Integer, nullable=False),
+    sa.Column("first_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("last_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("created", Micros, nullable=False),
+    sa.Index(None, "scene_id"),
+)
+
+scenes = sa.Table(
+    "scenes",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("external_id", sa.String(256), nullable=False),
+    sa.Column("scene_type", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("calibration_id", sa.String(36), sa.ForeignKey("calibrations.id"), nullable=True),
+    sa.Column("imu_id", sa.String(36), sa.ForeignKey("imu_data.id"), nullable=True),
+    # Where the scene's input goes once its files are in: chosen when the scene was created,
+    # checked again (still open?) in the transaction that inserts the input.
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=True),
+    sa.Column("motion_compensate", sa.Boolean, nullable=False),
+    # JSON: frames (ids, timestamps, poses, metadata), scene metadata, sensor specification.
+    sa.Column("spec", sa.Text, nullable=False),
+    # Of the create request, so that a retried create answers the first one.
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("error_message", sa.Text, nullable=True),
+    sa.Column("created", Micros, nullable=False),
+    sa.Column("updated", Micros, nullable=False),
+    sa.Index(None, "organization_id", "external_id"),
+)
+
+scene_resources = sa.Table(
+    "scene_resources",
+    metadata,
+    sa.Column("scene_id", sa.String(36), sa.ForeignKey("scenes.id"), primary_key=True),
+    # The resource's place in the scene; upload URLs name it.
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("resource_id", sa.Text, nullable=False),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("sensor_name", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("frame_id", sa.String(128), nullable=True),
+    # False: described only (the official client never uploads a lidars-sequence's files).
+    sa.Column("upload", sa.Boolean, nullable=False),
+    sa.Column("blob_key", sa.String(300), nullable=True),
+    sa.Column("size", sa.BigInteger, nullable=True),
+    sa.Column("sha256", sa.String(64), nullable=True),
+    sa.Column("content_type", sa.String(200), nullable=True),
+    sa.Column("uploaded", Micros, nullable=True),
 )

@@ -2,20 +2,21 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:53:52.736564
+Create Date: 2026-11-29 22:07:44.393754
 
 """
 
-from collections.abc import Sequence
+from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision: str = "0001"
-down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: Union[str, Sequence[str], None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
@@ -102,6 +103,31 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "calibrations",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        sa.Column("external_id", sa.String(length=256), nullable=False),
+        sa.Column("calibration", sa.Text(), nullable=False),
+        sa.Column("created", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_calibrations_organization_id_organizations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_calibrations_workspace_id_workspaces")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calibrations")),
+    )
+    with op.batch_alter_table("calibrations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_calibrations_organization_id_external_id"),
+            ["organization_id", "external_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "credentials",
         sa.Column("client_id", sa.String(length=64), nullable=False),
         sa.Column("secret_hash", sa.String(length=200), nullable=False),
@@ -123,6 +149,28 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("client_id", name=op.f("pk_credentials")),
     )
+    op.create_table(
+        "imu_data",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        sa.Column("scene_id", sa.String(length=36), nullable=False),
+        sa.Column("samples", sa.Integer(), nullable=False),
+        sa.Column("first_timestamp", sa.BigInteger(), nullable=False),
+        sa.Column("last_timestamp", sa.BigInteger(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("created", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organizations.id"], name=op.f("fk_imu_data_organization_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_imu_data_workspace_id_workspaces")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_imu_data")),
+    )
+    with op.batch_alter_table("imu_data", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_imu_data_scene_id"), ["scene_id"], unique=False)
+
     op.create_table(
         "project_annotation_types",
         sa.Column("project_id", sa.Integer(), nullable=False),
@@ -167,6 +215,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_events_project_id_id"), ["project_id", "id"], unique=False)
 
     op.create_table(
+        "scenes",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        sa.Column("external_id", sa.String(length=256), nullable=False),
+        sa.Column("scene_type", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("calibration_id", sa.String(length=36), nullable=True),
+        sa.Column("imu_id", sa.String(length=36), nullable=True),
+        sa.Column("project_id", sa.Integer(), nullable=True),
+        sa.Column("batch_id", sa.Integer(), nullable=True),
+        sa.Column("motion_compensate", sa.Boolean(), nullable=False),
+        sa.Column("spec", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("error_message", sa.Text(), nullable=True),
+        sa.Column("created", sa.BigInteger(), nullable=False),
+        sa.Column("updated", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], name=op.f("fk_scenes_batch_id_batches")),
+        sa.ForeignKeyConstraint(
+            ["calibration_id"], ["calibrations.id"], name=op.f("fk_scenes_calibration_id_calibrations")
+        ),
+        sa.ForeignKeyConstraint(["imu_id"], ["imu_data.id"], name=op.f("fk_scenes_imu_id_imu_data")),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organizations.id"], name=op.f("fk_scenes_organization_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_scenes_project_id_projects")),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_scenes_workspace_id_workspaces")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scenes")),
+    )
+    with op.batch_alter_table("scenes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scenes_organization_id_external_id"),
+            ["organization_id", "external_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "inputs",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -180,21 +267,60 @@ def upgrade() -> None:
             ["organization_id"], ["organizations.id"], name=op.f("fk_inputs_organization_id_organizations")
         ),
         sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_inputs_project_id_projects")),
+        sa.ForeignKeyConstraint(["scene_id"], ["scenes.id"], name=op.f("fk_inputs_scene_id_scenes")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inputs")),
+        sa.UniqueConstraint("scene_id", "batch_id", name=op.f("uq_inputs_scene_id_batch_id")),
     )
     with op.batch_alter_table("inputs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inputs_batch_id_created_id"), ["batch_id", "created", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_inputs_batch_id_status"), ["batch_id", "status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_inputs_organization_id_created_id"),
+            ["organization_id", "created", "id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inputs_project_id_created_id"), ["project_id", "created", "id"], unique=False
+        )
 
+    op.create_table(
+        "scene_resources",
+        sa.Column("scene_id", sa.String(length=36), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("resource_id", sa.Text(), nullable=False),
+        sa.Column("filename", sa.Text(), nullable=False),
+        sa.Column("sensor_name", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("frame_id", sa.String(length=128), nullable=True),
+        sa.Column("upload", sa.Boolean(), nullable=False),
+        sa.Column("blob_key", sa.String(length=300), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("content_type", sa.String(length=200), nullable=True),
+        sa.Column("uploaded", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(["scene_id"], ["scenes.id"], name=op.f("fk_scene_resources_scene_id_scenes")),
+        sa.PrimaryKeyConstraint("scene_id", "position", name=op.f("pk_scene_resources")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("scene_resources")
     with op.batch_alter_table("inputs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inputs_project_id_created_id"))
+        batch_op.drop_index(batch_op.f("ix_inputs_organization_id_created_id"))
         batch_op.drop_index(batch_op.f("ix_inputs_batch_id_status"))
+        batch_op.drop_index(batch_op.f("ix_inputs_batch_id_created_id"))
 
     op.drop_table("inputs")
+    with op.batch_alter_table("scenes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scenes_organization_id_external_id"))
+
+    op.drop_table("scenes")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_project_id_id"))
         batch_op.drop_index(batch_op.f("ix_events_batch_id_id"))
@@ -202,7 +328,15 @@ def downgrade() -> None:
     op.drop_table("events")
     op.drop_table("batch_annotation_types")
     op.drop_table("project_annotation_types")
+    with op.batch_alter_table("imu_data", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_imu_data_scene_id"))
+
+    op.drop_table("imu_data")
     op.drop_table("credentials")
+    with op.batch_alter_table("calibrations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_calibrations_organization_id_external_id"))
+
+    op.drop_table("calibrations")
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_batches_project_id_status"))
 

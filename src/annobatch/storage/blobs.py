@@ -1,0 +1,237 @@
+"""Where uploaded files live: a small interface, and a local directory under the data directory.
+
+A blob becomes visible only when it is complete: a writer streams to a temporary name, makes the
+bytes durable, then renames. A dropped connection leaves nothing under the blob's key, and the
+same key can be written again. An S3-compatible store fits the same interface (multipart upload
+to the key, completed on `commit`, aborted on `abort`).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from annobatch.domain import TooLarge
+
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,7}")
+
+
+def check_key(key: str) -> str:
+    """Keys are `/`-separated segments of letters, digits, `.`, `_`, `-` (never `..` alone, never
+    absolute): they are safe as paths and as object names."""
+    if _KEY.fullmatch(key) is None or any(part in {".", ".."} for part in key.split("/")):
+        raise ValueError(f"invalid blob key {key!r}")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    key: str
+    size: int
+    sha256: str
+
+
+class BlobWriter(abc.ABC):
+    """One blob being written. Either `commit` (the blob appears, whole) or `abort` (nothing
+    appears); `write` raises `TooLarge` past the limit and has then already aborted."""
+
+    @abc.abstractmethod
+    async def write(self, chunk: bytes) -> None: ...
+
+    @abc.abstractmethod
+    async def commit(self) -> BlobInfo: ...
+
+    @abc.abstractmethod
+    async def abort(self) -> None: ...
+
+
+class BlobStore(abc.ABC):
+    @abc.abstractmethod
+    def writer(self, key: str, limit: int | None = None) -> BlobWriter: ...
+
+    @abc.abstractmethod
+    async def read(self, key: str, length: int | None = None) -> bytes:
+        """The blob's bytes, or its first `length` bytes. `FileNotFoundError` if there is none."""
+
+    @abc.abstractmethod
+    def stream(self, key: str, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]: ...
+
+    @abc.abstractmethod
+    async def exists(self, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def delete(self, key: str) -> None:
+        """Remove the blob; a missing blob is not an error."""
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes], limit: int | None = None) -> BlobInfo:
+        """Write a whole blob from a stream of chunks; nothing appears unless every chunk arrived."""
+        w = self.writer(key, limit)
+        try:
+            async for chunk in chunks:
+                await w.write(chunk)
+        except BaseException:
+            await w.abort()
+            raise
+        return await w.commit()
+
+
+# ------------------------------------------------------------------------------- local directory
+
+#: Chunks are gathered to this size before they go to the disk (in a worker thread), so that a
+#: slow disk never blocks the event loop and small network chunks cost one thread hop per MiB.
+_BUFFER = 1024 * 1024
+
+
+class _LocalWriter(BlobWriter):
+    def __init__(self, store: LocalBlobStore, key: str, limit: int | None) -> None:
+        self.store, self.key, self.limit = store, key, limit
+        self.final = store.path(key)
+        self.temp = store.incoming / f"{uuid.uuid4().hex}.part"
+        self.size = 0
+        self.digest = hashlib.sha256()
+        self.pending: list[bytes] = []
+        self.pending_size = 0
+        self.file: int | None = None
+        self.done = False
+
+    async def write(self, chunk: bytes) -> None:
+        if self.done:
+            raise RuntimeError("the blob writer is closed")
+        if not chunk:
+            return
+        self.size += len(chunk)
+        if self.limit is not None and self.size > self.limit:
+            await self.abort()
+            raise TooLarge(f"the upload is over the limit of {self.limit} bytes", "upload-too-large")
+        self.digest.update(chunk)
+        self.pending.append(chunk)
+        self.pending_size += len(chunk)
+        if self.pending_size >= _BUFFER:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        data = b"".join(self.pending)
+        self.pending.clear()
+        self.pending_size = 0
+        await asyncio.to_thread(self._write_sync, data)
+
+    def _write_sync(self, data: bytes) -> None:
+        if self.file is None:
+            self.file = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        view = memoryview(data)
+        while view:
+            n = os.write(self.file, view)
+            view = view[n:]
+
+    async def commit(self) -> BlobInfo:
+        if self.done:
+            raise RuntimeError("the blob writer is closed")
+        try:
+            await self._flush()
+            await asyncio.to_thread(self._publish)
+        except BaseException:
+            await self.abort()
+            raise
+        self.done = True
+        return BlobInfo(self.key, self.size, self.digest.hexdigest())
+
+    def _publish(self) -> None:
+        if self.file is None:  # an empty blob
+            self._write_sync(b"")
+        assert self.file is not None
+        os.fsync(self.file)
+        os.close(self.file)
+        self.file = None
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.temp, self.final)
+        self.store.sync_dir(self.final.parent)
+
+    async def abort(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.pending.clear()
+        if self.file is not None:
+            os.close(self.file)
+            self.file = None
+        self.temp.unlink(missing_ok=True)
+
+
+class LocalBlobStore(BlobStore):
+    """Blobs as files under `root` (the data directory's `blobs/`); temporary files in
+    `root/.incoming/` on the same file system, so that the final rename is atomic."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.incoming = self.root / ".incoming"
+        self.incoming.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def writer(self, key: str, limit: int | None = None) -> BlobWriter:
+        return _LocalWriter(self, check_key(key), limit)
+
+    async def read(self, key: str, length: int | None = None) -> bytes:
+        path = self.path(key)
+
+        def go() -> bytes:
+            with path.open("rb") as f:
+                return f.read() if length is None else f.read(length)
+
+        return await asyncio.to_thread(go)
+
+    async def stream(self, key: str, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]:
+        f = await asyncio.to_thread(self.path(key).open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(f.read, chunk_size):
+                yield chunk
+        finally:
+            f.close()
+
+    async def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    async def delete(self, key: str) -> None:
+        path = self.path(key)
+        await asyncio.to_thread(path.unlink, True)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """Every committed blob (for tests and housekeeping)."""
+        base = self.root / prefix if prefix else self.root
+        if not base.exists():
+            return []
+        found = []
+        for p in base.rglob("*"):
+            if p.is_file() and self.incoming not in p.parents:
+                found.append(p.relative_to(self.root).as_posix())
+        return sorted(found)
+
+    def incoming_files(self) -> list[Path]:
+        return sorted(self.incoming.iterdir())
+
+    @staticmethod
+    def sync_dir(path: Path) -> None:
+        """Make a rename durable (POSIX: fsync the directory)."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def open_blob_store(data_dir: str | Path) -> BlobStore:
+    """The blob store of a data directory."""
+    return LocalBlobStore(Path(data_dir) / "blobs")
