@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from annobatch.cli._operator_base import common_options, connect, env
+from annobatch.cli._operator_base import common_options, connect, env, shown_url
 from annobatch.cli._operator_org import credentials_document, write_credentials
 from annobatch.cli._operator_serve import display_path, prepare, run_server
 from annobatch.domain import BatchAction, NotFound
@@ -162,9 +162,11 @@ def _script(name: str) -> str:
     return name
 
 
-def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port: bool) -> str:
+def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port: bool, where: str) -> str:
+    """What the demo made, and the lines that point each client at it. `where` is the operator
+    CLI's option naming the database (`--data DIR`, or `--database-url URL` without password)."""
     lines = [
-        f"annobatch demo: organization {world.org.name!r} (id {world.org.id}) in {data}/",
+        f"annobatch demo: organization {world.org.name!r} (id {world.org.id}) in {data}",
         f"  credentials {creds} ({'new' if world.new_credentials else 'kept'}; client id "
         f"{world.credentials['clientId']})",
     ]
@@ -196,8 +198,8 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
         "",
         "The operator CLI:",
         "",
-        f"    {annobatch} --data {data} project list",
-        f"    {annobatch} --data {data} batch list --org {world.org.name} highway",
+        f"    {annobatch} {where} project list",
+        f"    {annobatch} {where} batch list --org {world.org.name} highway",
         "",
         f"Serving on {url}; Ctrl-C stops it.",
     ]
@@ -216,6 +218,10 @@ def demo(port: int) -> None:
     world = asyncio.run(seed(settings.database_url, path))
     url = f"http://{host}:{port}"
     data = display_path(e.data)
-    click.echo(instructions(world, display_path(path), data, url, port == 8000), nl=True)
+    if e.database_url:
+        where, location = f"--database-url {shown_url(e.database_url)}", shown_url(e.database_url)
+    else:
+        where, location = f"--data {data}", f"{data}/"
+    click.echo(instructions(world, display_path(path), location, url, port == 8000, where))
     sys.stdout.flush()
     run_server(settings, host, port, 1)
