@@ -164,7 +164,9 @@ Q_RESOURCE_UPLOADED = Query(
         uploaded=_b("uploaded"),
     )
 )
-Q_RESOURCES_FORGET_BLOBS = Query(sa.update(_R).where(_R.c.scene_id == _b("scene_id")).values(blob_key=None))
+Q_RESOURCES_FORGET_BLOBS = Query(
+    sa.update(_R).where(_R.c.scene_id == _b("scene_id")).values(blob_key=sa.null())
+)
 
 Q_INPUT_INSERT = _insert(_I)
 Q_INPUT = Query(sa.select(*_I.c).where(_I.c.id == _b("id"), _I.c.organization_id == _b("org")))
