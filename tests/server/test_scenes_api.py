@@ -1,0 +1,315 @@
+"""The scene-creation API in process: the flow step by step, commit rules, workspaces, dry runs,
+and bad input answered with 4xx messages that name the problem."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from annobatch.server.operations import NewCredential, operator
+from conftest import World, bearer
+
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) + b"\xff\xd9"
+PCD_BYTES = b"# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 1\n" + (
+    b"HEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 1\nDATA ascii\n1 2 3\n"
+)
+
+
+def cameras_body(scene_id: str, *names: str, external_id: str = "ext-1") -> dict[str, Any]:
+    images = [
+        {"filename": f"/data/{n}.jpg", "resourceId": f"/data/{n}.jpg", "sensorName": n, "clientFilename": n}
+        for n in names or ("CAM",)
+    ]
+    return {
+        "externalId": external_id,
+        "frame": {"images": images},
+        "metadata": {"region": "se"},
+        "internalId": scene_id,
+        "featureFlags": {"shouldMotionCompensate": True},
+    }
+
+
+@dataclass
+class Api:
+    """A client of one organization with one project `p1` and an open batch `b1`."""
+
+    client: TestClient[Any]
+    headers: dict[str, str]
+    org: int
+    cred: NewCredential
+    workspace: str
+
+    def initialize(self) -> str:
+        r = self.client.post(
+            "/v1/inputs/initialize", json={"workspaceId": self.workspace}, headers=self.headers
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["data"]["sceneUuid"])
+
+    def create(self, body: dict[str, Any], path: str = "project/p1/cameras", **headers: str) -> Any:
+        return self.client.post(
+            f"/v1/inputs/{path}?workspaceId={self.workspace}", json=body, headers={**self.headers, **headers}
+        )
+
+    def commit(self, scene_id: str) -> Any:
+        return self.client.post(f"/v1/inputs/{scene_id}/actions/commit", headers=self.headers)
+
+    def query(self, body: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        r = self.client.post("/v2/inputs/query", json=body or {}, headers=self.headers)
+        assert r.status_code == 200, r.text
+        return list(r.json()["data"])
+
+    def scene(self, scene_id: str) -> dict[str, Any]:
+        r = self.client.post("/v2/scenes/query", json={"sceneUuids": [scene_id]}, headers=self.headers)
+        assert r.status_code == 200, r.text
+        return dict(r.json()["data"][0])
+
+    def upload_all(self, files: dict[str, str], data: bytes = JPEG_BYTES) -> None:
+        for url in files.values():
+            r = self.client.put(url, content=data, headers={"Content-Type": "image/jpeg"})
+            assert r.status_code == 200, r.text
+
+
+@pytest.fixture
+def api(app_client: TestClient[Any], world: World) -> Api:
+    org = world.org("acme")
+    cred = world.credential(org)
+    world.project(org, "p1", ["object-detection"])
+    world.batch(org, "p1", "b1")
+    workspaces = world.run(world.ops.list_workspaces(operator(org)))
+    return Api(app_client, bearer(app_client, cred), org, cred, workspaces[0][0].id)
+
+
+def test_the_flow_step_by_step_puts_the_input_in_the_open_batch(api: Api) -> None:
+    sid = api.initialize()
+    r = api.create(cameras_body(sid, "FRONT", "REAR"))
+    assert r.status_code == 200, r.text
+    job = r.json()["data"]
+    assert job["internalId"] == sid
+    assert sorted(job["files"]) == ["/data/FRONT.jpg", "/data/REAR.jpg"]
+    assert all(u.startswith("http://testserver.local/v1/uploads/") for u in job["files"].values())
+    assert api.scene(sid)["status"] == "pending"
+    assert api.query() == []  # no input before the commit
+    api.upload_all(job["files"])
+    r = api.commit(sid)
+    assert r.status_code == 200 and r.json()["data"]["status"] == "created"
+    (i,) = api.query({"project": "p1", "batch": "b1"})
+    assert (i["sceneUuid"], i["sceneExternalId"]) == (sid, "ext-1")
+    detail = api.client.get("/v1/projects/p1/batches/b1", headers=api.headers).json()["data"]
+    assert detail["inputCounts"]["created"] == 1 and detail["inputCounts"]["total"] == 1
+
+
+def test_commit_lists_the_files_that_have_not_arrived_and_changes_nothing(api: Api) -> None:
+    sid = api.initialize()
+    files = api.create(cameras_body(sid, "FRONT", "REAR")).json()["data"]["files"]
+    api.client.put(files["/data/FRONT.jpg"], content=JPEG_BYTES)
+    r = api.commit(sid)
+    assert r.status_code == 400
+    assert r.json()["message"] == (
+        f"scene {sid} is missing 1 file: /data/REAR.jpg; upload them to their URLs, then commit again"
+    )
+    assert api.scene(sid)["status"] == "pending"
+    assert api.query() == []
+
+
+def test_commit_is_idempotent(api: Api) -> None:
+    sid = api.initialize()
+    files = api.create(cameras_body(sid)).json()["data"]["files"]
+    api.upload_all(files)
+    assert api.commit(sid).status_code == 200
+    assert api.commit(sid).status_code == 200
+    assert len(api.query()) == 1
+
+
+def test_a_retried_create_answers_the_first_and_a_different_body_for_the_same_uuid_conflicts(
+    api: Api,
+) -> None:
+    sid = api.initialize()
+    first = api.create(cameras_body(sid)).json()["data"]
+    again = api.create(cameras_body(sid))
+    assert again.status_code == 200 and sorted(again.json()["data"]["files"]) == sorted(first["files"])
+    other = api.create(cameras_body(sid, external_id="changed"))
+    assert other.status_code == 409
+    assert "already exists; initialize a new scene" in other.json()["message"]
+
+
+def test_the_batch_is_checked_again_at_commit(api: Api) -> None:
+    sid = api.initialize()
+    files = api.create(cameras_body(sid)).json()["data"]["files"]
+    api.upload_all(files)
+    assert api.client.post("/v1/projects/p1/batches/b1/publish", headers=api.headers).status_code == 200
+    r = api.commit(sid)
+    assert r.status_code == 400
+    assert r.json()["message"] == "batch b1 of project p1 is ready; only open batches accept inputs"
+    assert api.query({"project": "p1"}) == []
+
+
+def test_a_dry_run_answers_like_a_create_and_writes_nothing(api: Api) -> None:
+    sid = api.initialize()
+    r = api.create(cameras_body(sid), **{"X-Dryrun": ""})
+    assert r.status_code == 200 and r.json()["data"]["internalId"] == sid
+    q = api.client.post("/v2/scenes/query", json={"sceneUuids": [sid]}, headers=api.headers)
+    assert q.status_code == 404
+    # The same uuid is still free for the real create.
+    assert api.create(cameras_body(sid)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body_change", "status", "message"),
+    [
+        (
+            "project/p1/pointclouds",
+            {},
+            404,
+            "unknown scene type 'pointclouds': one of cameras, cameras-sequence",
+        ),
+        ("project/p1/cameras", {"externalId": 7}, 400, "field externalId: Expected `str`, got `int`"),
+        ("project/p1/cameras", {"frame": None}, 400, "field frame: Expected `object`, got `null`"),
+        (
+            "project/p1/cameras",
+            {"frame": {"images": []}},
+            400,
+            "frame #1 has no image; a cameras scene needs one",
+        ),
+        ("project/p1/cameras", {"internalId": "nope"}, 400, "invalid scene id 'nope': a uuid"),
+        (
+            "project/p1/cameras",
+            {"metadata": {"a": [1]}},
+            400,
+            "field metadata[...]: Expected `bool | int | float | str`",
+        ),
+        ("project/nope/cameras", {}, 404, "project nope not found"),
+        ("project/p1/batch/zz/cameras", {}, 404, "batch zz not found in project p1"),
+        ("project/p%20/cameras", {}, 400, "invalid project id 'p '"),
+    ],
+)
+def test_bad_scene_requests_are_refused_naming_the_problem(
+    api: Api, path: str, body_change: dict[str, Any], status: int, message: str
+) -> None:
+    body = {**cameras_body(api.initialize()), **body_change}
+    r = api.create(body, path=path)
+    assert r.status_code == status, r.text
+    assert message in r.json()["message"]
+
+
+def test_a_body_that_is_not_json_is_refused(api: Api) -> None:
+    r = api.client.post(
+        f"/v1/inputs/cameras?workspaceId={api.workspace}",
+        content=b"{not json",
+        headers={**api.headers, "Content-Type": "application/json"},
+    )
+    assert (r.status_code, r.json()["message"]) == (400, "the request body is not valid JSON")
+
+
+def test_two_images_from_one_camera_in_a_frame_are_refused(api: Api) -> None:
+    body = cameras_body(api.initialize())
+    body["frame"]["images"].append(
+        {"filename": "/data/b.jpg", "resourceId": "/data/b.jpg", "sensorName": "CAM"}
+    )
+    r = api.create(body)
+    assert r.status_code == 400
+    assert r.json()["message"] == "frame #1 has two resources from sensor CAM; a frame has one per sensor"
+
+
+def test_another_organizations_workspace_is_not_found(api: Api, world: World) -> None:
+    other = world.org("other")
+    ws = world.run(world.ops.list_workspaces(operator(other)))[0][0].id
+    r = api.client.post(
+        f"/v1/inputs/cameras?workspaceId={ws}", json=cameras_body(str(uuid.uuid4())), headers=api.headers
+    )
+    assert (r.status_code, r.json()["message"]) == (404, f"workspace {ws} not found")
+    r = api.client.post("/v1/inputs/initialize", json={"workspaceId": ws}, headers=api.headers)
+    assert r.status_code == 404
+
+
+def test_a_scene_without_a_workspace_goes_to_the_organizations_only_workspace(api: Api) -> None:
+    sid = str(uuid.uuid4())
+    r = api.client.post("/v1/inputs/cameras", json=cameras_body(sid), headers=api.headers)
+    assert r.status_code == 200, r.text
+    assert api.scene(sid)["workspaceId"] == api.workspace
+
+
+def test_requests_without_a_token_are_unauthenticated(api: Api) -> None:
+    r = api.client.post("/v1/inputs/initialize", json={})
+    assert r.status_code == 401
+    r = api.client.post("/v2/inputs/query", json={})
+    assert r.status_code == 401
+
+
+def test_imu_data_out_of_order_is_refused(api: Api) -> None:
+    sample = {"position": {"x": 0, "y": 0, "z": 0}, "rotationQuaternion": {"w": 1, "x": 0, "y": 0, "z": 0}}
+    body = {
+        "imuData": [{**sample, "timestamp": 20}, {**sample, "timestamp": 10}],
+        "internalId": str(uuid.uuid4()),
+    }
+    r = api.client.post(f"/v1/imu?workspaceId={api.workspace}", json=body, headers=api.headers)
+    assert (r.status_code, r.json()["message"]) == (
+        400,
+        "IMU sample 1: timestamp 10 does not come after 20; samples must be ordered by time",
+    )
+
+
+@pytest.mark.parametrize(
+    ("calibration", "message"),
+    [
+        ({}, "a calibration needs at least one sensor"),
+        ({"L": {"calibration_type": "sonar"}}, "calibration of sensor L: unknown calibration_type 'sonar'"),
+        (
+            {"L": {"calibration_type": "lidar", "position": {"x": 0, "y": 0}}},
+            "field position needs numbers z",
+        ),
+        (
+            {
+                "C": {
+                    "calibration_type": "pinhole",
+                    "position": {"x": 0, "y": 0, "z": 0},
+                    "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0},
+                    "image_width": 8,
+                    "image_height": 8,
+                }
+            },
+            "calibration of sensor C (pinhole): field camera_matrix is missing",
+        ),
+    ],
+)
+def test_bad_calibrations_are_refused_naming_the_field(
+    api: Api, calibration: dict[str, Any], message: str
+) -> None:
+    r = api.client.post(
+        f"/v1/calibrations?workspaceId={api.workspace}",
+        json={"externalId": "cal", "calibration": calibration},
+        headers=api.headers,
+    )
+    assert r.status_code == 400
+    assert message in r.json()["message"]
+
+
+def test_an_unknown_calibration_id_is_not_found(api: Api) -> None:
+    r = api.client.get(f"/v1/calibrations?id={uuid.uuid4()}", headers=api.headers)
+    assert r.status_code == 404
+    r = api.client.get("/v1/calibrations?id=nope", headers=api.headers)
+    assert (r.status_code, r.json()["message"]) == (400, "invalid calibration id 'nope': a uuid")
+
+
+def test_an_input_page_follows_the_cursor_to_the_end(api: Api) -> None:
+    made = []
+    for i in range(5):
+        sid = api.initialize()
+        api.upload_all(api.create(cameras_body(sid, external_id=f"s{i}")).json()["data"]["files"])
+        api.commit(sid)
+        made.append(sid)
+    seen, cursor = [], None
+    while True:
+        q = "/v2/inputs/query?limit=2" + (f"&cursorId={cursor}" if cursor else "")
+        page = api.client.post(q, json={"project": "p1"}, headers=api.headers).json()
+        seen += [i["sceneUuid"] for i in page["data"]]
+        cursor = page["metadata"]["nextCursorId"]
+        if cursor is None:
+            break
+    assert seen == made
+    r = api.client.post("/v2/inputs/query?cursorId=garbage", json={}, headers=api.headers)
+    assert r.status_code == 400 and "invalid cursorId" in r.json()["message"]
