@@ -179,15 +179,17 @@ Q_INPUT_OF_SCENE_IN_BATCH = Query(
 )
 Q_INPUTS_SET_STATUS = Query(sa.update(_I).where(_I.c.scene_id == _b("scene_id")).values(status=_b("status")))
 
+# Listings join an input to its scene only; batch and project names are looked up once per
+# distinct batch of a page (a join per row lets a planner pick a poor order for small tables).
 _ROW_COLS = (
     _I.c.id, _I.c.scene_id, _I.c.status, _I.c.created, _I.c.batch_id,
     _S.c.external_id, _S.c.scene_type, _S.c.calibration_id, _S.c.error_message,
-    _P.c.external_id, _B.c.external_id,
 )  # fmt: skip
-_ROW_FROM = (
-    _I.join(_S, _S.c.id == _I.c.scene_id)
-    .join(_P, _P.c.id == _I.c.project_id)
-    .join(_B, _B.c.id == _I.c.batch_id)
+_ROW_FROM = _I.join(_S, _S.c.id == _I.c.scene_id)
+Q_BATCH_NAMES = Query(
+    sa.select(_B.c.external_id, _P.c.external_id)
+    .select_from(_B.join(_P, _P.c.id == _B.c.project_id))
+    .where(_B.c.id == _b("id"))
 )
 
 Q_BATCHES_FOR_UPDATE = Query(
@@ -363,21 +365,25 @@ class SceneStore:
             )
 
         q = _shaped(("input-rows", _bucket(len(input_ids))), build)
-        rows = await self.tx.fetch_all(q, {"org": org, **params})
-        return [InputRow(*r) for r in rows]
+        return await self._named(await self.tx.fetch_all(q, {"org": org, **params}))
 
     async def page_inputs(self, org: int, f: InputFilter, after: Cursor | None, limit: int) -> list[InputRow]:
         """A page of inputs in (created, id) order, after the cursor: a range scan on an index
         that starts with the narrowest filter (batch, project or organization), so that a page
         costs the same however many inputs there are."""
-        params: dict[str, Any] = {"org": org, "limit": limit}
-        conds: list[Any] = [_I.c.organization_id == _b("org")]
+        # Exactly one of batch, project, organization leads (each has its own index on
+        # (…, created, id)); the batch and project were found within the caller's organization.
+        params: dict[str, Any] = {"limit": limit}
+        conds: list[Any] = []
         if f.batch_id is not None:
             conds.append(_I.c.batch_id == _b("batch_id"))
             params["batch_id"] = f.batch_id
-        if f.project_id is not None:
+        elif f.project_id is not None:
             conds.append(_I.c.project_id == _b("project_id"))
             params["project_id"] = f.project_id
+        else:
+            conds.append(_I.c.organization_id == _b("org"))
+            params["org"] = org
         if not f.include_invalidated:
             conds.append(_I.c.status.not_like("invalidated%"))
         if after is not None:
@@ -414,7 +420,16 @@ class SceneStore:
             )
 
         q = _shaped(tuple(key), build)
-        return [InputRow(*r) for r in await self.tx.fetch_all(q, params)]
+        return await self._named(await self.tx.fetch_all(q, params))
+
+    async def _named(self, rows: Sequence[Sequence[Any]]) -> list[InputRow]:
+        names: dict[int, tuple[str, str]] = {}
+        for r in rows:
+            if r[4] not in names:
+                row = await self.tx.fetch_one(Q_BATCH_NAMES, {"id": r[4]})
+                assert row is not None
+                names[r[4]] = (row[1], row[0])
+        return [InputRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], *names[r[4]]) for r in rows]
 
     async def batch_types(self, batch_ids: Sequence[int]) -> dict[int, list[str]]:
         """The annotation types of several batches at once."""
