@@ -12,6 +12,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
@@ -23,6 +24,7 @@ from annobatch.storage.store import CredentialRecord, Store, now_micros
 
 ISSUER = "annobatch"
 SIGNING_KEY_NAME = "token-signing"
+VERIFIED_TOKENS_KEPT = 10_000
 
 
 def new_client_id() -> str:
@@ -90,6 +92,7 @@ class Authority:
     def __init__(self, db: Database, key: str, ttl: int, recheck_seconds: int) -> None:
         self.db, self.key, self.ttl, self.recheck = db, key, ttl, recheck_seconds
         self._checked: dict[str, tuple[float, bool]] = {}
+        self._verified: dict[str, dict[str, Any]] = {}
 
     async def issue(self, client_id: str, secret: str) -> str:
         async with self.db.transaction() as tx:
@@ -119,15 +122,7 @@ class Authority:
             raise Unauthenticated(
                 "missing bearer token: get one from POST /v1/auth/oauth/token", "missing-token"
             )
-        token = authorization[7:].strip()
-        try:
-            claims = jwt.decode(
-                token, self.key, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp"]}
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the token has expired: request a new one", "token-expired") from None
-        except jwt.InvalidTokenError:
-            raise Unauthenticated("the token is not valid for this server", "invalid-token") from None
+        claims = self._verify(authorization[7:].strip())
         client_id = str(claims["sub"])
         if not await self._still_valid(client_id):
             raise Unauthenticated(
@@ -137,6 +132,28 @@ class Authority:
         home = int(claims["org"])
         org = _acting_org(home, role, organization_header)
         return Caller(client_id, home, org, role, claims.get("ws"), str(claims.get("email", client_id)))
+
+    def _verify(self, token: str) -> dict[str, Any]:
+        """The token's claims. Verifying a signature costs more than the rest of a small request,
+        so a token once verified is remembered (only tokens this server signed get remembered);
+        its expiry is still checked every time."""
+        claims = self._verified.get(token)
+        if claims is not None:
+            if claims["exp"] > time.time():
+                return claims
+            del self._verified[token]
+        try:
+            claims = jwt.decode(
+                token, self.key, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp"]}
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the token has expired: request a new one", "token-expired") from None
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("the token is not valid for this server", "invalid-token") from None
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified.clear()
+        self._verified[token] = claims
+        return claims
 
     async def _still_valid(self, client_id: str) -> bool:
         now = time.monotonic()

@@ -11,10 +11,11 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
+from msgspec.structs import replace
 
 from annobatch import domain
 from annobatch.domain import BatchAction, BatchStatus, Conflict, NotFound, Role

@@ -4,10 +4,11 @@ are in `annobatch.domain`, the order of things in `annobatch.server.operations`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
+from msgspec.structs import replace
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
@@ -34,15 +35,19 @@ def _insert(table: sa.Table, returning: str | None = None) -> Query:
 # ------------------------------------------------------------------------------------ records
 
 
-@dataclass(frozen=True, slots=True)
-class OrganizationRecord:
+class Record(msgspec.Struct, frozen=True, gc=False):
+    """Base of the records: immutable, and cheap to build, since a list answers a thousand rows
+    (a frozen dataclass costs ten times as much per row as the driver spends fetching it).
+    Change one with `msgspec.structs.replace`."""
+
+
+class OrganizationRecord(Record, frozen=True):
     id: int
     name: str
     created: int
 
 
-@dataclass(frozen=True, slots=True)
-class WorkspaceRecord:
+class WorkspaceRecord(Record, frozen=True):
     id: str
     external_id: str
     organization_id: int
@@ -50,8 +55,7 @@ class WorkspaceRecord:
     created: int
 
 
-@dataclass(frozen=True, slots=True)
-class CredentialRecord:
+class CredentialRecord(Record, frozen=True):
     client_id: str
     secret_hash: str
     organization_id: int
@@ -64,8 +68,7 @@ class CredentialRecord:
     created: int
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectRecord:
+class ProjectRecord(Record, frozen=True):
     id: int
     organization_id: int
     external_id: str
@@ -76,8 +79,7 @@ class ProjectRecord:
     updated: int
 
 
-@dataclass(frozen=True, slots=True)
-class BatchRecord:
+class BatchRecord(Record, frozen=True):
     id: int
     project_id: int
     external_id: str
@@ -87,8 +89,7 @@ class BatchRecord:
     updated: int
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(Record, frozen=True):
     id: int
     organization_id: int
     project_id: int
@@ -101,8 +102,7 @@ class EventRecord:
     batch: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class IdempotentAnswer:
+class IdempotentAnswer(Record, frozen=True):
     fingerprint: str
     status_code: int
     body: bytes
@@ -421,5 +421,5 @@ class Store:
         await self.tx.execute(Q_KEY_PUT, {"name": name, "value": value})
 
 
-def _as_params(record: Any) -> dict[str, Any]:
-    return {k: getattr(record, k) for k in record.__slots__}
+def _as_params(record: Record) -> dict[str, Any]:
+    return msgspec.structs.asdict(record)
