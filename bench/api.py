@@ -1,0 +1,749 @@
+"""API benchmark: requests/s and latency of the seed's hot endpoints, beside a bare ASGI floor, and
+the storage layer's cost per query beside the raw driver. One run prints every table.
+
+    .venv/bin/python bench/api.py                 # SQLite, and PostgreSQL when reachable
+    .venv/bin/python bench/api.py --duration 5 --concurrency 64 --no-postgres
+
+PostgreSQL: `ANNOBATCH_BENCH_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test) names a
+server and a database to connect to; the bench creates a database of its own there and drops it.
+
+Every server is granian on a free loopback port (the app the way `annobatch serve` runs it); the
+load generator is a separate process speaking HTTP/1.1 over raw asyncio sockets, keep-alive, with a
+fixed number of connections, for a bounded time. The floor is a minimal ASGI app on the same
+server answering the very bytes the real endpoints answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import json
+import multiprocessing as mp
+import os
+import platform
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+PROJECTS = 50
+BATCHES = 1000
+BIG = "p00"  # the project holding 1,000 batches
+
+
+# ================================================================================ load generator
+
+
+@dataclass
+class Load:
+    """What to send: one request template; `unique` appends a fresh suffix to every path."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes = b""
+    unique: bool = False
+
+
+@dataclass
+class Result:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[int, int]
+
+
+def _request_bytes(load: Load, port: int, path: str) -> bytes:
+    lines = [f"{load.method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{k}: {v}" for k, v in load.headers.items()]
+    if load.method != "GET":
+        lines.append(f"Content-Length: {len(load.body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + load.body
+
+
+class _Conn(asyncio.Protocol):
+    """One keep-alive connection sending its next request as soon as an answer is complete."""
+
+    def __init__(self, gen: _Generator, idx: int) -> None:
+        self.gen, self.idx, self.seq = gen, idx, 0
+        self.buf = bytearray()
+        self.need = -1
+        self.status = 0
+        self.started = 0
+        self.transport: asyncio.Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._send()
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        self.seq += 1
+        self.started = time.perf_counter_ns()
+        self.transport.write(self.gen.request(self.idx, self.seq))
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if self.need < 0:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end]).lower().split(b"\r\n")
+            self.status = int(head[0][9:12])
+            length = next((int(h[15:]) for h in head if h.startswith(b"content-length:")), None)
+            if length is None:
+                raise RuntimeError("the server answered without Content-Length")
+            self.need = end + 4 + length
+        if len(self.buf) >= self.need:
+            self.gen.done(self.started, time.perf_counter_ns(), self.status)
+            del self.buf[: self.need]
+            self.need = -1
+            if self.gen.running:
+                self._send()
+            elif self.transport is not None:
+                self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class _Generator:
+    def __init__(self, load: Load, port: int, warmup: float, duration: float) -> None:
+        self.load, self.port = load, port
+        self.fixed = _request_bytes(load, port, load.path)
+        self.tag = uuid.uuid4().hex[:6]
+        now = time.perf_counter_ns()
+        self.measure_from = now + int(warmup * 1e9)
+        self.measure_to = self.measure_from + int(duration * 1e9)
+        self.running = True
+        self.latencies: list[int] = []
+        self.statuses: Counter[int] = Counter()
+
+    def request(self, idx: int, seq: int) -> bytes:
+        if not self.load.unique:
+            return self.fixed
+        return _request_bytes(self.load, self.port, f"{self.load.path}{self.tag}-{idx}-{seq}")
+
+    def done(self, started: int, ended: int, status: int) -> None:
+        if started >= self.measure_from and ended <= self.measure_to:
+            self.latencies.append(ended - started)
+            self.statuses[status] += 1
+
+
+async def _generate(load: Load, port: int, concurrency: int, warmup: float, duration: float) -> Result:
+    loop = asyncio.get_running_loop()
+    gen = _Generator(load, port, warmup, duration)
+    conns: list[_Conn] = []
+    for i in range(concurrency):
+        _, proto = await loop.create_connection(functools.partial(_Conn, gen, i), "127.0.0.1", port)
+        conns.append(proto)
+    await asyncio.sleep(max(0.0, (gen.measure_to - time.perf_counter_ns()) / 1e9))
+    gen.running = False
+    for c in conns:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(c.closed), 10)
+        if c.transport is not None:
+            c.transport.close()
+    lat = sorted(gen.latencies)
+    if not lat:
+        raise RuntimeError("no request completed within the measured window")
+    return Result(
+        requests_per_s=len(lat) / duration,
+        p50_ms=lat[len(lat) // 2] / 1e6,
+        p99_ms=lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1e6,
+        statuses=dict(gen.statuses),
+    )
+
+
+def _generator_process(
+    conn: Any, load: Load, port: int, concurrency: int, warmup: float, duration: float
+) -> None:
+    # Plain values only: the parent cannot unpickle classes of this process's main module.
+    try:
+        r = asyncio.run(_generate(load, port, concurrency, warmup, duration))
+        conn.send((r.requests_per_s, r.p50_ms, r.p99_ms, r.statuses))
+    except BaseException as e:  # reported to the parent, which fails loudly
+        conn.send(f"{type(e).__name__}: {e}")
+
+
+def run_load(load: Load, port: int, concurrency: int, warmup: float, duration: float) -> Result:
+    """Drive `load` from a separate process and return what it measured."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_generator_process, args=(child, load, port, concurrency, warmup, duration))
+    proc.start()
+    try:
+        if not parent.poll(warmup + duration + 60):
+            raise RuntimeError("the load generator did not finish")
+        got = parent.recv()
+    finally:
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
+    if isinstance(got, str):
+        raise RuntimeError(f"the load generator failed: {got}")
+    return Result(*got)
+
+
+# ======================================================================================= servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def granian(target: str, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
+    """A granian server on a free loopback port, stopped on exit."""
+    import httpx
+
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--no-ws",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), target,
+    ]  # fmt: skip
+    full_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), *sys.path])}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{target} did not start; see {log}")
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def floor_app() -> Callable[..., Awaitable[None]]:
+    """granian factory: the bare ASGI floor. Answers every recorded request with the recorded bytes
+    (POSTs with the recorded create answer), reading the body as the real app does."""
+    recorded = json.loads(Path(os.environ["ANNOBATCH_BENCH_FLOOR"]).read_text())
+    answers = {k: (v.encode(), [(b"content-type", b"application/json")]) for k, v in recorded.items()}
+
+    async def app(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        body, headers = answers.get(scope["path"]) or answers["POST"]
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+# ====================================================================================== backends
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    client: tuple[str, str] = ("", "")
+    writer: tuple[str, str] = ("", "")
+    writer_org: int = 0
+    data_dir: Path = field(default_factory=Path)
+
+
+@contextlib.contextmanager
+def sqlite_backend(root: Path) -> Iterator[Backend]:
+    data = root / "sqlite"
+    yield Backend("SQLite", f"sqlite:///{data / 'annobatch.db'}", data_dir=data)
+
+
+@contextlib.contextmanager
+def postgres_backend(root: Path, admin_url: str) -> Iterator[Backend]:
+    import asyncpg
+
+    name = f"annobatch_bench_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_url, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield Backend("PostgreSQL", f"{admin_url.rpartition('/')[0]}/{name}", data_dir=root / "pg")
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def postgres_reachable(url: str) -> bool:
+    import asyncpg
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(url, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception:
+        return False
+    return True
+
+
+async def _seed(backend: Backend) -> None:
+    """50 projects (one with 1,000 batches) for the reading client; a second organization takes the
+    benchmark's writes, so that they never change what the reads answer."""
+    from annobatch.server.operations import Operations, operator
+    from annobatch.storage.database import open_database
+
+    db = open_database(backend.url)
+    await db.connect()
+    try:
+        ops = Operations(db)
+        org, _ = await ops.create_organization("bench-reads")
+        cred = await ops.create_credential(org.id, workspace=None, staff=False)
+        staff = operator(org.id)
+        for i in range(PROJECTS):
+            await ops.create_project(
+                staff,
+                f"p{i:02d}",
+                title=f"Project {i:02d}",
+                description="Highway cameras, summer 2024",
+                annotation_types=["object-detection", "lane-marking"],
+            )
+        for i in range(BATCHES):
+            await ops.create_batch(staff, BIG, f"batch-{i:04d}")
+        writers, _ = await ops.create_organization("bench-writes")
+        wcred = await ops.create_credential(writers.id, workspace=None, staff=False)
+        backend.client = (cred.record.client_id, cred.secret)
+        backend.writer = (wcred.record.client_id, wcred.secret)
+        backend.writer_org = writers.id
+    finally:
+        await db.close()
+
+
+async def _write_project(backend: Backend, project: str) -> None:
+    from annobatch.server.operations import Operations, operator
+    from annobatch.storage.database import open_database
+
+    db = open_database(backend.url)
+    await db.connect()
+    try:
+        await Operations(db).create_project(
+            operator(backend.writer_org), project, title=project, annotation_types=["object-detection"]
+        )
+    finally:
+        await db.close()
+
+
+def prepare(backend: Backend) -> None:
+    from annobatch.storage.migrate import upgrade
+
+    upgrade(backend.url)
+    asyncio.run(_seed(backend))
+
+
+def bearer(port: int, cred: tuple[str, str]) -> dict[str, str]:
+    import httpx
+
+    form = {"grant_type": "client_credentials", "client_id": cred[0], "client_secret": cred[1]}
+    r = httpx.post(f"http://127.0.0.1:{port}/v1/auth/oauth/token", data=form)
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+# ====================================================================================== the runs
+
+ENDPOINTS = {
+    "projects": f"GET /v1/projects ({PROJECTS} projects)",
+    "batches": f"GET /v1/projects/{{p}}/batches ({BATCHES:,} batches)",
+    "create": "POST /v1/projects/{p}/batches/{b} (create a batch)",
+}
+
+
+@dataclass
+class Options:
+    duration: float
+    warmup: float
+    concurrency: int
+    workers: list[int]
+    postgres: str | None
+    storage_seconds: float
+
+
+def api_cells(opts: Options, backend: Backend, root: Path, floor_file: Path) -> dict[tuple[str, int], Result]:
+    """Every endpoint with every worker count on one backend; records the floor's bytes once."""
+    import httpx
+
+    results: dict[tuple[str, int], Result] = {}
+    env = {"ANNOBATCH_DATA": str(backend.data_dir), "ANNOBATCH_DATABASE_URL": backend.url}
+    for workers in opts.workers:
+        with granian("annobatch.server.app:from_env", workers, env, root / "server.log") as port:
+            reader, writer = bearer(port, backend.client), bearer(port, backend.writer)
+            project = f"w{workers}"
+            asyncio.run(_write_project(backend, project))
+            json_post = {**writer, "Content-Type": "application/json"}
+            loads = {
+                "projects": Load("GET", "/v1/projects", reader),
+                "batches": Load("GET", f"/v1/projects/{BIG}/batches", reader),
+                "create": Load(
+                    "POST", f"/v1/projects/{project}/batches/b-", json_post,
+                    b'{"publishPreviousBatches": false}', unique=True,
+                ),
+            }  # fmt: skip
+            if not floor_file.exists():
+                base = f"http://127.0.0.1:{port}"
+                sample = httpx.post(
+                    f"{base}/v1/projects/{project}/batches/sample", headers=json_post, json={}
+                )
+                floor = {
+                    "/v1/projects": httpx.get(base + "/v1/projects", headers=reader).text,
+                    f"/v1/projects/{BIG}/batches": httpx.get(
+                        f"{base}{loads['batches'].path}", headers=reader
+                    ).text,
+                    "POST": sample.text,
+                }
+                floor_file.write_text(json.dumps(floor))
+            for name, load in loads.items():
+                results[(name, workers)] = run_load(load, port, opts.concurrency, opts.warmup, opts.duration)
+                print(
+                    f"  {backend.name:10} {workers} worker(s) {name:8} {_fmt(results[(name, workers)])}",
+                    flush=True,
+                )
+    return results
+
+
+def floor_cells(opts: Options, root: Path, floor_file: Path) -> dict[tuple[str, int], Result]:
+    results: dict[tuple[str, int], Result] = {}
+    env = {"ANNOBATCH_BENCH_FLOOR": str(floor_file)}
+    hdr = {"Authorization": "Bearer floor", "Content-Type": "application/json"}
+    for workers in opts.workers:
+        with granian("api:floor_app", workers, env, root / "floor.log") as port:
+            loads = {
+                "projects": Load("GET", "/v1/projects", hdr),
+                "batches": Load("GET", f"/v1/projects/{BIG}/batches", hdr),
+                "create": Load(
+                    "POST", "/v1/projects/w/batches/b-", hdr, b'{"publishPreviousBatches": false}', True
+                ),
+            }
+            for name, load in loads.items():
+                results[(name, workers)] = run_load(load, port, opts.concurrency, opts.warmup, opts.duration)
+                print(
+                    f"  {'floor':10} {workers} worker(s) {name:8} {_fmt(results[(name, workers)])}",
+                    flush=True,
+                )
+    return results
+
+
+def _fmt(r: Result) -> str:
+    bad = {s: n for s, n in r.statuses.items() if s != 200}
+    return f"{r.requests_per_s:9,.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:6.2f} ms" + (
+        f"  NON-200: {bad}" if bad else ""
+    )
+
+
+# ====================================================================================== storage
+
+
+@dataclass
+class StorageRow:
+    query: str
+    rows: int
+    backend: str
+    raw_us: float
+    store_us: float
+
+
+def _per_call(fn: Callable[[int], None], seconds: float) -> float:
+    """µs per call: calibrate a batch size, then the best of five timed batches."""
+    n = 1
+    while True:
+        t = time.perf_counter()
+        fn(n)
+        if time.perf_counter() - t > seconds / 10 or n > 1_000_000:
+            break
+        n *= 2
+    best = min(_timed(fn, n) for _ in range(5))
+    return best / n * 1e6
+
+
+def _timed(fn: Callable[[int], None], n: int) -> float:
+    t = time.perf_counter()
+    fn(n)
+    return time.perf_counter() - t
+
+
+async def _reading_ids(db: Any) -> tuple[int, int]:
+    """The reading organization's id and the id of its project with 1,000 batches."""
+    from annobatch.storage.store import Store
+
+    async with db.transaction() as tx:
+        org = await Store(tx).get_organization("bench-reads")
+        assert org is not None
+        p = await Store(tx).get_project(org.id, BIG)
+        assert p is not None
+        return org.id, p.id
+
+
+def storage_sqlite(backend: Backend, seconds: float) -> list[StorageRow]:
+    from annobatch.storage.database import open_database
+    from annobatch.storage.store import Q_BATCHES, Q_PROJECT, Q_PROJECTS, Store
+
+    db = open_database(backend.url)
+    path = backend.url.removeprefix("sqlite:///")
+    raw = sqlite3.connect(path, isolation_level=None)
+    loop = asyncio.new_event_loop()
+    rows: list[StorageRow] = []
+    try:
+        loop.run_until_complete(db.connect())
+
+        org, pid = loop.run_until_complete(_reading_ids(db))
+        cases: list[tuple[str, Any, dict[str, Any], Callable[[Store], Awaitable[Any]]]] = [
+            ("get_project", Q_PROJECT, {"org": org, "project": BIG}, lambda s: s.get_project(org, BIG)),
+            ("list_projects", Q_PROJECTS, {"org": org}, lambda s: s.list_projects(org)),
+            ("list_batches", Q_BATCHES, {"project_id": pid}, lambda s: s.list_batches(pid)),
+        ]
+        for label, q, params, call in cases:
+            sql = q.compiled("sqlite")[0]
+            count = len(raw.execute(sql, params).fetchall())
+
+            def run_raw(n: int, sql: str = sql, params: dict[str, Any] = params) -> None:
+                for _ in range(n):
+                    raw.execute(sql, params).fetchall()
+
+            def run_store(n: int, call: Callable[[Store], Awaitable[Any]] = call) -> None:
+                async def go() -> None:
+                    async with db.transaction() as tx:
+                        store = Store(tx)
+                        for _ in range(n):
+                            await call(store)
+
+                loop.run_until_complete(go())
+
+            rows.append(
+                StorageRow(label, count, "SQLite", _per_call(run_raw, seconds), _per_call(run_store, seconds))
+            )
+    finally:
+        loop.run_until_complete(db.close())
+        loop.close()
+        raw.close()
+    return rows
+
+
+def storage_postgres(backend: Backend, seconds: float) -> list[StorageRow]:
+    import asyncpg
+
+    from annobatch.storage.database import open_database
+    from annobatch.storage.store import Q_BATCHES, Q_PROJECT, Q_PROJECTS, Store
+
+    loop = asyncio.new_event_loop()
+    db = open_database(backend.url)
+    rows: list[StorageRow] = []
+
+    async def setup() -> tuple[Any, int, int]:
+        await db.connect()
+        return await asyncpg.connect(backend.url), *await _reading_ids(db)
+
+    raw, org, pid = loop.run_until_complete(setup())
+    try:
+        cases: list[tuple[str, Any, list[Any], Callable[[Store], Awaitable[Any]]]] = [
+            ("get_project", Q_PROJECT, [org, BIG], lambda s: s.get_project(org, BIG)),
+            ("list_projects", Q_PROJECTS, [org], lambda s: s.list_projects(org)),
+            ("list_batches", Q_BATCHES, [pid], lambda s: s.list_batches(pid)),
+        ]
+        for label, q, args, call in cases:
+            sql = q.compiled("postgresql")[0]
+            count = len(loop.run_until_complete(raw.fetch(sql, *args)))
+
+            def run_raw(n: int, sql: str = sql, args: list[Any] = args) -> None:
+                async def go() -> None:
+                    async with raw.transaction():
+                        for _ in range(n):
+                            await raw.fetch(sql, *args)
+
+                loop.run_until_complete(go())
+
+            def run_store(n: int, call: Callable[[Store], Awaitable[Any]] = call) -> None:
+                async def go() -> None:
+                    async with db.transaction() as tx:
+                        store = Store(tx)
+                        for _ in range(n):
+                            await call(store)
+
+                loop.run_until_complete(go())
+
+            rows.append(
+                StorageRow(
+                    label, count, "PostgreSQL", _per_call(run_raw, seconds), _per_call(run_store, seconds)
+                )
+            )
+    finally:
+        loop.run_until_complete(raw.close())
+        loop.run_until_complete(db.close())
+        loop.close()
+    return rows
+
+
+# ====================================================================================== report
+
+
+def machine() -> str:
+    import granian
+    import litestar
+    import msgspec
+
+    cpu = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, granian {granian.__version__}, "
+        f"litestar {litestar.__version__}, msgspec {msgspec.__version__}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def api_table(
+    name: str, opts: Options, floor: dict[Any, Result], by_backend: dict[str, dict[Any, Result]]
+) -> str:
+    head = "| server |" + "".join(
+        f" {w} worker{'s' if w > 1 else ''}: req/s | p50 ms | p99 ms | % of floor |" for w in opts.workers
+    )
+    lines = [f"**{ENDPOINTS[name]}**", "", head, "|---|" + "---:|" * 4 * len(opts.workers)]
+    for label, res in [("bare ASGI floor", floor), *((f"annobatch, {b}", r) for b, r in by_backend.items())]:
+        cells = []
+        for w in opts.workers:
+            r = res[(name, w)]
+            share = 100 * r.requests_per_s / floor[(name, w)].requests_per_s
+            cells.append(f" {r.requests_per_s:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {share:.0f}% |")
+        lines.append(f"| {label} |" + "".join(cells))
+    return "\n".join(lines)
+
+
+def storage_table(rows: list[StorageRow]) -> str:
+    lines = [
+        "| query | rows | backend | raw driver µs/call | `Store` µs/call | ratio |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| `{r.query}` | {r.rows:,} | {r.backend} | {r.raw_us:,.1f} | {r.store_us:,.1f} | "
+            f"{r.store_us / r.raw_us:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def targets(
+    opts: Options, floor: dict[Any, Result], by_backend: dict[str, dict[Any, Result]], rows: list[StorageRow]
+) -> str:
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    w = opts.workers[0]
+    for backend, res in by_backend.items():
+        for name in ("projects", "batches"):
+            share = res[(name, w)].requests_per_s / floor[(name, w)].requests_per_s
+            what = f"{ENDPOINTS[name].split(' (')[0]} ≥ 20% of the floor, {w} worker, {backend}"
+            lines.append(f"| {what} | {share:.0%} | {_met(share >= 0.2)} |")
+    for r in rows:
+        ratio = r.store_us / r.raw_us
+        what = f"`Store.{r.query}` within 2x of the raw driver, {r.backend}"
+        lines.append(f"| {what} | {ratio:.2f}x | {_met(ratio <= 2)} |")
+    if "SQLite" in by_backend:
+        rate = by_backend["SQLite"][("create", w)].requests_per_s
+        lines.append(
+            f"| ≥ 500 batch creations/s on SQLite, {w} worker | {rate:,.0f}/s | {_met(rate >= 500)} |"
+        )
+    return "\n".join(lines)
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--duration", type=float, default=3.0, help="measured seconds per cell (default 3)")
+    ap.add_argument(
+        "--warmup", type=float, default=1.0, help="unmeasured seconds before each cell (default 1)"
+    )
+    ap.add_argument("--concurrency", type=int, default=32, help="open connections (default 32)")
+    ap.add_argument("--workers", default="1,2", help="granian worker counts (default 1,2)")
+    ap.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    ap.add_argument("--storage-seconds", type=float, default=1.0, help="time per storage measurement")
+    a = ap.parse_args(argv)
+    pg = None if a.no_postgres else os.environ.get("ANNOBATCH_BENCH_DATABASE_URL", DEFAULT_PG)
+    if pg is not None and not postgres_reachable(pg):
+        print(f"PostgreSQL at {pg} is not reachable: SQLite only", flush=True)
+        pg = None
+    opts = Options(
+        a.duration, a.warmup, a.concurrency, [int(w) for w in a.workers.split(",")], pg, a.storage_seconds
+    )
+    run(opts)
+
+
+def run(opts: Options) -> None:
+    started = time.monotonic()
+    by_backend: dict[str, dict[Any, Result]] = {}
+    rows: list[StorageRow] = []
+    with tempfile.TemporaryDirectory(prefix="annobatch-bench-") as tmp, contextlib.ExitStack() as stack:
+        root = Path(tmp)
+        floor_file = root / "floor.json"
+        backends = [stack.enter_context(sqlite_backend(root))]
+        if opts.postgres:
+            backends.append(stack.enter_context(postgres_backend(root, opts.postgres)))
+        for backend in backends:
+            print(f"seeding {backend.name}: {PROJECTS} projects, {BATCHES:,} batches in one", flush=True)
+            prepare(backend)
+            rows += (storage_sqlite if backend.name == "SQLite" else storage_postgres)(
+                backend, opts.storage_seconds
+            )
+            by_backend[backend.name] = api_cells(opts, backend, root, floor_file)
+        floor = floor_cells(opts, root, floor_file)
+    print()
+    print(f"Machine: {machine()}")
+    print(
+        f"Load: one generator process, HTTP/1.1 keep-alive over raw asyncio sockets, {opts.concurrency} "
+        f"connections, {opts.warmup:g} s warm-up + {opts.duration:g} s measured per cell, loopback."
+    )
+    for name in ENDPOINTS:
+        print()
+        print(api_table(name, opts, floor, by_backend))
+    print()
+    print("**Storage: one query, `Store(tx)` beside the raw driver running the same SQL**")
+    print()
+    print(storage_table(rows))
+    print()
+    print("**Targets**")
+    print()
+    print(targets(opts, floor, by_backend, rows))
+    print(f"\n(run took {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
