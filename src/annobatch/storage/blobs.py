@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -84,9 +85,10 @@ class BlobStore(abc.ABC):
 
 # ------------------------------------------------------------------------------- local directory
 
-#: Chunks are gathered to this size before they go to the disk (in a worker thread), so that a
-#: slow disk never blocks the event loop and small network chunks cost one thread hop per MiB.
-_BUFFER = 1024 * 1024
+#: Chunks are gathered to this size before they go to the disk in a worker thread, so that a slow
+#: disk never blocks the event loop and small network chunks cost one thread hop per buffer. One
+#: buffer is written while the next one fills.
+_BUFFER = 4 * 1024 * 1024
 
 
 class _LocalWriter(BlobWriter):
@@ -99,6 +101,7 @@ class _LocalWriter(BlobWriter):
         self.pending: list[bytes] = []
         self.pending_size = 0
         self.file: int | None = None
+        self.inflight: asyncio.Future[None] | None = None
         self.done = False
 
     async def write(self, chunk: bytes) -> None:
@@ -117,10 +120,19 @@ class _LocalWriter(BlobWriter):
             await self._flush()
 
     async def _flush(self) -> None:
+        """Hand the gathered chunks to a worker thread, once the previous buffer is written."""
+        await self._settle()
+        if not self.pending:
+            return
         data = b"".join(self.pending)
         self.pending.clear()
         self.pending_size = 0
-        await asyncio.to_thread(self._write_sync, data)
+        self.inflight = asyncio.get_running_loop().run_in_executor(None, self._write_sync, data)
+
+    async def _settle(self) -> None:
+        if self.inflight is not None:
+            inflight, self.inflight = self.inflight, None
+            await inflight
 
     def _write_sync(self, data: bytes) -> None:
         if self.file is None:
@@ -135,6 +147,7 @@ class _LocalWriter(BlobWriter):
             raise RuntimeError("the blob writer is closed")
         try:
             await self._flush()
+            await self._settle()
             await asyncio.to_thread(self._publish)
         except BaseException:
             await self.abort()
@@ -158,6 +171,8 @@ class _LocalWriter(BlobWriter):
             return
         self.done = True
         self.pending.clear()
+        with contextlib.suppress(BaseException):
+            await self._settle()  # a write still running must end before the file goes
         if self.file is not None:
             os.close(self.file)
             self.file = None
