@@ -100,6 +100,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_batches_project_id_status"), ["project_id", "status"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_batches_project_id_created_id"), ["project_id", "created", "id"], unique=False
+        )
 
     op.create_table(
         "calibrations",
@@ -337,6 +340,7 @@ def downgrade() -> None:
 
     op.drop_table("calibrations")
     with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_batches_project_id_created_id"))
         batch_op.drop_index(batch_op.f("ix_batches_project_id_status"))
 
     op.drop_table("batches")
