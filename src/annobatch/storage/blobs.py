@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from annobatch.domain import TooLarge
 
@@ -85,9 +86,9 @@ class BlobStore(abc.ABC):
 
 # ------------------------------------------------------------------------------- local directory
 
-#: Chunks are gathered to this size before they go to the disk in a worker thread, so that a slow
-#: disk never blocks the event loop and small network chunks cost one thread hop per buffer. One
-#: buffer is written while the next one fills.
+#: Chunks are gathered to this size before worker threads checksum and write them, so that neither
+#: the disk nor the hashing holds up the event loop, and small network chunks cost one thread hop
+#: per buffer. One buffer is written while the next one fills.
 _BUFFER = 4 * 1024 * 1024
 
 
@@ -101,7 +102,7 @@ class _LocalWriter(BlobWriter):
         self.pending: list[bytes] = []
         self.pending_size = 0
         self.file: int | None = None
-        self.inflight: asyncio.Future[None] | None = None
+        self.inflight: asyncio.Future[Any] | None = None
         self.done = False
 
     async def write(self, chunk: bytes) -> None:
@@ -113,7 +114,6 @@ class _LocalWriter(BlobWriter):
         if self.limit is not None and self.size > self.limit:
             await self.abort()
             raise TooLarge(f"the upload is over the limit of {self.limit} bytes", "upload-too-large")
-        self.digest.update(chunk)
         self.pending.append(chunk)
         self.pending_size += len(chunk)
         if self.pending_size >= _BUFFER:
@@ -124,10 +124,15 @@ class _LocalWriter(BlobWriter):
         await self._settle()
         if not self.pending:
             return
-        data = b"".join(self.pending)
-        self.pending.clear()
+        data = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
+        self.pending = []
         self.pending_size = 0
-        self.inflight = asyncio.get_running_loop().run_in_executor(None, self._write_sync, data)
+        loop = asyncio.get_running_loop()
+        # Checksum and write in two worker threads at once (both release the interpreter lock).
+        self.inflight = asyncio.gather(
+            loop.run_in_executor(None, self.digest.update, data),
+            loop.run_in_executor(None, self._write_sync, data),
+        )
 
     async def _settle(self) -> None:
         if self.inflight is not None:
