@@ -60,6 +60,7 @@ class Settings:
             ("token_ttl_seconds", "ANNOBATCH_TOKEN_TTL"),
             ("max_body_bytes", "ANNOBATCH_MAX_BODY_BYTES"),
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
+            ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
         ):
             if name in e:
                 values[key] = int(e[name])
