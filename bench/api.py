@@ -400,68 +400,82 @@ class Options:
     postgres_version: str | None = None
 
 
-def api_cells(opts: Options, backend: Backend, root: Path, floor_file: Path) -> dict[tuple[str, int], Result]:
-    """Every endpoint with every worker count on one backend; records the floor's bytes once."""
+Cells = dict[tuple[str, int], Result]
+SERVER_APP = "annobatch.server.app:from_env"
+
+
+def _server_env(backend: Backend) -> dict[str, str]:
+    return {"ANNOBATCH_DATA": str(backend.data_dir), "ANNOBATCH_DATABASE_URL": backend.url}
+
+
+def _app_loads(port: int, backend: Backend, project: str) -> dict[str, Load]:
+    reader, writer = bearer(port, backend.client), bearer(port, backend.writer)
+    return {
+        "projects": Load("GET", "/v1/projects", reader),
+        "batches": Load("GET", f"/v1/projects/{BIG}/batches", reader),
+        "create": Load(
+            "POST", f"/v1/projects/{project}/batches/b-", {**writer, "Content-Type": "application/json"},
+            b'{"publishPreviousBatches": false}', unique=True,
+        ),
+    }  # fmt: skip
+
+
+def record_floor(backend: Backend, root: Path, floor_file: Path) -> None:
+    """The bytes the floor answers: what the real endpoints answered."""
     import httpx
 
-    results: dict[tuple[str, int], Result] = {}
-    env = {"ANNOBATCH_DATA": str(backend.data_dir), "ANNOBATCH_DATABASE_URL": backend.url}
-    for workers in opts.workers:
-        with granian("annobatch.server.app:from_env", workers, env, root / "server.log") as port:
-            reader, writer = bearer(port, backend.client), bearer(port, backend.writer)
-            project = f"w{workers}"
-            asyncio.run(_write_project(backend, project))
-            json_post = {**writer, "Content-Type": "application/json"}
-            loads = {
-                "projects": Load("GET", "/v1/projects", reader),
-                "batches": Load("GET", f"/v1/projects/{BIG}/batches", reader),
-                "create": Load(
-                    "POST", f"/v1/projects/{project}/batches/b-", json_post,
-                    b'{"publishPreviousBatches": false}', unique=True,
-                ),
-            }  # fmt: skip
-            if not floor_file.exists():
-                base = f"http://127.0.0.1:{port}"
-                sample = httpx.post(
-                    f"{base}/v1/projects/{project}/batches/sample", headers=json_post, json={}
-                )
-                floor = {
-                    "/v1/projects": httpx.get(base + "/v1/projects", headers=reader).text,
-                    f"/v1/projects/{BIG}/batches": httpx.get(
-                        f"{base}{loads['batches'].path}", headers=reader
-                    ).text,
-                    "POST": sample.text,
-                }
-                floor_file.write_text(json.dumps(floor))
-            for name, load in loads.items():
-                results[(name, workers)] = run_load(load, port, opts.concurrency, opts.warmup, opts.duration)
-                print(
-                    f"  {backend.name:10} {workers} worker(s) {name:8} {_fmt(results[(name, workers)])}",
-                    flush=True,
-                )
-    return results
+    asyncio.run(_write_project(backend, "sample"))
+    with granian(SERVER_APP, 1, _server_env(backend), root / "server.log") as port:
+        loads = _app_loads(port, backend, "sample")
+        base = f"http://127.0.0.1:{port}"
+        recorded = {
+            load.path: httpx.get(base + load.path, headers=load.headers).text
+            for load in (loads["projects"], loads["batches"])
+        }
+        create = loads["create"]
+        recorded["POST"] = httpx.post(
+            f"{base}{create.path}1", headers=create.headers, content=create.body
+        ).text
+    floor_file.write_text(json.dumps(recorded))
 
 
-def floor_cells(opts: Options, root: Path, floor_file: Path) -> dict[tuple[str, int], Result]:
-    results: dict[tuple[str, int], Result] = {}
-    env = {"ANNOBATCH_BENCH_FLOOR": str(floor_file)}
+def measure(label: str, loads: dict[str, Load], port: int, workers: int, opts: Options, into: Cells) -> None:
+    for name, load in loads.items():
+        into[(name, workers)] = r = run_load(load, port, opts.concurrency, opts.warmup, opts.duration)
+        print(f"  {label:10} {workers} worker(s) {name:8} {_fmt(r)}", flush=True)
+
+
+def api_cells(opts: Options, backends: list[Backend], root: Path) -> tuple[Cells, dict[str, Cells]]:
+    """Each worker count in turn: the floor, then every backend, so that the cells compared with
+    each other are measured close together in time."""
+    floor_file = root / "floor.json"
+    record_floor(backends[0], root, floor_file)
+    floor: Cells = {}
+    by_backend: dict[str, Cells] = {b.name: {} for b in backends}
     hdr = {"Authorization": "Bearer floor", "Content-Type": "application/json"}
+    floor_loads = {
+        "projects": Load("GET", "/v1/projects", hdr),
+        "batches": Load("GET", f"/v1/projects/{BIG}/batches", hdr),
+        "create": Load("POST", "/v1/projects/w/batches/b-", hdr, b'{"publishPreviousBatches": false}', True),
+    }
     for workers in opts.workers:
-        with granian("api:floor_app", workers, env, root / "floor.log") as port:
-            loads = {
-                "projects": Load("GET", "/v1/projects", hdr),
-                "batches": Load("GET", f"/v1/projects/{BIG}/batches", hdr),
-                "create": Load(
-                    "POST", "/v1/projects/w/batches/b-", hdr, b'{"publishPreviousBatches": false}', True
-                ),
-            }
-            for name, load in loads.items():
-                results[(name, workers)] = run_load(load, port, opts.concurrency, opts.warmup, opts.duration)
-                print(
-                    f"  {'floor':10} {workers} worker(s) {name:8} {_fmt(results[(name, workers)])}",
-                    flush=True,
+        with granian(
+            "api:floor_app", workers, {"ANNOBATCH_BENCH_FLOOR": str(floor_file)}, root / "floor.log"
+        ) as port:
+            measure("floor", floor_loads, port, workers, opts, floor)
+        for backend in backends:
+            project = f"w{workers}"  # a project of its own for each run of creates
+            asyncio.run(_write_project(backend, project))
+            with granian(SERVER_APP, workers, _server_env(backend), root / "server.log") as port:
+                measure(
+                    backend.name,
+                    _app_loads(port, backend, project),
+                    port,
+                    workers,
+                    opts,
+                    by_backend[backend.name],
                 )
-    return results
+    return floor, by_backend
 
 
 def _fmt(r: Result) -> str:
@@ -727,22 +741,18 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(opts: Options) -> None:
     started = time.monotonic()
-    by_backend: dict[str, dict[Any, Result]] = {}
     rows: list[StorageRow] = []
     with tempfile.TemporaryDirectory(prefix="annobatch-bench-") as tmp, contextlib.ExitStack() as stack:
         root = Path(tmp)
-        floor_file = root / "floor.json"
         backends = [stack.enter_context(sqlite_backend(root))]
         if opts.postgres:
             backends.append(stack.enter_context(postgres_backend(root, opts.postgres)))
         for backend in backends:
             print(f"seeding {backend.name}: {PROJECTS} projects, {BATCHES:,} batches in one", flush=True)
             prepare(backend)
-            rows += (storage_sqlite if backend.name == "SQLite" else storage_postgres)(
-                backend, opts.storage_seconds
-            )
-            by_backend[backend.name] = api_cells(opts, backend, root, floor_file)
-        floor = floor_cells(opts, root, floor_file)
+            measure_storage = storage_sqlite if backend.name == "SQLite" else storage_postgres
+            rows += measure_storage(backend, opts.storage_seconds)
+        floor, by_backend = api_cells(opts, backends, root)
     print()
     print(f"Machine: {machine()}" + (f", PostgreSQL {opts.postgres_version}" if opts.postgres else ""))
     print(
