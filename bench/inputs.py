@@ -12,7 +12,7 @@ Every server is granian with one worker on a free loopback port, the app the way
 runs it. Scenes are created by the unmodified `kognic-io` client (initialize, create, a chunked
 upload of a 1 MiB JPEG, commit); the clients are built before the clock starts. The large batches
 are seeded with one SQL statement per table; pages are then asked for at random cursors across the
-batch, so that deep pages are measured as well as the first.
+batch (deep pages as well as the first), the two batches in turns.
 """
 
 from __future__ import annotations
@@ -81,6 +81,20 @@ def jpeg_of_size(size: int) -> bytes:
 # ======================================================================================= servers
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process and its children (the granian workers), from /proc (Linux)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0.0
+        for p in [pid, *map(int, children)]:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+    except (OSError, ValueError):
+        return None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -88,7 +102,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(url: str, data_dir: Path) -> Iterator[str]:
+def server(url: str, data_dir: Path) -> Iterator[tuple[str, int]]:
     """The annobatch app on granian, one worker, on a free loopback port."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -116,7 +130,7 @@ def server(url: str, data_dir: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         try:
@@ -396,34 +410,44 @@ def seed(b: Backend, batch: str, count: int, tag: int) -> float:
     return time.perf_counter() - start
 
 
-def page_latency(
-    base: str, b: Backend, batch: str, count: int, tag: int, samples: int
-) -> tuple[float, float, int]:
-    """p50 and p99 (ms) of `v2/inputs/query` pages of the batch, each at a random cursor (the first
-    page among them), over one keep-alive connection; and the page size."""
+@dataclass
+class Batch:
+    label: str
+    batch: str
+    count: int
+    tag: int
+    times: list[float] = field(default_factory=list)
+    size: int = 0
+
+
+def page_latencies(base: str, b: Backend, batches: list[Batch], samples: int) -> None:
+    """Time `v2/inputs/query` pages of each batch at random cursors (the first page among them),
+    taking the batches in turns over one keep-alive connection, so that whatever else the machine
+    does falls on all of them alike."""
     token = httpx.post(
         f"{base}/v1/auth/oauth/token",
         data={"grant_type": "client_credentials", "client_id": b.client_id, "client_secret": b.secret},
     ).json()["access_token"]
-    rng = random.Random(count)
-    times: list[float] = []
-    size = 0
+    rng = random.Random(11)
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
-        body = {"project": "p1", "batch": batch}
         for n in range(samples + 5):
-            i = 0 if n % 50 == 0 else rng.randrange(count)
-            path = "/v2/inputs/query" + ("" if i == 0 else f"?cursorId={T0 + i - 1}_{_input_id(tag, i - 1)}")
-            start = time.perf_counter()
-            r = c.post(path, json=body)
-            elapsed = time.perf_counter() - start
-            r.raise_for_status()
-            page = r.json()
-            assert not page["data"] or page["data"][0]["sceneUuid"] == _scene_id(tag, i), "pages out of order"
-            if n >= 5:  # the first few warm the connection and the caches
-                times.append(elapsed * 1000)
-                size = max(size, len(page["data"]))
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.99) - 1)], size
+            for bt in batches:
+                i = 0 if n % 50 == 0 else rng.randrange(bt.count)
+                cursor = "" if i == 0 else f"?cursorId={T0 + i - 1}_{_input_id(bt.tag, i - 1)}"
+                start = time.perf_counter()
+                r = c.post("/v2/inputs/query" + cursor, json={"project": "p1", "batch": bt.batch})
+                elapsed = time.perf_counter() - start
+                r.raise_for_status()
+                page = r.json()["data"]
+                assert not page or page[0]["sceneUuid"] == _scene_id(bt.tag, i), "pages out of order"
+                if n >= 5:  # the first rounds warm the connection and the caches
+                    bt.times.append(elapsed * 1000)
+                    bt.size = max(bt.size, len(page))
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.99) - 1)]
 
 
 # ========================================================================================= run
@@ -442,18 +466,24 @@ class Options:
 def bench_backend(b: Backend, opts: Options, work: Path, image: Path, big_file: Path | None) -> None:
     prepare(b)
     r = b.results
-    with server(b.url, b.data_dir) as base:
+    with server(b.url, b.data_dir) as (base, pid):
+        before = cpu_seconds(pid)
         r["scenes1"] = f"{scenes_per_second(base, b, image, opts.scenes, 1):.1f}"
+        after = cpu_seconds(pid)
+        if before is not None and after is not None:
+            r["cpu"] = f"{(after - before) / opts.scenes * 1000:.0f}"
         r["scenesN"] = f"{scenes_per_second(base, b, image, opts.scenes, opts.clients):.1f}"
         if big_file is not None:
             upload, plain = upload_and_plain(base, b, big_file)
             r["upload"], r["plain"] = f"{upload:.0f}", f"{plain:.0f}"
-        for label, batch, count, tag in (("10k", "b10k", 10_000, 1), ("1m", "b1m", opts.big, 2)):
-            took = seed(b, batch, count, tag)
-            p50, p99, size = page_latency(base, b, batch, count, tag, opts.samples)
-            r[f"p{label}"] = f"{p50:.1f} / {p99:.1f}"
-            r[f"seed{label}"] = f"{took:.1f} s"
-            r["page"] = str(size)
+        batches = [Batch("10k", "b10k", 10_000, 1), Batch("1m", "b1m", opts.big, 2)]
+        for bt in batches:
+            r[f"seed{bt.label}"] = f"{seed(b, bt.batch, bt.count, bt.tag):.1f} s"
+        page_latencies(base, b, batches, opts.samples)
+        for bt in batches:
+            p50, p99 = percentiles(bt.times)
+            r[f"p{bt.label}"] = f"{p50:.1f} / {p99:.1f}"
+            r["page"] = str(bt.size)
         print(f"  {b.name} done", file=sys.stderr)
 
 
@@ -478,6 +508,7 @@ def table(backends: list[Backend], opts: Options) -> str:
     rows = [
         (f"scenes/s end to end, official client, 1 MiB JPEG, 1 client ({opts.scenes} scenes)", "scenes1"),
         (f"scenes/s end to end, {opts.clients} client processes at once", "scenesN"),
+        ("server CPU per scene, ms (all four requests and the upload)", "cpu"),
         (f"`v2/inputs/query` page of {page}, p50 / p99 ms, batch of 10,000", "p10k"),
         (f"`v2/inputs/query` page of {page}, p50 / p99 ms, batch of {big}", "p1m"),
         ("seeding 10,000 inputs (SQL, one statement per table)", "seed10k"),
