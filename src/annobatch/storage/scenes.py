@@ -406,17 +406,37 @@ class SceneStore:
             key.append(("s", _bucket(len(f.scene_ids))))
         if f.external_ids:
             clause, p = _in_list(_S.c.external_id, "e", f.external_ids)
-            conds.append(clause)
-            params.update(p)
+            conds.append(
+                _I.c.scene_id.in_(sa.select(_S.c.id).where(_S.c.organization_id == _b("org"), clause))
+            )
+            params.update(p, org=org)
             key.append(("e", _bucket(len(f.external_ids))))
 
         def build() -> Any:
-            return (
-                sa.select(*_ROW_COLS)
-                .select_from(_ROW_FROM)
+            # The page is taken from the index first (a LIMITed range scan), then its rows are joined
+            # to their scenes: a planner cannot spread that over parallel workers, whose start-up
+            # would cost more than the whole page.
+            page = (
+                sa.select(*_I.c)
                 .where(*conds)
                 .order_by(_I.c.created, _I.c.id)
                 .limit(_b("limit"))
+                .subquery("page")
+            )
+            return (
+                sa.select(
+                    page.c.id,
+                    page.c.scene_id,
+                    page.c.status,
+                    page.c.created,
+                    page.c.batch_id,
+                    _S.c.external_id,
+                    _S.c.scene_type,
+                    _S.c.calibration_id,
+                    _S.c.error_message,
+                )
+                .select_from(page.join(_S, _S.c.id == page.c.scene_id))
+                .order_by(page.c.created, page.c.id)
             )
 
         q = _shaped(tuple(key), build)
