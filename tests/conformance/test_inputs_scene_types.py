@@ -293,3 +293,29 @@ def test_a_file_that_is_not_what_its_scene_says_fails_the_scene_with_a_message(
     (s,) = t.client.scene.get_scenes_by_uuids([created.scene_uuid])
     assert s.status == "failed"
     assert s.error_message is not None and "is not a JPEG, PNG, WebP or AVIF image" in s.error_message
+
+
+def test_an_aggregated_lidars_and_cameras_sequence_is_created_with_its_poses(
+    live: Live, tmp_path: Path
+) -> None:
+    from kognic.io.model.scene import aggregated_lidars_and_cameras_seq as agg
+
+    t = tenant(live)
+    cal = t.client.calibration.create_calibration(calibration("cal-agg", cameras=("CAM",)))
+    frames = [
+        agg.Frame(
+            frame_id=str(i),
+            relative_timestamp=i * 100,
+            point_clouds=[PointCloud(filename=str(pcd(tmp_path / f"pc{i}.pcd")))],
+            images=[Image(filename=str(jpeg(tmp_path / f"img{i}.jpg")), sensor_name="CAM")],
+            ego_vehicle_pose=pose(float(i)),
+        )
+        for i in range(2)
+    ]
+    scene = agg.AggregatedLidarsAndCamerasSequence(external_id="agg-1", frames=frames, calibration_id=cal.id)
+    created = t.client.aggregated_lidars_and_cameras_seq.create(scene, project="p1")
+    assert created is not None
+    (s,) = t.client.scene.get_scenes_by_uuids([created.scene_uuid])
+    assert (s.status, s.scene_type) == ("created", "aggregated_lidars_and_cameras_sequence")
+    poses = t.client.scene.get_ego_poses(created.scene_uuid)
+    assert poses is not None and sorted(poses) == ["0", "1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -123,3 +124,14 @@ def test_any_bytes_in_any_chunking_come_back_unchanged(
     info = asyncio.run(store.put("k/x", chunks_of(data, size)))
     assert asyncio.run(store.read("k/x")) == data
     assert info.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_temporary_files_left_by_a_crash_are_swept_when_old(tmp_path: Path) -> None:
+    LocalBlobStore(tmp_path)
+    old, fresh = tmp_path / ".incoming" / "old.part", tmp_path / ".incoming" / "fresh.part"
+    old.write_bytes(b"half an upload")
+    fresh.write_bytes(b"an upload in flight")
+    day_ago = old.stat().st_mtime - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    store = LocalBlobStore(tmp_path)
+    assert store.incoming_files() == [fresh]

@@ -652,7 +652,7 @@ class SceneOperations:
             if missing:
                 raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
             done = Invalidated(0, [])
-            for sid in ids:
+            for sid in sorted(ids):  # one lock order for every caller: no deadlock between two
                 scene = await self._scene(ss, caller, sid, lock=True)
                 if SceneStatus(scene.status).is_invalidated:
                     continue

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import re
+import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -188,10 +189,23 @@ class LocalBlobStore(BlobStore):
     """Blobs as files under `root` (the data directory's `blobs/`); temporary files in
     `root/.incoming/` on the same file system, so that the final rename is atomic."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, stale_after_seconds: float = 24 * 3600) -> None:
         self.root = Path(root)
         self.incoming = self.root / ".incoming"
         self.incoming.mkdir(parents=True, exist_ok=True)
+        self.sweep_incoming(stale_after_seconds)
+
+    def sweep_incoming(self, older_than_seconds: float) -> int:
+        """Remove temporary files a crashed process left behind (nothing refers to them: a blob
+        is only recorded once renamed). Answers how many went."""
+        cutoff = time.time() - older_than_seconds
+        gone = 0
+        for p in self.incoming.glob("*.part"):
+            with contextlib.suppress(OSError):
+                if p.stat().st_mtime < cutoff:
+                    p.unlink()
+                    gone += 1
+        return gone
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
