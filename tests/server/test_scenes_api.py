@@ -313,3 +313,31 @@ def test_an_input_page_follows_the_cursor_to_the_end(api: Api) -> None:
     assert seen == made
     r = api.client.post("/v2/inputs/query?cursorId=garbage", json={}, headers=api.headers)
     assert r.status_code == 400 and "invalid cursorId" in r.json()["message"]
+
+
+def test_an_idempotency_key_makes_a_retried_calibration_create_answer_the_first(api: Api) -> None:
+    body = {
+        "externalId": "rig",
+        "calibration": {
+            "L": {
+                "calibration_type": "lidar",
+                "position": {"x": 0, "y": 0, "z": 0},
+                "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0},
+            }
+        },
+    }
+    headers = {**api.headers, "Idempotency-Key": "cal-1"}
+    url = f"/v1/calibrations?workspaceId={api.workspace}"
+    first = api.client.post(url, json=body, headers=headers).json()["data"]
+    again = api.client.post(url, json=body, headers=headers).json()["data"]
+    assert again == first
+    listed = api.client.get("/v1/calibrations?externalId=rig", headers=api.headers).json()["data"]
+    assert [c["id"] for c in listed] == [first["id"]]
+
+
+def test_an_idempotency_key_on_a_scene_create_answers_the_first(api: Api) -> None:
+    sid = api.initialize()
+    first = api.create(cameras_body(sid), **{"Idempotency-Key": "scene-1"})
+    again = api.create(cameras_body(sid), **{"Idempotency-Key": "scene-1"})
+    assert first.status_code == again.status_code == 200
+    assert sorted(again.json()["data"]["files"]) == sorted(first.json()["data"]["files"])
