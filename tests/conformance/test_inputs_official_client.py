@@ -166,3 +166,26 @@ def test_an_unknown_batch_is_not_found(live: Live, tmp_path: Path) -> None:
     with pytest.raises(HTTPError) as e:
         t.client.cameras.create(cameras_scene(tmp_path), project="p1", batch="nope")
     assert e.value.response is not None and e.value.response.status_code == 404
+
+
+def test_images_given_as_bytes_and_as_files_in_one_scene_are_both_stored(live: Live, tmp_path: Path) -> None:
+    from kognic.io.resources.scene.file_data import FileData
+
+    t = tenant(live)
+    on_disk = tmp_path / "front.cam.jpg"  # dots in the name: the client rewrites its resource id
+    on_disk.write_bytes(JPEG)
+    in_memory = FileData(data=JPEG + b"\x00", format=FileData.Format.JPG)
+    frame = cam.Frame(
+        images=[
+            Image(filename=str(on_disk), sensor_name="FRONT"),
+            Image(filename="rear", sensor_name="REAR", file_data=in_memory),
+        ]
+    )
+    created = t.client.cameras.create(cam.Cameras(external_id="mixed", frame=frame), project="p1")
+    assert created is not None
+    _, resources = stored_scene(live, created.scene_uuid)
+    by_id = {r.resource_id: r for r in resources}
+    assert sorted(by_id) == sorted([str(tmp_path / "front_cam.jpg"), "rear.jpg"])
+    assert by_id["rear.jpg"].size == len(JPEG) + 1 and by_id[str(tmp_path / "front_cam.jpg")].size == len(
+        JPEG
+    )
