@@ -1,0 +1,13 @@
+"""The product rules of annobatch, pure and stdlib-only.
+
+Everything that decides *what is allowed* lives in this package: statuses and their transitions,
+which batch a new input goes to, what a new batch inherits, what an identifier, a scene or a
+calibration may look like, and the typed errors (with stable codes) that the server and the
+operator CLI turn into answers. `annobatch.domain` re-exports every rule.
+"""
+
+from annobatch.domain.batches import *  # noqa: F403
+from annobatch.domain.calibrations import *  # noqa: F403
+from annobatch.domain.errors import *  # noqa: F403
+from annobatch.domain.scene_lifecycle import *  # noqa: F403
+from annobatch.domain.scenes import *  # noqa: F403

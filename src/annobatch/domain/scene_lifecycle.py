@@ -1,0 +1,160 @@
+"""How scenes and their inputs move, and what an uploaded file must look like."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from annobatch.domain.batches import (
+    BatchStatus,
+)
+from annobatch.domain.errors import (
+    Conflict,
+    InvalidInput,
+)
+from annobatch.domain.scenes import (
+    ResourceKind,
+)
+
+# Statuses
+
+
+class SceneStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    CREATED = "created"
+    FAILED = "failed"
+    INVALIDATED_BROKEN_INPUT = "invalidated:broken-input"
+    INVALIDATED_DUPLICATE = "invalidated:duplicate"
+    INVALIDATED_INCORRECTLY_CREATED = "invalidated:incorrectly-created"
+
+    @property
+    def is_invalidated(self) -> bool:
+        return self.value.startswith("invalidated:")
+
+
+_INVALIDATED = frozenset(s for s in SceneStatus if s.is_invalidated)
+
+#: How a scene moves: pending (waiting for its files) → processing (files checked) → created or
+#: failed; any scene can be invalidated, and invalidation is final. An input follows its scene.
+SCENE_MOVES: dict[SceneStatus, frozenset[SceneStatus]] = {
+    SceneStatus.PENDING: frozenset({SceneStatus.PROCESSING}) | _INVALIDATED,
+    SceneStatus.PROCESSING: frozenset({SceneStatus.CREATED, SceneStatus.FAILED}) | _INVALIDATED,
+    SceneStatus.CREATED: _INVALIDATED,
+    SceneStatus.FAILED: _INVALIDATED,
+    **{s: frozenset() for s in _INVALIDATED},
+}
+
+INVALIDATION_REASONS: dict[str, SceneStatus] = {
+    "bad-content": SceneStatus.INVALIDATED_BROKEN_INPUT,
+    "duplicate": SceneStatus.INVALIDATED_DUPLICATE,
+    "incorrectly-created": SceneStatus.INVALIDATED_INCORRECTLY_CREATED,
+}
+
+
+def require_scene_move(scene: str, current: SceneStatus | str, target: SceneStatus) -> None:
+    current = SceneStatus(current)
+    if target not in SCENE_MOVES[current]:
+        raise Conflict(
+            f"scene {scene} cannot move from {current.value} to {target.value}", "illegal-scene-transition"
+        )
+
+
+def invalidation_status(reason: str) -> SceneStatus:
+    """The reasons the official client sends, and the status each leaves behind."""
+    try:
+        return INVALIDATION_REASONS[reason]
+    except KeyError:
+        allowed = ", ".join(INVALIDATION_REASONS)
+        raise InvalidInput(
+            f"unknown invalidation reason {reason!r}: one of {allowed}", "invalid-reason"
+        ) from None
+
+
+def initial_scene_status(uploads: int) -> SceneStatus:
+    """A scene with files to upload waits for them (`pending`, until its commit); a scene with none
+    (`files: {}`, when the client will send no commit) is complete at once."""
+    return SceneStatus.PENDING if uploads else SceneStatus.CREATED
+
+
+def commit_needed(scene: str, status: SceneStatus | str) -> bool:
+    """Commit is idempotent: a pending or processing scene is (re)processed, a created or failed
+    one is left as it is; an invalidated scene cannot be committed."""
+    status = SceneStatus(status)
+    if status.is_invalidated:
+        raise Conflict(f"scene {scene} is {status.value}; it cannot be committed", "scene-invalidated")
+    return status in (SceneStatus.PENDING, SceneStatus.PROCESSING)
+
+
+def require_all_uploaded(scene: str, missing: Sequence[str]) -> None:
+    """Every file of a scene must have arrived before it is committed."""
+    if missing:
+        shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+        raise InvalidInput(
+            f"scene {scene} is missing {len(missing)} file{'s' if len(missing) > 1 else ''}: {shown}; "
+            "upload them to their URLs, then commit again",
+            "missing-files",
+        )
+
+
+def require_scene_accepts_uploads(scene: str, status: SceneStatus | str) -> None:
+    if SceneStatus(status) is not SceneStatus.PENDING:
+        raise Conflict(
+            f"scene {scene} is {SceneStatus(status).value}; "
+            "files can only be uploaded before it is committed",
+            "scene-not-pending",
+        )
+
+
+def require_scene_accepts_inputs(scene: str, status: SceneStatus | str) -> None:
+    """Only a created scene can be placed in another batch."""
+    if SceneStatus(status) is not SceneStatus.CREATED:
+        raise InvalidInput(
+            f"scene {scene} is {SceneStatus(status).value}; only created scenes can be added to a batch",
+            "scene-not-created",
+        )
+
+
+def require_input_removable(project: str, batch: str, status: BatchStatus | str) -> None:
+    """An archived batch accepts nothing, not even the removal of an input."""
+    if BatchStatus(status) is BatchStatus.ARCHIVED:
+        raise Conflict(
+            f"batch {batch} of project {project} is archived; its inputs cannot change", "batch-archived"
+        )
+
+
+# What an uploaded file must look like
+
+_IMAGE_MAGIC: tuple[tuple[int, bytes], ...] = (
+    (0, b"\xff\xd8\xff"),  # JPEG
+    (0, b"\x89PNG\r\n\x1a\n"),
+    (8, b"WEBP"),
+    (4, b"ftypavif"),
+    (4, b"ftypavis"),
+)
+
+
+def check_file_content(
+    kind: ResourceKind, resource_id: str, filename: str, head: bytes, size: int
+) -> str | None:
+    """A quick look at a file's first bytes: an image is a JPEG, PNG, WebP or AVIF; a point cloud is
+    PCD, LAS/LAZ or CSV text. Answers what is wrong, or None."""
+    if size == 0:
+        return f"file {resource_id} is empty"
+    if kind is ResourceKind.IMAGE:
+        if any(head[at : at + len(m)] == m for at, m in _IMAGE_MAGIC):
+            return None
+        return f"file {resource_id} is not a JPEG, PNG, WebP or AVIF image"
+    if head.startswith(b"LASF"):
+        return None
+    text = head.lstrip(b"\xef\xbb\xbf")
+    if filename.lower().endswith(".pcd"):
+        if text.startswith((b"#", b"VERSION", b"FIELDS")):
+            return None
+        return f"file {resource_id} is not a PCD point cloud"
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(text) - 4:  # a character cut at the end of the head is fine
+            return f"file {resource_id} is not a PCD, LAS/LAZ or CSV point cloud"
+    return None
