@@ -14,9 +14,11 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from annobatch.server import errors
 from annobatch.server.auth import Authority, load_signing_key, provide_caller, token_endpoint
+from annobatch.server.input_operations import InputOperations
 from annobatch.server.operations import Operations
 from annobatch.server.routes import batches, inputs, projects, workspaces
 from annobatch.server.settings import Settings
+from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.database import Database, Query, open_database
 
 _SLASHES = re.compile(r"//+")
@@ -58,6 +60,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         app.state.db = database
         app.state.settings = settings
         app.state.ops = Operations(database)
+        app.state.scene_ops = InputOperations(database, open_blob_store(settings.data_dir))
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )

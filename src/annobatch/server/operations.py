@@ -90,7 +90,7 @@ class Operations:
         async with ctx as tx:
             yield Store(tx)
 
-    async def _mutate(
+    async def mutate(
         self,
         caller: Caller,
         write: Write,
@@ -128,7 +128,7 @@ class Operations:
             raise Conflict(f"the change conflicts with a concurrent one: {e}", "conflict") from None
 
     @staticmethod
-    async def _project(store: Store, caller: Caller, project: str, lock: bool = False) -> ProjectRecord:
+    async def load_project(store: Store, caller: Caller, project: str, lock: bool = False) -> ProjectRecord:
         domain.validate_external_id("project", project)
         p = await store.get_project(caller.org, project, lock=lock)
         if p is None:
@@ -136,7 +136,7 @@ class Operations:
         return p
 
     @staticmethod
-    async def _batch(store: Store, project: ProjectRecord, batch: str, lock: bool = False) -> BatchRecord:
+    async def load_batch(store: Store, project: ProjectRecord, batch: str, lock: bool = False) -> BatchRecord:
         domain.validate_external_id("batch", batch)
         b = await store.get_batch(project.id, batch, lock=lock)
         if b is None:
@@ -275,7 +275,7 @@ class Operations:
 
     async def get_project(self, caller: Caller, project: str) -> ProjectRecord:
         async with self._reading() as store:
-            return await self._project(store, caller, project)
+            return await self.load_project(store, caller, project)
 
     async def create_project(
         self,
@@ -307,7 +307,7 @@ class Operations:
             return rec
 
         fp = _fingerprint("create_project", project, title, description, types, st.value)
-        return await self._mutate(caller, write, fp, ProjectRecord, produce)
+        return await self.mutate(caller, write, fp, ProjectRecord, produce)
 
     async def set_project_status(
         self, caller: Caller, project: str, status: str, write: Write = Write()
@@ -316,7 +316,7 @@ class Operations:
         st = domain.parse_project_status(status)
 
         async def produce(store: Store) -> ProjectRecord:
-            p = await self._project(store, caller, project, lock=True)
+            p = await self.load_project(store, caller, project, lock=True)
             if p.status != st.value:
                 await store.set_project_status(p.id, st.value)
                 await self._event(
@@ -324,7 +324,7 @@ class Operations:
                 )
             return replace(p, status=st.value)
 
-        return await self._mutate(
+        return await self.mutate(
             caller, write, _fingerprint("project-status", project, st), ProjectRecord, produce
         )
 
@@ -336,37 +336,37 @@ class Operations:
         clean = domain.normalize_annotation_types(types)
 
         async def produce(store: Store) -> list[str]:
-            p = await self._project(store, caller, project, lock=True)
+            p = await self.load_project(store, caller, project, lock=True)
             await store.set_project_default_types(p.id, clean)
             await self._event(store, caller, p, None, "project.annotation-types-set", annotationTypes=clean)
             return await store.project_catalogue(p.id)
 
-        return await self._mutate(
+        return await self.mutate(
             caller, write, _fingerprint("project-types", project, clean), list[str], produce
         )
 
     async def project_annotation_types(self, caller: Caller, project: str) -> list[str]:
         async with self._reading() as store:
-            p = await self._project(store, caller, project)
+            p = await self.load_project(store, caller, project)
             return await store.project_catalogue(p.id)
 
     # -------------------------------------------------------------------------- batches
 
     async def list_batches(self, caller: Caller, project: str) -> list[BatchRecord]:
         async with self._reading() as store:
-            p = await self._project(store, caller, project)
+            p = await self.load_project(store, caller, project)
             return await store.list_batches(p.id)
 
     async def get_batch(self, caller: Caller, project: str, batch: str) -> BatchView:
         async with self._reading() as store:
-            p = await self._project(store, caller, project)
-            b = await self._batch(store, p, batch)
+            p = await self.load_project(store, caller, project)
+            b = await self.load_batch(store, p, batch)
             return BatchView(project, b, await store.batch_types(b.id), await store.input_counts(b.id))
 
     async def batch_annotation_types(self, caller: Caller, project: str, batch: str) -> list[str]:
         async with self._reading() as store:
-            p = await self._project(store, caller, project)
-            b = await self._batch(store, p, batch)
+            p = await self.load_project(store, caller, project)
+            b = await self.load_batch(store, p, batch)
             return await store.batch_types(b.id)
 
     async def create_batch(
@@ -387,7 +387,7 @@ class Operations:
         domain.validate_external_id("batch", batch)
 
         async def produce(store: Store) -> BatchRecord:
-            p = await self._project(store, caller, project, lock=True)
+            p = await self.load_project(store, caller, project, lock=True)
             domain.require_project_accepts_work(project, p.status)
             if await store.get_batch(p.id, batch) is not None:
                 raise Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
@@ -417,7 +417,7 @@ class Operations:
             return rec
 
         fp = _fingerprint("create_batch", project, batch, publish_previous_batches, title)
-        return await self._mutate(caller, write, fp, BatchRecord, produce)
+        return await self.mutate(caller, write, fp, BatchRecord, produce)
 
     async def transition_batch(
         self, caller: Caller, project: str, batch: str, action: BatchAction, write: Write = Write()
@@ -425,12 +425,12 @@ class Operations:
         """Move a batch along its lifecycle (see `domain.decide_transition`)."""
 
         async def produce(store: Store) -> BatchRecord:
-            p = await self._project(store, caller, project, lock=True)
-            b = await self._batch(store, p, batch, lock=True)
+            p = await self.load_project(store, caller, project, lock=True)
+            b = await self.load_batch(store, p, batch, lock=True)
             return await self._apply(store, caller, p, b, action)
 
         fp = _fingerprint("transition", project, batch, action)
-        return await self._mutate(caller, write, fp, BatchRecord, produce)
+        return await self.mutate(caller, write, fp, BatchRecord, produce)
 
     async def _apply(
         self, store: Store, caller: Caller, p: ProjectRecord, b: BatchRecord, action: BatchAction
@@ -461,15 +461,15 @@ class Operations:
         clean = domain.normalize_annotation_types(types)
 
         async def produce(store: Store) -> list[str]:
-            p = await self._project(store, caller, project, lock=True)
-            b = await self._batch(store, p, batch, lock=True)
+            p = await self.load_project(store, caller, project, lock=True)
+            b = await self.load_batch(store, p, batch, lock=True)
             domain.require_batch_types_editable(project, batch, b.status)
             await store.set_batch_types(b.id, clean)
             await self._event(store, caller, p, b, "batch.annotation-types-set", annotationTypes=clean)
             return clean
 
         fp = _fingerprint("batch-types", project, batch, clean)
-        return await self._mutate(caller, write, fp, list[str], produce)
+        return await self.mutate(caller, write, fp, list[str], produce)
 
     # -------------------------------------------------------------------------- audit log
 
@@ -479,8 +479,8 @@ class Operations:
         """A page of the audit log, oldest first, and the cursor of the next page (None at the end)."""
         limit = max(1, min(limit, MAX_EVENT_PAGE))
         async with self._reading() as store:
-            p = await self._project(store, caller, project)
-            b = await self._batch(store, p, batch) if batch is not None else None
+            p = await self.load_project(store, caller, project)
+            b = await self.load_batch(store, p, batch) if batch is not None else None
             rows = await store.list_events(
                 project_id=p.id, batch_id=b.id if b else None, after=after, limit=limit + 1
             )

@@ -12,7 +12,7 @@ from litestar.params import QueryParameter
 from annobatch import schemas
 from annobatch.server import views
 from annobatch.server.auth import Caller
-from annobatch.server.scene_operations import for_app
+from annobatch.server.input_operations import for_app
 from annobatch.storage.scenes import CalibrationRecord
 
 

@@ -11,8 +11,8 @@ from litestar.params import QueryParameter
 from annobatch import schemas
 from annobatch.server import views
 from annobatch.server.auth import Caller
+from annobatch.server.input_operations import for_app
 from annobatch.server.routes.scenes import SCENE_BODY_LIMIT
-from annobatch.server.scene_operations import for_app
 
 
 @post("/v1/imu", status_code=200, request_max_body_size=SCENE_BODY_LIMIT, summary="Store a scene's IMU data")

@@ -15,9 +15,10 @@ from annobatch import schemas
 from annobatch.domain import InvalidInput, SceneType
 from annobatch.server import views
 from annobatch.server.auth import Caller
+from annobatch.server.input_operations import InputOperations, for_app
 from annobatch.server.routes import calibrations, imu, scenes, uploads
 from annobatch.server.routes.scenes import view_link
-from annobatch.server.scene_operations import MAX_PAGE, EntryRow, SceneOperations, for_app
+from annobatch.server.scene_operations import MAX_PAGE, EntryRow
 from annobatch.server.uploads import public_base
 from annobatch.storage.scenes import InputRow
 
@@ -27,7 +28,7 @@ CursorId = Annotated[str | None, QueryParameter(name="cursorId")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
 
 
-def _ops(request: Request) -> SceneOperations:
+def _ops(request: Request) -> InputOperations:
     return for_app(request.app.state)
 
 

@@ -16,7 +16,8 @@ from annobatch import domain, schemas
 from annobatch.domain import SceneType
 from annobatch.server import views
 from annobatch.server.auth import Caller
-from annobatch.server.scene_operations import CreatedScene, SceneDetail, SceneOperations, for_app
+from annobatch.server.input_operations import InputOperations, for_app
+from annobatch.server.scene_operations import CreatedScene, SceneDetail
 from annobatch.server.uploads import public_base, signer
 from annobatch.storage.scenes import SceneRecord
 
@@ -37,7 +38,7 @@ _BODY_TYPES: dict[SceneType, type[schemas.AnyScene]] = {
 WorkspaceId = Annotated[str | None, QueryParameter(name="workspaceId")]
 
 
-def _ops(request: Request) -> SceneOperations:
+def _ops(request: Request) -> InputOperations:
     return for_app(request.app.state)
 
 

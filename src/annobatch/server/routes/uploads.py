@@ -16,7 +16,7 @@ from litestar.params import FromPath
 
 from annobatch import schemas
 from annobatch.domain import InvalidInput, TooLarge
-from annobatch.server.scene_operations import for_app
+from annobatch.server.input_operations import for_app
 from annobatch.server.uploads import UPLOAD_PATH, signer
 
 
