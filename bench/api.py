@@ -23,6 +23,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -221,7 +222,11 @@ def granian(target: str, workers: int, env: dict[str, str], log: Path) -> Iterat
     ]  # fmt: skip
     full_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), *sys.path])}
     with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        # A process group of its own, so that stopping it ends every worker (granian sometimes
+        # exits on SIGTERM before one of its workers does).
+        proc = subprocess.Popen(
+            cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -234,12 +239,15 @@ def granian(target: str, workers: int, env: dict[str, str], log: Path) -> Iterat
                 time.sleep(0.1)
         yield port
     finally:
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def floor_app() -> Callable[..., Awaitable[None]]:
