@@ -14,7 +14,6 @@ from annobatch.domain import (
     SceneStatus,
 )
 from annobatch.server.auth import Caller
-from annobatch.server.operations import Write
 from annobatch.server.scene_operations import (
     MAX_IDS,
     MAX_PAGE,
@@ -22,13 +21,13 @@ from annobatch.server.scene_operations import (
     Invalidated,
     SceneDetail,
     SceneOperations,
-    _fingerprint,
-    _ids,
-    _json,
     decode_cursor,
     encode_cursor,
     parse_uuid,
+    parse_uuids,
+    to_json,
 )
+from annobatch.server.transactions import Write, fingerprint
 from annobatch.storage.scenes import (
     InputFilter,
     InputRow,
@@ -71,13 +70,13 @@ class InputOperations(SceneOperations):
         async with self.db.transaction() as tx:
             store, ss = Store(tx), SceneStore(tx)
             f = InputFilter(
-                scene_ids=tuple(_ids("scene", scene_uuids)),
+                scene_ids=tuple(parse_uuids("scene", scene_uuids)),
                 external_ids=tuple(dict.fromkeys(external_ids)),
                 include_invalidated=include_invalidated,
             )
             if project is not None:
-                p = await self.core.load_project(store, caller, project)
-                b = await self.core.load_batch(store, p, batch) if batch is not None else None
+                p = await self.load_project(store, caller, project)
+                b = await self.load_batch(store, p, batch) if batch is not None else None
                 f = replace(f, project_id=p.id, batch_id=b.id if b else None)
             rows = await ss.page_inputs(caller.org, f, after, limit + 1)
         more = len(rows) > limit
@@ -91,7 +90,7 @@ class InputOperations(SceneOperations):
 
     async def inputs_of_scenes(self, caller: Caller, scene_uuids: Sequence[str]) -> list[EntryRow]:
         """Every input of the given scenes (invalidated ones too); unknown scenes are skipped."""
-        ids = _ids("scene", scene_uuids)
+        ids = parse_uuids("scene", scene_uuids)
         rows: list[InputRow] = []
         f = InputFilter(scene_ids=tuple(ids), include_invalidated=True)
         async with self.db.transaction() as tx:
@@ -106,7 +105,7 @@ class InputOperations(SceneOperations):
         is not found, naming it."""
         if not uuids and not external_ids:
             raise InvalidInput("name sceneUuids or externalIds", "invalid-body")
-        ids = _ids("scene", uuids)
+        ids = parse_uuids("scene", uuids)
         if len(external_ids) > MAX_IDS:
             raise InvalidInput(f"at most {MAX_IDS} external ids per request", "too-many-ids")
         async with self.db.transaction() as tx:
@@ -168,8 +167,8 @@ class InputOperations(SceneOperations):
             )
             return (await ss.input_rows(caller.org, [rec.id]))[0]
 
-        fp = _fingerprint("input", sid, project, batch)
-        return await self.core.mutate(caller, write, fp, InputRow, produce)
+        fp = fingerprint("input", sid, project, batch)
+        return await self.mutate(caller, write, fp, InputRow, produce)
 
     async def delete_input(self, caller: Caller, input_id: str, write: Write) -> None:
         """Take an input out of its batch; its scene stays."""
@@ -184,13 +183,13 @@ class InputOperations(SceneOperations):
             project = await ss.project_external_id(found.project_id)
             domain.require_input_removable(project, batch, status)
             await ss.delete_input(iid)
-            data = _json({"input": iid, "scene": found.scene_id})
+            data = to_json({"input": iid, "scene": found.scene_id})
             await store.add_event(
                 caller.org, found.project_id, found.batch_id, "input.deleted", caller.email, data
             )
             return True
 
-        await self.core.mutate(caller, write, _fingerprint("delete-input", iid), bool, produce)
+        await self.mutate(caller, write, fingerprint("delete-input", iid), bool, produce)
 
     async def invalidate_scenes(
         self, caller: Caller, scene_uuids: Sequence[str], reason: str, write: Write
@@ -199,7 +198,7 @@ class InputOperations(SceneOperations):
         their files are deleted. Invalidating an invalidated scene changes nothing. Answers how
         many scenes changed."""
         target = domain.invalidation_status(reason)
-        ids = _ids("scene", scene_uuids)
+        ids = parse_uuids("scene", scene_uuids)
         if not ids:
             raise InvalidInput("name at least one scene to invalidate", "invalid-body")
 
@@ -217,7 +216,7 @@ class InputOperations(SceneOperations):
                 domain.require_scene_move(sid, scene.status, target)
                 await ss.set_scene_status(sid, target.value)
                 for inp in await ss.inputs_of_scene(sid):
-                    data = _json({"input": inp.id, "scene": sid, "reason": reason})
+                    data = to_json({"input": inp.id, "scene": sid, "reason": reason})
                     await store.add_event(
                         caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data
                     )
@@ -227,8 +226,8 @@ class InputOperations(SceneOperations):
                 done = Invalidated(done.scenes + 1, done.blobs)
             return done
 
-        fp = _fingerprint("invalidate", ids, reason)
-        result = await self.core.mutate(caller, write, fp, Invalidated, produce)
+        fp = fingerprint("invalidate", ids, reason)
+        result = await self.mutate(caller, write, fp, Invalidated, produce)
         if not write.dry_run:
             for key in result.blobs:
                 await self.blobs.delete(key)

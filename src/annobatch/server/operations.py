@@ -5,54 +5,25 @@ The HTTP routes and the operator CLI both call these; neither holds a rule of it
 
 from __future__ import annotations
 
-import getpass
-import hashlib
-import random
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
-import msgspec
 from msgspec.structs import replace
 
 from annobatch import domain
-from annobatch.domain import BatchAction, BatchStatus, Conflict, NotFound, Role
-from annobatch.server.auth import Caller, hash_secret, new_client_id, new_secret
-from annobatch.storage.database import Database, IntegrityError
+from annobatch.domain import BatchAction, BatchStatus, Conflict
+from annobatch.server.accounts import AccountOperations, NewCredential, operator
+from annobatch.server.auth import Caller
+from annobatch.server.transactions import Write, fingerprint
 from annobatch.storage.store import (
     BatchRecord,
-    CredentialRecord,
     EventRecord,
-    IdempotentAnswer,
-    OrganizationRecord,
     ProjectRecord,
     Store,
-    WorkspaceRecord,
-    now_micros,
 )
 
-R = TypeVar("R")
+__all__ = ["BatchView", "NewCredential", "Operations", "Write", "operator"]
 
-IDEMPOTENCY_WINDOW_MICROS = 24 * 3600 * 1_000_000
 MAX_EVENT_PAGE = 1000
-#: Stored answers past the window are deleted now and then, by the requests that store new ones.
-PURGE_PROBABILITY = 0.01
-
-
-def operator(org: int) -> Caller:
-    """The identity of the operator CLI: staff, acting for `org`."""
-    user = getpass.getuser()
-    return Caller("operator-cli", org, org, Role.STAFF, None, f"operator:{user}")
-
-
-@dataclass(frozen=True, slots=True)
-class Write:
-    """How a mutation runs: for real or as a dry run, and under which idempotency key."""
-
-    dry_run: bool = False
-    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,205 +34,8 @@ class BatchView:
     input_counts: dict[str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class NewCredential:
-    record: CredentialRecord
-    secret: str
-
-
-def _fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(msgspec.json.encode(parts)).hexdigest()
-
-
-class Operations:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    # -------------------------------------------------------------------------- plumbing
-
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[Store]:
-        async with self.db.transaction() as tx:
-            yield Store(tx)
-
-    @asynccontextmanager
-    async def _writing(self, dry_run: bool) -> AsyncIterator[Store]:
-        ctx = self.db.dry_run() if dry_run else self.db.transaction(write=True)
-        async with ctx as tx:
-            yield Store(tx)
-
-    async def mutate(
-        self,
-        caller: Caller,
-        write: Write,
-        fingerprint: str,
-        result_type: type[R],
-        produce: Callable[[Store], Awaitable[R]],
-    ) -> R:
-        """Run `produce` in one write transaction. With an idempotency key, the same key and request
-        within 24 h answers the first result instead of running again; a different request under
-        the same key is a conflict."""
-        key = None if write.dry_run else write.idempotency_key
-        try:
-            async with self._writing(write.dry_run) as store:
-                if key is not None:
-                    await store.lock_idempotency_key(f"{caller.org}:{key}")
-                    prev = await store.get_idempotent(caller.org, key)
-                    if prev is not None and prev.created > now_micros() - IDEMPOTENCY_WINDOW_MICROS:
-                        if prev.fingerprint != fingerprint:
-                            raise Conflict(
-                                f"Idempotency-Key {key!r} was already used for a different request; "
-                                "use a new key for a new request",
-                                "idempotency-key-reused",
-                            )
-                        return msgspec.json.decode(prev.body, type=result_type)
-                result = await produce(store)
-                if key is not None:
-                    now = now_micros()
-                    body = msgspec.json.encode(result)
-                    await store.put_idempotent(caller.org, key, IdempotentAnswer(fingerprint, 200, body, now))
-                    if random.random() < PURGE_PROBABILITY:
-                        await store.purge_idempotent(before=now - IDEMPOTENCY_WINDOW_MICROS)
-                return result
-        except IntegrityError as e:
-            # Constraints back the domain's checks up; reaching one means a concurrent writer won.
-            raise Conflict(f"the change conflicts with a concurrent one: {e}", "conflict") from None
-
-    @staticmethod
-    async def load_project(store: Store, caller: Caller, project: str, lock: bool = False) -> ProjectRecord:
-        domain.validate_external_id("project", project)
-        p = await store.get_project(caller.org, project, lock=lock)
-        if p is None:
-            raise NotFound(f"project {project} not found", "project-not-found")
-        return p
-
-    @staticmethod
-    async def load_batch(store: Store, project: ProjectRecord, batch: str, lock: bool = False) -> BatchRecord:
-        domain.validate_external_id("batch", batch)
-        b = await store.get_batch(project.id, batch, lock=lock)
-        if b is None:
-            raise NotFound(f"batch {batch} not found in project {project.external_id}", "batch-not-found")
-        return b
-
-    @staticmethod
-    async def _event(
-        store: Store,
-        caller: Caller,
-        project: ProjectRecord,
-        batch: BatchRecord | None,
-        kind: str,
-        **data: Any,
-    ) -> None:
-        body = msgspec.json.encode(data).decode()
-        await store.add_event(caller.org, project.id, batch.id if batch else None, kind, caller.email, body)
-
-    # -------------------------------------------------------------------------- organizations
-
-    async def create_organization(self, name: str) -> tuple[OrganizationRecord, WorkspaceRecord]:
-        """A new organization, with one workspace named `default`."""
-        if not name.strip():
-            raise domain.InvalidInput("an organization needs a name")
-        try:
-            async with self._writing(False) as store:
-                if await store.get_organization(name) is not None:
-                    raise Conflict(f"organization {name!r} already exists", "duplicate-organization")
-                org = await store.create_organization(name)
-                ws = await store.create_workspace(_new_workspace(org.id, "default"))
-                return org, ws
-        except IntegrityError:
-            raise Conflict(f"organization {name!r} already exists", "duplicate-organization") from None
-
-    async def find_organization(self, id_or_name: str | int) -> OrganizationRecord:
-        async with self._reading() as store:
-            org = await store.get_organization(id_or_name)
-        if org is None:
-            raise NotFound(f"organization {id_or_name} not found", "organization-not-found")
-        return org
-
-    async def list_organizations(self) -> list[OrganizationRecord]:
-        async with self._reading() as store:
-            return await store.list_organizations()
-
-    async def create_workspace(self, org: int, name: str) -> WorkspaceRecord:
-        if not name.strip():
-            raise domain.InvalidInput("a workspace needs a name")
-        try:
-            async with self._writing(False) as store:
-                return await store.create_workspace(_new_workspace(org, name))
-        except IntegrityError:
-            raise Conflict(
-                f"organization {org} already has a workspace named {name!r}", "duplicate-workspace"
-            ) from None
-
-    async def find_workspace(self, org: int, id_or_name: str) -> WorkspaceRecord:
-        return _pick_workspace(await self._workspaces_of(org), org, id_or_name)
-
-    async def _workspaces_of(self, org: int) -> list[WorkspaceRecord]:
-        async with self._reading() as store:
-            return await store.list_workspaces(org)
-
-    async def list_workspaces(
-        self, caller: Caller, organization_ids: list[int] | None = None
-    ) -> list[tuple[WorkspaceRecord, OrganizationRecord]]:
-        """The workspaces the caller is a developer in, with their organizations. Staff are
-        developers everywhere: with `organizationIds` they see those organizations' workspaces."""
-        orgs = [caller.org]
-        if organization_ids:
-            if not caller.is_staff and any(o != caller.home_org for o in organization_ids):
-                raise domain.Forbidden("this credential may only list its own organization's workspaces")
-            orgs = list(dict.fromkeys(organization_ids))
-        found: list[tuple[WorkspaceRecord, OrganizationRecord]] = []
-        async with self._reading() as store:
-            for org_id in orgs:
-                org = await store.get_organization(org_id)
-                if org is not None:
-                    found.extend((w, org) for w in await store.list_workspaces(org_id))
-        if caller.workspace_id is not None and not caller.is_staff:
-            found = [(w, o) for w, o in found if w.id == caller.workspace_id]
-        return found
-
-    # -------------------------------------------------------------------------- credentials
-
-    async def create_credential(
-        self,
-        org: int,
-        *,
-        workspace: str | None,
-        staff: bool,
-        email: str | None = None,
-        expires: int | None = None,
-    ) -> NewCredential:
-        """A new client (or staff) credential. The secret is returned once; only its hash is kept."""
-        secret = new_secret()
-        client_id = new_client_id()
-        async with self._writing(False) as store:
-            if await store.get_organization(org) is None:
-                raise NotFound(f"organization {org} not found", "organization-not-found")
-            ws_id = None
-            if workspace is not None:
-                ws_id = _pick_workspace(await store.list_workspaces(org), org, workspace).id
-            rec = CredentialRecord(
-                client_id=client_id,
-                secret_hash=hash_secret(secret),
-                organization_id=org,
-                workspace_id=ws_id,
-                role=(Role.STAFF if staff else Role.CLIENT).value,
-                email=email or f"{client_id[:8]}@{'staff' if staff else 'client'}.annobatch.local",
-                user_id=int(client_id[:7], 16),
-                expires=expires,
-                revoked=False,
-                created=now_micros(),
-            )
-            await store.create_credential(rec)
-        return NewCredential(rec, secret)
-
-    async def revoke_credential(self, client_id: str) -> CredentialRecord:
-        async with self._writing(False) as store:
-            cred = await store.get_credential(client_id)
-            if cred is None:
-                raise NotFound(f"credential {client_id} not found", "credential-not-found")
-            await store.revoke_credential(client_id)
-            return replace(cred, revoked=True)
+class Operations(AccountOperations):
+    """Projects, batches and the audit log, on top of the account operations."""
 
     # -------------------------------------------------------------------------- projects
 
@@ -306,7 +80,7 @@ class Operations:
             )
             return rec
 
-        fp = _fingerprint("create_project", project, title, description, types, st.value)
+        fp = fingerprint("create_project", project, title, description, types, st.value)
         return await self.mutate(caller, write, fp, ProjectRecord, produce)
 
     async def set_project_status(
@@ -325,7 +99,7 @@ class Operations:
             return replace(p, status=st.value)
 
         return await self.mutate(
-            caller, write, _fingerprint("project-status", project, st), ProjectRecord, produce
+            caller, write, fingerprint("project-status", project, st), ProjectRecord, produce
         )
 
     async def set_project_annotation_types(
@@ -342,7 +116,7 @@ class Operations:
             return await store.project_catalogue(p.id)
 
         return await self.mutate(
-            caller, write, _fingerprint("project-types", project, clean), list[str], produce
+            caller, write, fingerprint("project-types", project, clean), list[str], produce
         )
 
     async def project_annotation_types(self, caller: Caller, project: str) -> list[str]:
@@ -416,7 +190,7 @@ class Operations:
             )
             return rec
 
-        fp = _fingerprint("create_batch", project, batch, publish_previous_batches, title)
+        fp = fingerprint("create_batch", project, batch, publish_previous_batches, title)
         return await self.mutate(caller, write, fp, BatchRecord, produce)
 
     async def transition_batch(
@@ -429,7 +203,7 @@ class Operations:
             b = await self.load_batch(store, p, batch, lock=True)
             return await self._apply(store, caller, p, b, action)
 
-        fp = _fingerprint("transition", project, batch, action)
+        fp = fingerprint("transition", project, batch, action)
         return await self.mutate(caller, write, fp, BatchRecord, produce)
 
     async def _apply(
@@ -468,7 +242,7 @@ class Operations:
             await self._event(store, caller, p, b, "batch.annotation-types-set", annotationTypes=clean)
             return clean
 
-        fp = _fingerprint("batch-types", project, batch, clean)
+        fp = fingerprint("batch-types", project, batch, clean)
         return await self.mutate(caller, write, fp, list[str], produce)
 
     # -------------------------------------------------------------------------- audit log
@@ -487,15 +261,3 @@ class Operations:
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (rows[-1].id if more else None)
-
-
-def _new_workspace(org: int, name: str) -> WorkspaceRecord:
-    ws_id = str(uuid.uuid4())
-    return WorkspaceRecord(ws_id, f"{name}-{ws_id[:8]}", org, name, now_micros())
-
-
-def _pick_workspace(workspaces: list[WorkspaceRecord], org: int, id_or_name: str) -> WorkspaceRecord:
-    for ws in workspaces:
-        if id_or_name in (ws.id, ws.name, ws.external_id):
-            return ws
-    raise NotFound(f"workspace {id_or_name} not found in organization {org}", "workspace-not-found")

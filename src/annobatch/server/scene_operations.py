@@ -31,7 +31,7 @@ from annobatch.domain import (
     SceneType,
 )
 from annobatch.server.auth import Caller
-from annobatch.server.operations import Operations, Write
+from annobatch.server.transactions import OperationsBase, Write, fingerprint
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database
 from annobatch.storage.scenes import (
@@ -50,10 +50,6 @@ MAX_IDS = 1000
 MAX_PAGE = 1000
 
 
-def _fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(msgspec.json.encode(parts)).hexdigest()
-
-
 def parse_uuid(kind: str, value: str) -> str:
     """Scene, input and calibration ids are uuids; anything else is refused naming the id."""
     try:
@@ -66,7 +62,7 @@ def _optional_uuid(kind: str, value: str | None) -> str | None:
     return None if value is None else parse_uuid(kind, value)
 
 
-def _ids(kind: str, values: Sequence[str]) -> list[str]:
+def parse_uuids(kind: str, values: Sequence[str]) -> list[str]:
     if len(values) > MAX_IDS:
         raise InvalidInput(f"at most {MAX_IDS} {kind} ids per request", "too-many-ids")
     return list(dict.fromkeys(parse_uuid(kind, v) for v in values))
@@ -202,11 +198,10 @@ def decode_cursor(value: str | None) -> Cursor | None:
     return Cursor(int(created), input_id)
 
 
-class SceneOperations:
+class SceneOperations(OperationsBase):
     def __init__(self, db: Database, blobs: BlobStore) -> None:
-        self.db = db
+        super().__init__(db)
         self.blobs = blobs
-        self.core = Operations(db)
 
     # ---------------------------------------------------------------------------- helpers
 
@@ -271,7 +266,7 @@ class SceneOperations:
         rec = InputRecord(str(uuid.uuid4()), caller.org, project.id, batch_id, scene.id, status, now_micros())
         await ss.create_input(rec)
         data = {"input": rec.id, "scene": scene.id, "externalId": scene.external_id, "status": status}
-        await store.add_event(caller.org, project.id, batch_id, "input.created", caller.email, _json(data))
+        await store.add_event(caller.org, project.id, batch_id, "input.created", caller.email, to_json(data))
         return rec
 
     # ---------------------------------------------------------------------------- creation
@@ -311,8 +306,8 @@ class SceneOperations:
             await SceneStore(store.tx).create_imu(rec)
             return rec
 
-        fp = _fingerprint("imu", workspace_id, scene_id, hashlib.sha256(data.encode()).hexdigest())
-        return await self.core.mutate(caller, write, fp, ImuRecord, produce)
+        fp = fingerprint("imu", workspace_id, scene_id, hashlib.sha256(data.encode()).hexdigest())
+        return await self.mutate(caller, write, fp, ImuRecord, produce)
 
     async def create_scene(
         self,
@@ -330,7 +325,7 @@ class SceneOperations:
         scene_id = parse_uuid("scene", body.internal_id)
         described = describe(scene_type, body)
         domain.validate_scene(described.draft)  # everything that needs no database, first
-        fp = _fingerprint("scene", workspace_id, scene_type, project, batch, msgspec.json.encode(body))
+        fp = fingerprint("scene", workspace_id, scene_type, project, batch, msgspec.json.encode(body))
 
         async def produce(store: Store) -> CreatedScene:
             ss = SceneStore(store.tx)
@@ -356,7 +351,7 @@ class SceneOperations:
                 scene_id, caller.org, ws.id, body.external_id, scene_type.value, status.value,
                 described.calibration_id, described.imu_id,
                 placed[0].id if placed else None, placed[1] if placed else None,
-                described.motion_compensate, _json(described.spec), fp, None, now, now,
+                described.motion_compensate, to_json(described.spec), fp, None, now, now,
             )  # fmt: skip
             rows = [_resource_row(scene_id, i, r, uploads) for i, r in enumerate(resources)]
             await ss.create_scene(scene, rows)
@@ -364,7 +359,7 @@ class SceneOperations:
                 await self._insert_input(store, ss, caller, placed[0], placed[1], scene, status.value)
             return CreatedScene(scene, rows if status is SceneStatus.PENDING else [])
 
-        return await self.core.mutate(caller, write, fp, CreatedScene, produce)
+        return await self.mutate(caller, write, fp, CreatedScene, produce)
 
     @staticmethod
     async def _complete_draft(
@@ -484,7 +479,7 @@ class SceneOperations:
         self, caller: Caller, workspace_id: str | None, body: schemas.CreateCalibrationRequest, write: Write
     ) -> CalibrationRecord:
         domain.validate_calibration(body.external_id, body.calibration)  # type: ignore[arg-type]
-        data = _json(body.calibration)
+        data = to_json(body.calibration)
 
         async def produce(store: Store) -> CalibrationRecord:
             ws = await self._workspace(store, caller, workspace_id)
@@ -494,8 +489,8 @@ class SceneOperations:
             await SceneStore(store.tx).create_calibration(rec)
             return rec
 
-        fp = _fingerprint("calibration", workspace_id, body.external_id, data)
-        return await self.core.mutate(caller, write, fp, CalibrationRecord, produce)
+        fp = fingerprint("calibration", workspace_id, body.external_id, data)
+        return await self.mutate(caller, write, fp, CalibrationRecord, produce)
 
     async def get_calibration(self, caller: Caller, calibration_id: str) -> CalibrationRecord:
         async with self.db.transaction() as tx:
@@ -518,5 +513,5 @@ def _resource_row(scene_id: str, position: int, r: domain.SceneResource, upload:
     )  # fmt: skip
 
 
-def _json(value: Any) -> str:
+def to_json(value: Any) -> str:
     return msgspec.json.encode(value).decode()

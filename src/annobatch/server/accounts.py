@@ -1,0 +1,155 @@
+"""Organizations, workspaces and credentials: what the operator sets up."""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from dataclasses import dataclass
+
+from msgspec.structs import replace
+
+from annobatch import domain
+from annobatch.domain import Conflict, NotFound, Role
+from annobatch.server.auth import Caller, hash_secret, new_client_id, new_secret
+from annobatch.server.transactions import OperationsBase
+from annobatch.storage.database import IntegrityError
+from annobatch.storage.store import (
+    CredentialRecord,
+    OrganizationRecord,
+    WorkspaceRecord,
+    now_micros,
+)
+
+
+def operator(org: int) -> Caller:
+    """The identity of the operator CLI: staff, acting for `org`."""
+    user = getpass.getuser()
+    return Caller("operator-cli", org, org, Role.STAFF, None, f"operator:{user}")
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredential:
+    record: CredentialRecord
+    secret: str
+
+
+class AccountOperations(OperationsBase):
+    # -------------------------------------------------------------------------- organizations
+
+    async def create_organization(self, name: str) -> tuple[OrganizationRecord, WorkspaceRecord]:
+        """A new organization, with one workspace named `default`."""
+        if not name.strip():
+            raise domain.InvalidInput("an organization needs a name")
+        try:
+            async with self._writing(False) as store:
+                if await store.get_organization(name) is not None:
+                    raise Conflict(f"organization {name!r} already exists", "duplicate-organization")
+                org = await store.create_organization(name)
+                ws = await store.create_workspace(_new_workspace(org.id, "default"))
+                return org, ws
+        except IntegrityError:
+            raise Conflict(f"organization {name!r} already exists", "duplicate-organization") from None
+
+    async def find_organization(self, id_or_name: str | int) -> OrganizationRecord:
+        async with self._reading() as store:
+            org = await store.get_organization(id_or_name)
+        if org is None:
+            raise NotFound(f"organization {id_or_name} not found", "organization-not-found")
+        return org
+
+    async def list_organizations(self) -> list[OrganizationRecord]:
+        async with self._reading() as store:
+            return await store.list_organizations()
+
+    async def create_workspace(self, org: int, name: str) -> WorkspaceRecord:
+        if not name.strip():
+            raise domain.InvalidInput("a workspace needs a name")
+        try:
+            async with self._writing(False) as store:
+                return await store.create_workspace(_new_workspace(org, name))
+        except IntegrityError:
+            raise Conflict(
+                f"organization {org} already has a workspace named {name!r}", "duplicate-workspace"
+            ) from None
+
+    async def find_workspace(self, org: int, id_or_name: str) -> WorkspaceRecord:
+        return _pick_workspace(await self._workspaces_of(org), org, id_or_name)
+
+    async def _workspaces_of(self, org: int) -> list[WorkspaceRecord]:
+        async with self._reading() as store:
+            return await store.list_workspaces(org)
+
+    async def list_workspaces(
+        self, caller: Caller, organization_ids: list[int] | None = None
+    ) -> list[tuple[WorkspaceRecord, OrganizationRecord]]:
+        """The workspaces the caller is a developer in, with their organizations. Staff are
+        developers everywhere: with `organizationIds` they see those organizations' workspaces."""
+        orgs = [caller.org]
+        if organization_ids:
+            if not caller.is_staff and any(o != caller.home_org for o in organization_ids):
+                raise domain.Forbidden("this credential may only list its own organization's workspaces")
+            orgs = list(dict.fromkeys(organization_ids))
+        found: list[tuple[WorkspaceRecord, OrganizationRecord]] = []
+        async with self._reading() as store:
+            for org_id in orgs:
+                org = await store.get_organization(org_id)
+                if org is not None:
+                    found.extend((w, org) for w in await store.list_workspaces(org_id))
+        if caller.workspace_id is not None and not caller.is_staff:
+            found = [(w, o) for w, o in found if w.id == caller.workspace_id]
+        return found
+
+    # -------------------------------------------------------------------------- credentials
+
+    async def create_credential(
+        self,
+        org: int,
+        *,
+        workspace: str | None,
+        staff: bool,
+        email: str | None = None,
+        expires: int | None = None,
+    ) -> NewCredential:
+        """A new client (or staff) credential. The secret is returned once; only its hash is kept."""
+        secret = new_secret()
+        client_id = new_client_id()
+        async with self._writing(False) as store:
+            if await store.get_organization(org) is None:
+                raise NotFound(f"organization {org} not found", "organization-not-found")
+            ws_id = None
+            if workspace is not None:
+                ws_id = _pick_workspace(await store.list_workspaces(org), org, workspace).id
+            rec = CredentialRecord(
+                client_id=client_id,
+                secret_hash=hash_secret(secret),
+                organization_id=org,
+                workspace_id=ws_id,
+                role=(Role.STAFF if staff else Role.CLIENT).value,
+                email=email or f"{client_id[:8]}@{'staff' if staff else 'client'}.annobatch.local",
+                user_id=int(client_id[:7], 16),
+                expires=expires,
+                revoked=False,
+                created=now_micros(),
+            )
+            await store.create_credential(rec)
+        return NewCredential(rec, secret)
+
+    async def revoke_credential(self, client_id: str) -> CredentialRecord:
+        async with self._writing(False) as store:
+            cred = await store.get_credential(client_id)
+            if cred is None:
+                raise NotFound(f"credential {client_id} not found", "credential-not-found")
+            await store.revoke_credential(client_id)
+            return replace(cred, revoked=True)
+
+
+def _new_workspace(org: int, name: str) -> WorkspaceRecord:
+    ws_id = str(uuid.uuid4())
+    return WorkspaceRecord(ws_id, f"{name}-{ws_id[:8]}", org, name, now_micros())
+
+
+def _pick_workspace(workspaces: list[WorkspaceRecord], org: int, id_or_name: str) -> WorkspaceRecord:
+    for ws in workspaces:
+        if id_or_name in (ws.id, ws.name, ws.external_id):
+            return ws
+    raise NotFound(f"workspace {id_or_name} not found in organization {org}", "workspace-not-found")
