@@ -115,3 +115,17 @@ def test_only_ongoing_projects_accept_work() -> None:
 def test_unknown_project_status_lists_the_allowed_ones() -> None:
     with pytest.raises(InvalidInput, match="one of pending, ongoing, completed, archived"):
         domain.parse_project_status("closed")
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 501, "nul\x00here", "bell\x07"])
+def test_bad_titles_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput, match="invalid batch title"):
+        domain.validate_title("batch", bad)
+
+
+def test_descriptions_keep_line_breaks_and_refuse_other_control_characters() -> None:
+    assert domain.validate_description("") == ""
+    assert domain.validate_description("two\nlines\tand a tab") == "two\nlines\tand a tab"
+    for bad in ("nul\x00", "x" * 10_001):
+        with pytest.raises(InvalidInput, match="invalid description"):
+            domain.validate_description(bad)

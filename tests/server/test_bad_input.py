@@ -79,3 +79,15 @@ def test_no_body_or_id_makes_the_server_fail(app_client, h, body: bytes, batch: 
     r = app_client.post(f"/v1/projects/p1/batches/{quote(batch, safe='')}", content=body, headers=h)
     assert r.status_code < 500, r.text
     assert set(r.json()) >= {"data"} or set(r.json()) == {"message", "code"}
+
+
+def test_a_title_with_a_nul_is_refused_the_same_on_every_backend(app_client, h) -> None:
+    r = app_client.post("/v1/projects/p1/batches/b1", json={"title": "a\u0000b"}, headers=h)
+    assert r.status_code == 400 and r.json()["code"] == "invalid-title"
+
+
+def test_an_encoded_slash_cannot_smuggle_a_path_into_an_id(app_client, h) -> None:
+    app_client.post("/v1/projects/p1/batches/b1", json={}, headers=h)
+    r = app_client.post("/v1/projects/p1%2Fbatches%2Fb1/publish", headers=h)
+    assert r.status_code == 400 and r.json()["code"] == "invalid-id"
+    assert app_client.get("/v1/projects/p1/batches/b1", headers=h).json()["data"]["status"] == "open"

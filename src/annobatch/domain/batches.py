@@ -42,6 +42,37 @@ def validate_scene_external_id(value: str) -> str:
     return value
 
 
+MAX_TITLE = 500
+MAX_DESCRIPTION = 10_000
+
+
+def _has_control(value: str, allow_newlines: bool = False) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any((ord(ch) < 32 or 127 <= ord(ch) < 160) and ch not in allowed for ch in value)
+
+
+def validate_title(kind: str, value: str) -> str:
+    """A project's or batch's title: 1-500 characters, not only blanks, no control characters."""
+    if not value.strip() or len(value) > MAX_TITLE or _has_control(value):
+        raise InvalidInput(
+            f"invalid {kind} title: 1-{MAX_TITLE} characters, not only blanks, no control characters",
+            "invalid-title",
+        )
+    return value
+
+
+def validate_description(value: str) -> str:
+    """A project's description: at most 10,000 characters (may be empty); line breaks and tabs are
+    kept, other control characters are refused."""
+    if len(value) > MAX_DESCRIPTION or _has_control(value, allow_newlines=True):
+        raise InvalidInput(
+            f"invalid description: at most {MAX_DESCRIPTION} characters, "
+            "no control characters but line breaks and tabs",
+            "invalid-description",
+        )
+    return value
+
+
 _ANNOTATION_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Request, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 from annobatch.server import errors
 from annobatch.server.auth import Authority, load_signing_key, provide_caller, token_endpoint
@@ -24,14 +24,36 @@ from annobatch.storage.database import Database, Query, open_database
 _SLASHES = re.compile(r"//+")
 
 
-def collapse_slashes(app: ASGIApp) -> ASGIApp:
+_ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+_ENCODED_SLASH_BODY = (
+    b'{"message":"a path segment may not contain an encoded slash (%2F): identifiers never contain \'/\'",'
+    b'"code":"invalid-id"}'
+)
+
+
+def normalize_paths(app: ASGIApp) -> ASGIApp:
     """A client host given with a trailing slash sends `//v1/...` (the official client joins with
-    a slash); serve those paths as if written once."""
+    a slash): serve those paths as if written once. An encoded slash would let an identifier reach
+    another endpoint once decoded: refuse it."""
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and "//" in scope["path"]:
-            scope = scope.copy()
-            scope["path"] = _SLASHES.sub("/", scope["path"])
+        if scope["type"] == "http":
+            if _ENCODED_SLASH.search(scope.get("raw_path") or b""):
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(_ENCODED_SLASH_BODY)).encode()),
+                ]
+                start: HTTPResponseStartEvent = {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": headers,
+                }
+                await send(start)
+                await send({"type": "http.response.body", "body": _ENCODED_SLASH_BODY})
+                return
+            if "//" in scope["path"]:
+                scope = scope.copy()
+                scope["path"] = _SLASHES.sub("/", scope["path"])
         await app(scope, receive, send)
 
     return wrapped
@@ -87,7 +109,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         debug=False,
         logging_config=None,
     )
-    app.asgi_handler = collapse_slashes(app.asgi_handler)
+    app.asgi_handler = normalize_paths(app.asgi_handler)
     return app
 
 

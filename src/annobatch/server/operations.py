@@ -67,8 +67,8 @@ class Operations(AccountOperations):
         domain.validate_external_id("project", project)
         st = domain.parse_project_status(status)
         types = domain.normalize_annotation_types(annotation_types or [])
-        if not title.strip():
-            raise domain.InvalidInput("a project needs a title")
+        domain.validate_title("project", title)
+        domain.validate_description(description)
 
         async def produce(store: Store) -> ProjectRecord:
             if await store.get_project(caller.org, project) is not None:
@@ -159,6 +159,8 @@ class Operations(AccountOperations):
         transaction."""
         domain.validate_external_id("project", project)
         domain.validate_external_id("batch", batch)
+        if title is not None:
+            domain.validate_title("batch", title)
 
         async def produce(store: Store) -> BatchRecord:
             p = await self.load_project(store, caller, project, lock=True)
