@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Request, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from annobatch.server import errors
 from annobatch.server.auth import Authority, load_signing_key, provide_caller, token_endpoint
@@ -49,7 +49,12 @@ def normalize_paths(app: ASGIApp) -> ASGIApp:
                     "headers": headers,
                 }
                 await send(start)
-                await send({"type": "http.response.body", "body": _ENCODED_SLASH_BODY})
+                body: HTTPResponseBodyEvent = {
+                    "type": "http.response.body",
+                    "body": _ENCODED_SLASH_BODY,
+                    "more_body": False,
+                }
+                await send(body)
                 return
             if "//" in scope["path"]:
                 scope = scope.copy()
