@@ -177,7 +177,8 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
     annobatch, kognicutil = _script("annobatch"), _script("kognicutil")
     lines += [
         "",
-        "The official client (pip install kognic-io==2.19.0):",
+        "The official client (pip install kognic-io==2.19.0 in an environment of its own: "
+        "it ships a kognicutil too):",
         "",
         "    from kognic.io.client import KognicIOClient",
         f'    client = KognicIOClient(auth="{creds}", host="{url}", auth_host="{url}", '
