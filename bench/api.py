@@ -24,7 +24,6 @@ import multiprocessing as mp
 import os
 import platform
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _common import free_port, scratch_postgres_database
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -204,12 +205,6 @@ def run_load(load: Load, port: int, concurrency: int, warmup: float, duration: f
 # ======================================================================================= servers
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def granian(target: str, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
     """A granian server on a free loopback port, stopped on exit."""
@@ -291,22 +286,8 @@ def sqlite_backend(root: Path) -> Iterator[Backend]:
 
 @contextlib.contextmanager
 def postgres_backend(root: Path, admin_url: str) -> Iterator[Backend]:
-    import asyncpg
-
-    name = f"annobatch_bench_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_url, timeout=5)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield Backend("PostgreSQL", f"{admin_url.rpartition('/')[0]}/{name}", data_dir=root / "pg")
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres_database(admin_url) as url:
+        yield Backend("PostgreSQL", url, data_dir=root / "pg")
 
 
 def postgres_version(url: str) -> str | None:

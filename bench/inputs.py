@@ -24,7 +24,6 @@ import multiprocessing as mp
 import os
 import platform
 import random
-import socket
 import statistics
 import struct
 import subprocess
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import free_port, scratch_postgres_database
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 UPLOAD_MIB = 256
@@ -93,12 +93,6 @@ def cpu_seconds(pid: int) -> float | None:
         return total
     except (OSError, ValueError):
         return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -163,22 +157,8 @@ def sqlite_backend(root: Path) -> Iterator[Backend]:
 
 @contextlib.contextmanager
 def postgres_backend(root: Path, admin_url: str) -> Iterator[Backend]:
-    import asyncpg
-
-    name = f"annobatch_bench_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_url, timeout=5)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield Backend("PostgreSQL", f"{admin_url.rpartition('/')[0]}/{name}", root / "pg")
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres_database(admin_url) as url:
+        yield Backend("PostgreSQL", url, root / "pg")
 
 
 def postgres_reachable(url: str) -> bool:

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,43 +52,78 @@ class LiveServer:
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
             "annobatch.server.app:from_env",
         ]  # fmt: skip
-        log = self.log_path.open("wb")
-        # A process group of its own: stop() ends the workers too.
-        self.proc = subprocess.Popen(
-            cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not answer within {timeout} s:\n{self.log()}")
+        self.proc = start_serving(cmd, self.port, self.log_path, self.env(), timeout=timeout)
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
     def stop(self) -> None:
-        """Stop granian and every worker: on SIGTERM granian sometimes exits before one of its
-        workers does, and that worker would go on serving the port with nobody to stop it."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._signal(signal.SIGKILL)
-        self.proc = None
+        if self.proc is not None:
+            stop_group(self.proc)
+            self.proc = None
 
-    def _signal(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
+
+def annobatch_command() -> list[str]:
+    """The installed `annobatch` script beside this Python, else the module."""
+    script = Path(sys.executable).with_name("annobatch")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "annobatch.cli.operator"]
+
+
+def start_serving(
+    cmd: list[str],
+    port: int,
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.Popen[bytes]:
+    """Run `cmd` in a process group of its own until /healthz on `port` answers."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+        )
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd[0]} exited early:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1.0).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            stop_group(proc)
+            raise RuntimeError(
+                f"{cmd[0]} did not answer within {timeout} s:\n{log.read_text(errors='replace')}"
+            )
+        time.sleep(0.1)
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server and every worker of its group: on SIGTERM granian sometimes exits before one
+    of its workers does, and that worker would go on serving the port with nobody to stop it."""
+
+    def signal_group(sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)
+            os.killpg(proc.pid, sig)
+
+    if proc.poll() is None:
+        signal_group(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    signal_group(signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def serving(
+    cmd: list[str], port: int, log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = start_serving(cmd, port, log, env, cwd)
+    try:
+        yield proc
+    finally:
+        stop_group(proc)

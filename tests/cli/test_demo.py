@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 from kognic.io.client import KognicIOClient
 
-from liveserver import free_port
-
-
-def annobatch_command() -> list[str]:
-    script = Path(sys.executable).with_name("annobatch")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "annobatch.cli.operator"]
+from liveserver import annobatch_command, free_port, serving
 
 
 @contextmanager
@@ -28,30 +19,8 @@ def demo_running(workdir: Path, port: int) -> Iterator[Path]:
     """`annobatch demo --port PORT` in `workdir` (its data in ./data) until stopped; yields its log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOBATCH_")}
     log = workdir / f"demo-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*annobatch_command(), "demo", "--port", str(port)],
-            cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"the demo exited early:\n{log.read_text()}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"the demo did not answer:\n{log.read_text()}"
-            time.sleep(0.1)
+    with serving([*annobatch_command(), "demo", "--port", str(port)], port, log, env, cwd=workdir):
         yield log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def test_the_demo_serves_projects_and_batches_to_the_official_client(tmp_path: Path) -> None:

@@ -7,53 +7,24 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 from click.testing import CliRunner
 from kognic.io.client import KognicIOClient
 
 from annobatch.cli.operator import main
-from liveserver import free_port
-
-
-def annobatch_command() -> list[str]:
-    script = Path(sys.executable).with_name("annobatch")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "annobatch.cli.operator"]
+from liveserver import annobatch_command, free_port, serving
 
 
 @contextmanager
 def annobatch_serving(args: list[str], log: Path, port: int, cwd: Path | None = None) -> Iterator[Any]:
-    """Run `annobatch ARGS` until /healthz on `port` answers; stop it afterwards."""
+    """Run `annobatch ARGS` until /healthz on `port` answers; stop it and its workers afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOBATCH_")}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*annobatch_command(), *args], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"annobatch exited early:\n{log.read_text()}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"annobatch did not answer:\n{log.read_text()}"
-            time.sleep(0.1)
+    with serving([*annobatch_command(), *args], port, log, env, cwd) as proc:
         yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def official_client(credentials: Path, url: str) -> KognicIOClient:
