@@ -167,3 +167,31 @@ def test_staff_create_a_project_over_http(app_client, acme) -> None:
     )
     projects = app_client.get("/v1/projects", headers=acme["client"]).json()["data"]
     assert [p["project"] for p in projects] == ["p1", "p2"]
+
+
+def test_the_batch_list_follows_every_change_to_the_projects_batches(app_client, acme) -> None:
+    h, staff = acme["client"], acme["staff"]
+    assert app_client.get("/v1/projects/p1/batches", headers=h).json() == {"data": []}
+    _create(app_client, h, "b1")
+    assert _statuses(app_client, h) == {"b1": "open"}
+    assert _statuses(app_client, h) == {"b1": "open"}
+    app_client.post("/v1/projects/p1/batches/b1/publish", headers=h)
+    assert _statuses(app_client, h) == {"b1": "ready"}
+    app_client.post("/v1/projects/p1/batches/b1/actions/start", headers=staff)
+    _create(app_client, h, "b2")
+    assert _statuses(app_client, h) == {"b1": "in-progress", "b2": "open"}
+    before = app_client.get("/v1/projects/p1/batches", headers=h).json()["data"][1]["updated"]
+    app_client.put(
+        "/v1/projects/p1/batches/b2/annotation-types", json={"annotationTypes": ["x"]}, headers=staff
+    )
+    after = app_client.get("/v1/projects/p1/batches", headers=h).json()["data"][1]["updated"]
+    assert after > before
+
+
+def test_a_cached_batch_list_is_never_shown_to_another_organization(app_client, acme, world: World) -> None:
+    _create(app_client, acme["client"], "b1")
+    assert _statuses(app_client, acme["client"]) == {"b1": "open"}
+    other = world.org("globex")
+    world.project(other, "p1", ["x"])
+    ho = bearer(app_client, world.credential(other))
+    assert app_client.get("/v1/projects/p1/batches", headers=ho).json() == {"data": []}

@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
-from annobatch.server import errors
+from annobatch.server import errors, views
 from annobatch.server.auth import Authority, load_signing_key, provide_caller, token_endpoint
 from annobatch.server.input_operations import InputOperations
 from annobatch.server.operations import Operations
@@ -87,6 +87,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         app.state.db = database
         app.state.settings = settings
         app.state.ops = Operations(database)
+        app.state.batch_lists = views.EncodedLists()
         app.state.scene_ops = InputOperations(database, open_blob_store(settings.data_dir))
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds

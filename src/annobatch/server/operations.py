@@ -131,6 +131,18 @@ class Operations(AccountOperations):
             p = await self.load_project(store, caller, project)
             return await store.list_batches(p.id)
 
+    async def list_batches_unless(
+        self, caller: Caller, project: str, known: tuple[int, int] | None
+    ) -> tuple[tuple[int, int], list[BatchRecord] | None]:
+        """The project's batches, unless `known` (project id, batches revision) is still current:
+        then None, at the cost of one row read. Answers the current (id, revision) either way."""
+        async with self._reading() as store:
+            p = await self.load_project(store, caller, project)
+            now = (p.id, p.batches_revision)
+            if known == now:
+                return now, None
+            return now, await store.list_batches(p.id)
+
     async def get_batch(self, caller: Caller, project: str, batch: str) -> BatchView:
         async with self._reading() as store:
             p = await self.load_project(store, caller, project)

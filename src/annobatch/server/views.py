@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -114,3 +116,24 @@ def event_page(rows: list[EventRecord], cursor: int | None) -> schemas.Page[sche
     return schemas.Page(
         [event(e) for e in rows], schemas.PageMetadata(None if cursor is None else str(cursor))
     )
+
+
+class EncodedLists:
+    """Encoded answers by key, each with the version it was made at; the least recently used go
+    first once `size` are kept. One per worker, made by `create_app`."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
+
+    def get(self, key: Hashable) -> tuple[Hashable, bytes] | None:
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+        return hit
+
+    def put(self, key: Hashable, version: Hashable, body: bytes) -> None:
+        self._items[key] = (version, body)
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)

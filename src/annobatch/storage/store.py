@@ -77,6 +77,7 @@ class ProjectRecord(Record, frozen=True):
     status: str
     created: int
     updated: int
+    batches_revision: int
 
 
 class BatchRecord(Record, frozen=True):
@@ -170,6 +171,13 @@ Q_BATCH_SET_STATUS = Query(
     sa.update(_B).where(_B.c.id == _b("id")).values(status=_b("status"), updated=_b("updated"))
 )
 Q_BATCH_TOUCH = Query(sa.update(_B).where(_B.c.id == _b("id")).values(updated=_b("updated")))
+_BUMP = {"batches_revision": _P.c.batches_revision + 1}
+Q_PROJECT_BUMP = Query(sa.update(_P).where(_P.c.id == _b("project_id")).values(_BUMP))
+Q_PROJECT_BUMP_BY_BATCH = Query(
+    sa.update(_P)
+    .where(_P.c.id == sa.select(_B.c.project_id).where(_B.c.id == _b("batch_id")).scalar_subquery())
+    .values(_BUMP)
+)
 
 Q_BAT = Query(
     sa.select(_BAT.c.annotation_type).where(_BAT.c.batch_id == _b("batch_id")).order_by(_BAT.c.position)
@@ -272,9 +280,10 @@ class Store:
             "status": status,
             "created": now,
             "updated": now,
+            "batches_revision": 0,
         }
         pid = await self.tx.fetch_val(Q_PROJECT_INSERT, params)
-        return ProjectRecord(pid, org, project, title, description, status, now, now)
+        return ProjectRecord(pid, org, project, title, description, status, now, now, 0)
 
     async def get_project(self, org: int, project: str, lock: bool = False) -> ProjectRecord | None:
         row = await self.tx.fetch_one(
@@ -321,6 +330,7 @@ class Store:
             "updated": now,
         }
         bid = await self.tx.fetch_val(Q_BATCH_INSERT, params)
+        await self.tx.execute(Q_PROJECT_BUMP, {"project_id": project_id})
         return BatchRecord(bid, project_id, batch, title, status, now, now)
 
     async def get_batch(self, project_id: int, batch: str, lock: bool = False) -> BatchRecord | None:
@@ -338,6 +348,7 @@ class Store:
     async def set_batch_status(self, batch_id: int, status: str) -> int:
         now = now_micros()
         await self.tx.execute(Q_BATCH_SET_STATUS, {"id": batch_id, "status": status, "updated": now})
+        await self.tx.execute(Q_PROJECT_BUMP_BY_BATCH, {"batch_id": batch_id})
         return now
 
     async def batch_types(self, batch_id: int) -> list[str]:
@@ -350,6 +361,7 @@ class Store:
             await self.tx.execute_many(Q_BAT_INSERT, rows)
         now = now_micros()
         await self.tx.execute(Q_BATCH_TOUCH, {"id": batch_id, "updated": now})
+        await self.tx.execute(Q_PROJECT_BUMP_BY_BATCH, {"batch_id": batch_id})
         return now
 
     async def input_counts(self, batch_id: int) -> dict[str, int]:

@@ -65,6 +65,9 @@ projects = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created", Micros, nullable=False),
     sa.Column("updated", Micros, nullable=False),
+    # Bumped by every change to the project's batches: lets a replica keep an encoded batch list
+    # and know, with one row read, whether it is still current.
+    sa.Column("batches_revision", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("organization_id", "external_id"),
 )
 

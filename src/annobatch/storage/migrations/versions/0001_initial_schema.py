@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 22:07:44.393754
+Create Date: 2026-11-29 23:16:53.680106
 
 """
 
@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created", sa.BigInteger(), nullable=False),
         sa.Column("updated", sa.BigInteger(), nullable=False),
+        sa.Column("batches_revision", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organization_id"], ["organizations.id"], name=op.f("fk_projects_organization_id_organizations")
         ),
@@ -98,10 +99,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_batches_project_id_status"), ["project_id", "status"], unique=False
+            batch_op.f("ix_batches_project_id_created_id"), ["project_id", "created", "id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_batches_project_id_created_id"), ["project_id", "created", "id"], unique=False
+            batch_op.f("ix_batches_project_id_status"), ["project_id", "status"], unique=False
         )
 
     op.create_table(
@@ -340,8 +341,8 @@ def downgrade() -> None:
 
     op.drop_table("calibrations")
     with op.batch_alter_table("batches", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_batches_project_id_created_id"))
         batch_op.drop_index(batch_op.f("ix_batches_project_id_status"))
+        batch_op.drop_index(batch_op.f("ix_batches_project_id_created_id"))
 
     op.drop_table("batches")
     op.drop_table("workspaces")
