@@ -90,22 +90,6 @@ async def initialize(
     return schemas.Envelope(schemas.InitializedScene(await _ops(request).initialize(caller, workspace)))
 
 
-async def _create(
-    request: Request,
-    caller: Caller,
-    scene_type: str,
-    project: str | None,
-    batch: str | None,
-    workspace: str | None,
-) -> schemas.Envelope[schemas.SceneJobCreated]:
-    kind = domain.parse_scene_type(scene_type)
-    body = await views.decode_body(request, _BODY_TYPES[kind])
-    created = await _ops(request).create_scene(
-        caller, workspace, kind, body, project=project, batch=batch, write=views.write_options(request)
-    )
-    return schemas.Envelope(job_created(request, created))
-
-
 def job_created(request: Request, created: CreatedScene) -> schemas.SceneJobCreated:
     """`files` maps each resource id exactly as the client sent it to its signed upload URL."""
     base, sign = public_base(request), signer(request)
@@ -114,8 +98,12 @@ def job_created(request: Request, created: CreatedScene) -> schemas.SceneJobCrea
 
 
 @post(
-    "/v1/inputs/{scene_type:str}",
-    summary="Create a scene (no input)",
+    [
+        "/v1/inputs/{scene_type:str}",
+        "/v1/inputs/project/{project:str}/{scene_type:str}",
+        "/v1/inputs/project/{project:str}/batch/{batch:str}/{scene_type:str}",
+    ],
+    summary="Create a scene; with a project, its input too (in the named batch, else the open one)",
     status_code=200,
     request_max_body_size=SCENE_BODY_LIMIT,
 )
@@ -123,42 +111,16 @@ async def create_scene(
     request: Request,
     caller: NamedDependency[Caller],
     scene_type: FromPath[str],
+    project: FromPath[str | None] = None,
+    batch: FromPath[str | None] = None,
     workspace_id: WorkspaceId = None,
 ) -> schemas.Envelope[schemas.SceneJobCreated]:
-    return await _create(request, caller, scene_type, None, None, workspace_id)
-
-
-@post(
-    "/v1/inputs/project/{project:str}/{scene_type:str}",
-    summary="Create a scene and its input",
-    status_code=200,
-    request_max_body_size=SCENE_BODY_LIMIT,
-)
-async def create_scene_in_project(
-    request: Request,
-    caller: NamedDependency[Caller],
-    project: FromPath[str],
-    scene_type: FromPath[str],
-    workspace_id: WorkspaceId = None,
-) -> schemas.Envelope[schemas.SceneJobCreated]:
-    return await _create(request, caller, scene_type, project, None, workspace_id)
-
-
-@post(
-    "/v1/inputs/project/{project:str}/batch/{batch:str}/{scene_type:str}",
-    summary="Create a scene and its input in a named batch",
-    status_code=200,
-    request_max_body_size=SCENE_BODY_LIMIT,
-)
-async def create_scene_in_batch(
-    request: Request,
-    caller: NamedDependency[Caller],
-    project: FromPath[str],
-    batch: FromPath[str],
-    scene_type: FromPath[str],
-    workspace_id: WorkspaceId = None,
-) -> schemas.Envelope[schemas.SceneJobCreated]:
-    return await _create(request, caller, scene_type, project, batch, workspace_id)
+    kind = domain.parse_scene_type(scene_type)
+    body = await views.decode_body(request, _BODY_TYPES[kind])
+    created = await _ops(request).create_scene(
+        caller, workspace_id, kind, body, project=project, batch=batch, write=views.write_options(request)
+    )
+    return schemas.Envelope(job_created(request, created))
 
 
 @post(
@@ -294,8 +256,6 @@ def _describe_scene(d: SceneDetail) -> str:
 ROUTES = [
     initialize,
     create_scene,
-    create_scene_in_project,
-    create_scene_in_batch,
     commit,
     query_scenes,
     get_scene,
