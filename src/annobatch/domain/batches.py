@@ -14,6 +14,35 @@ from annobatch.domain.errors import (
     NotFound,
 )
 
+__all__ = [
+    "EXTERNAL_ID_RULE",
+    "MAX_DESCRIPTION",
+    "MAX_TITLE",
+    "TRANSITIONS",
+    "BatchAction",
+    "BatchChoice",
+    "BatchStatus",
+    "Decision",
+    "NewBatch",
+    "ProjectStatus",
+    "Role",
+    "Transition",
+    "allowed_moves",
+    "batches_to_publish_with",
+    "choose_input_batch",
+    "decide_transition",
+    "normalize_annotation_types",
+    "parse_project_status",
+    "plan_new_batch",
+    "require_batch_types_editable",
+    "require_project_accepts_work",
+    "validate_description",
+    "validate_external_id",
+    "validate_scene_external_id",
+    "validate_title",
+]
+
+
 # --------------------------------------------------------------------------------------------
 # Identifiers
 

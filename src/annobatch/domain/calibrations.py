@@ -15,6 +15,12 @@ from annobatch.domain.scenes import (
 
 # Calibrations
 
+__all__ = [
+    "CALIBRATION_FIELDS",
+    "validate_calibration",
+]
+
+
 _NUMBER = "number"
 _VECTOR3 = ("x", "y", "z")
 _CAMERA_MATRIX = ("fx", "fy", "cx", "cy")

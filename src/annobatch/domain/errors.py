@@ -1,4 +1,16 @@
 """The error tree: one class per kind of refusal, stable codes, no HTTP. The server maps each
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "TooLarge",
+    "Unauthenticated",
+    "to",
+]
+
+
 class to a status in `server/errors.py`."""
 
 from __future__ import annotations

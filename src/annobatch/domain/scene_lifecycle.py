@@ -19,6 +19,22 @@ from annobatch.domain.scenes import (
 # Statuses
 
 
+__all__ = [
+    "INVALIDATION_REASONS",
+    "SCENE_MOVES",
+    "SceneStatus",
+    "check_file_content",
+    "commit_needed",
+    "initial_scene_status",
+    "invalidation_status",
+    "require_all_uploaded",
+    "require_input_removable",
+    "require_scene_accepts_inputs",
+    "require_scene_accepts_uploads",
+    "require_scene_move",
+]
+
+
 class SceneStatus(enum.StrEnum):
     PENDING = "pending"
     PROCESSING = "processing"

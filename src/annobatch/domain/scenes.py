@@ -14,6 +14,23 @@ from annobatch.domain.errors import (
     NotFound,
 )
 
+__all__ = [
+    "LIDAR_CALIBRATION",
+    "MAX_FRAME_ID",
+    "MAX_RESOURCE_ID",
+    "MAX_SENSOR_NAME",
+    "ImuSample",
+    "ResourceKind",
+    "SceneDraft",
+    "SceneFrame",
+    "SceneResource",
+    "SceneType",
+    "parse_scene_type",
+    "validate_imu",
+    "validate_scene",
+]
+
+
 # --------------------------------------------------------------------------------------------
 # Scenes: what a scene may look like, and how scenes and their inputs move
 
