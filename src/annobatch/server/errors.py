@@ -8,6 +8,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from annobatch import domain
+from annobatch.storage.database import Unavailable
 
 log = logging.getLogger("annobatch.server")
 
@@ -80,6 +81,13 @@ def http_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
     return error_response(status, message, _HTTP_CODES.get(status, "error"))
 
 
+def unavailable(_: Request, exc: Exception) -> Response[dict[str, str]]:
+    """A passing condition of the database: 503 with a hint when to retry (clients retry 503)."""
+    log.warning("database unavailable: %s", exc)
+    body = {"message": str(exc), "code": "unavailable"}
+    return Response(body, status_code=503, headers={"Retry-After": "1"})
+
+
 def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal server error; the event is logged on the server", "internal")
@@ -87,6 +95,7 @@ def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]
 
 HANDLERS = {
     domain.DomainError: domain_error,
+    Unavailable: unavailable,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: internal_error,

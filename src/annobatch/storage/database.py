@@ -10,8 +10,8 @@ import abc
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,23 @@ class IntegrityError(Exception):
     """A uniqueness or foreign-key constraint refused a write."""
 
 
+class Unavailable(Exception):
+    """The database cannot serve now (SQLite stayed locked past the busy timeout, PostgreSQL
+    refused or lost the connection): a passing condition, worth a retry."""
+
+
+@contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as e:
+        raise IntegrityError(str(e)) from e
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            raise Unavailable(f"the database is busy ({e}); retry shortly") from e
+        raise
+
+
 class Tx(abc.ABC):
     """One transaction. Methods never suspend on the SQLite driver, so a transaction there never
     interleaves with another coroutine of the same process."""
@@ -137,24 +154,18 @@ class _SQLiteTx(Tx):
 
     async def execute(self, q: Query, params: Mapping[str, Any] | None = None) -> None:
         sql, args = q.bind("sqlite", params)
-        try:
+        with _sqlite_errors():
             self.conn.execute(sql, args)
-        except sqlite3.IntegrityError as e:
-            raise IntegrityError(str(e)) from e
 
     async def execute_many(self, q: Query, rows: Sequence[Mapping[str, Any]]) -> None:
         sql, _, _ = q.compiled("sqlite")
-        try:
+        with _sqlite_errors():
             self.conn.executemany(sql, rows)
-        except sqlite3.IntegrityError as e:
-            raise IntegrityError(str(e)) from e
 
     async def fetch_all(self, q: Query, params: Mapping[str, Any] | None = None) -> list[Row]:
         sql, args = q.bind("sqlite", params)
-        try:
+        with _sqlite_errors():
             return self.conn.execute(sql, args).fetchall()
-        except sqlite3.IntegrityError as e:
-            raise IntegrityError(str(e)) from e
 
 
 class SQLiteDatabase(Database):
@@ -175,10 +186,11 @@ class SQLiteDatabase(Database):
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            with _sqlite_errors():
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = ON")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -202,7 +214,8 @@ class SQLiteDatabase(Database):
             raise RuntimeError(
                 "a SQLite transaction is already open on this thread; transactions must not await I/O"
             )
-        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        with _sqlite_errors():
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         tx = _SQLiteTx(conn)
         try:
             yield tx
@@ -212,7 +225,12 @@ class SQLiteDatabase(Database):
         if tx.rollback_only:
             conn.execute("ROLLBACK")
         else:
-            conn.execute("COMMIT")
+            try:
+                with _sqlite_errors():
+                    conn.execute("COMMIT")
+            except Unavailable:
+                conn.execute("ROLLBACK")
+                raise
 
 
 # -------------------------------------------------------------------------------- PostgreSQL
@@ -280,11 +298,19 @@ class PostgresDatabase(Database):
             await self._pool.close()
             self._pool = None
 
+    async def _connect_or_unavailable(self) -> None:
+        import asyncpg
+
+        try:
+            await self.connect()
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as e:
+            raise Unavailable(f"the database cannot be reached ({e}); retry shortly") from e
+
     @asynccontextmanager
     async def transaction(self, write: bool = False) -> AsyncIterator[_PostgresTx]:
         if self._pool is None or self._loop is not asyncio.get_running_loop():
             # A new event loop (the operator CLI, a test thread): a pool belongs to one loop.
-            await self.connect()
+            await self._connect_or_unavailable()
         async with self._pool.acquire() as conn:
             if not write:
                 # Under READ COMMITTED every statement reads its own snapshot, in a transaction
