@@ -18,6 +18,7 @@ from annobatch.server.input_operations import InputOperations
 from annobatch.server.operations import Operations
 from annobatch.server.routes import batches, inputs, projects, workspaces
 from annobatch.server.settings import Settings
+from annobatch.server.uploads import UploadSigner
 from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.database import Database, Query, open_database
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
+        app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
         try:
             yield
         finally:

@@ -76,10 +76,6 @@ def public_base(request: Request) -> str:
 
 
 def signer(request: Request) -> UploadSigner:
-    """The app's upload signer, made on first use from its signing key."""
-    state = request.app.state
-    found: UploadSigner | None = getattr(state, "upload_signer", None)
-    if found is None:
-        found = UploadSigner.from_signing_key(state.authority.key, state.settings.upload_url_ttl_seconds)
-        state.upload_signer = found
+    """The app's upload signer, made by `create_app` from its signing key."""
+    found: UploadSigner = request.app.state.upload_signer
     return found
