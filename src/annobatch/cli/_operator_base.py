@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from annobatch.server.operations import Operations
-from annobatch.storage.database import Database, Query, open_database
-from annobatch.storage.migrate import alembic_config
+from annobatch.storage.database import Database, open_database
+from annobatch.storage.migrate import current_revisions, newest_revisions
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,26 +107,11 @@ def common_options(f: F) -> F:
 
 # ------------------------------------------------------------------------------------ running
 
-_VERSION_TABLE = Query(
-    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
-    postgresql="SELECT count(*) FROM information_schema.tables "
-    "WHERE table_name = 'alembic_version' AND table_schema = current_schema()",
-)
-_VERSION = Query("SELECT version_num FROM alembic_version")
-
-
-def schema_heads(url: str) -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
-
 
 async def schema_problem(db: Database, url: str) -> str | None:
     """Why this database cannot be used yet, or None when its schema is the newest."""
-    async with db.transaction() as tx:
-        has_table = await tx.fetch_val(_VERSION_TABLE)
-        current = {r[0] for r in await tx.fetch_all(_VERSION)} if has_table else set()
-    heads = schema_heads(url)
+    current = await current_revisions(db)
+    heads = newest_revisions(url)
     if not current:
         return f"the database at {shown_url(url)} has not been initialised: run `annobatch db upgrade`"
     if current != heads:

@@ -17,12 +17,11 @@ from annobatch.cli._operator_base import (
     env,
     info,
     print_json,
-    schema_heads,
     shown_url,
 )
 from annobatch.server.settings import Settings, UnsafeSettings
 from annobatch.storage.database import open_database
-from annobatch.storage.migrate import upgrade
+from annobatch.storage.migrate import newest_revisions, upgrade
 
 APP_FACTORY = "annobatch.server.app:from_env"
 
@@ -140,7 +139,7 @@ def db_upgrade() -> None:
     """Create the database, or bring its schema to the newest revision."""
     e = env()
     url = migrate(e.url)
-    heads = ", ".join(sorted(schema_heads(url)))
+    heads = ", ".join(sorted(newest_revisions(url)))
     if e.as_json:
         print_json({"database": shown_url(url), "revision": heads})
         return
