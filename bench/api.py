@@ -310,18 +310,19 @@ def postgres_version(url: str) -> str | None:
 async def _seed(backend: Backend) -> None:
     """50 projects (one with 1,000 batches) for the reading client; a second organization takes the
     benchmark's writes, so that they never change what the reads answer."""
-    from annobatch.server.operations import Operations, operator
+    from annobatch.services import Services
+    from annobatch.services.identity import operator
     from annobatch.storage.database import open_database
 
     db = open_database(backend.url)
     await db.connect()
     try:
-        ops = Operations(db)
-        org, _ = await ops.create_organization("bench-reads")
-        cred = await ops.create_credential(org.id, workspace=None, staff=False)
+        ops = Services.over(db)
+        org, _ = await ops.accounts.create_organization("bench-reads")
+        cred = await ops.accounts.create_credential(org.id, workspace=None, staff=False)
         staff = operator(org.id)
         for i in range(PROJECTS):
-            await ops.create_project(
+            await ops.projects.create_project(
                 staff,
                 f"p{i:02d}",
                 title=f"Project {i:02d}",
@@ -329,9 +330,9 @@ async def _seed(backend: Backend) -> None:
                 annotation_types=["object-detection", "lane-marking"],
             )
         for i in range(BATCHES):
-            await ops.create_batch(staff, BIG, f"batch-{i:04d}")
-        writers, _ = await ops.create_organization("bench-writes")
-        wcred = await ops.create_credential(writers.id, workspace=None, staff=False)
+            await ops.batches.create_batch(staff, BIG, f"batch-{i:04d}")
+        writers, _ = await ops.accounts.create_organization("bench-writes")
+        wcred = await ops.accounts.create_credential(writers.id, workspace=None, staff=False)
         backend.client = (cred.record.client_id, cred.secret)
         backend.writer = (wcred.record.client_id, wcred.secret)
         backend.writer_org = writers.id
@@ -340,13 +341,14 @@ async def _seed(backend: Backend) -> None:
 
 
 async def _write_project(backend: Backend, project: str) -> None:
-    from annobatch.server.operations import Operations, operator
+    from annobatch.services import Services
+    from annobatch.services.identity import operator
     from annobatch.storage.database import open_database
 
     db = open_database(backend.url)
     await db.connect()
     try:
-        await Operations(db).create_project(
+        await Services.over(db).create_project(
             operator(backend.writer_org), project, title=project, annotation_types=["object-detection"]
         )
     finally:

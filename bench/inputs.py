@@ -178,7 +178,8 @@ def postgres_reachable(url: str) -> bool:
 def prepare(b: Backend) -> None:
     """Schema, one organization with a client credential, a project `p1` with an open batch `e2e`
     for the end-to-end scenes and open batches `b10k` and `b1m` for the seeded inputs."""
-    from annobatch.server.operations import Operations, operator
+    from annobatch.services import Services
+    from annobatch.services.identity import operator
     from annobatch.storage.database import open_database
     from annobatch.storage.migrate import upgrade
 
@@ -188,13 +189,15 @@ def prepare(b: Backend) -> None:
         db = open_database(b.url)
         await db.connect()
         try:
-            ops = Operations(db)
-            org, ws = await ops.create_organization("bench")
-            cred = await ops.create_credential(org.id, workspace=None, staff=False)
+            ops = Services.over(db)
+            org, ws = await ops.accounts.create_organization("bench")
+            cred = await ops.accounts.create_credential(org.id, workspace=None, staff=False)
             staff = operator(org.id)
-            await ops.create_project(staff, "p1", title="Bench", annotation_types=["object-detection"])
+            await ops.projects.create_project(
+                staff, "p1", title="Bench", annotation_types=["object-detection"]
+            )
             for batch in ("e2e", "b10k", "b1m"):
-                await ops.create_batch(staff, "p1", batch)
+                await ops.batches.create_batch(staff, "p1", batch)
             b.client_id, b.secret, b.org, b.workspace = cred.record.client_id, cred.secret, org.id, ws.id
         finally:
             await db.close()

@@ -19,8 +19,10 @@ import pytest
 from litestar.testing import TestClient
 
 from annobatch.server.app import create_app
-from annobatch.server.operations import NewCredential, Operations, operator
-from annobatch.server.settings import Settings
+from annobatch.services import Services
+from annobatch.services.accounts import NewCredential
+from annobatch.services.identity import operator
+from annobatch.settings import Settings
 from annobatch.storage import tables
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import upgrade
@@ -137,7 +139,7 @@ def db(database_url: str, runner: asyncio.Runner) -> Iterator[Database]:
 class World:
     """Set-up helpers over the operations, run on the session's event loop."""
 
-    ops: Operations
+    ops: Services
     runner: asyncio.Runner
 
     def run(self, factory: Callable[[], Coroutine[Any, Any, T]] | Coroutine[Any, Any, T]) -> T:
@@ -145,23 +147,23 @@ class World:
         return self.runner.run(coro)
 
     def org(self, name: str) -> int:
-        org, _ = self.run(self.ops.create_organization(name))
+        org, _ = self.run(self.ops.accounts.create_organization(name))
         return org.id
 
     def credential(self, org: int, *, staff: bool = False, workspace: str | None = None) -> NewCredential:
-        return self.run(self.ops.create_credential(org, workspace=workspace, staff=staff))
+        return self.run(self.ops.accounts.create_credential(org, workspace=workspace, staff=staff))
 
     def project(self, org: int, project: str, types: list[str] | None = None, **kw: Any) -> None:
         kw.setdefault("title", project.upper())
-        self.run(self.ops.create_project(operator(org), project, annotation_types=types, **kw))
+        self.run(self.ops.projects.create_project(operator(org), project, annotation_types=types, **kw))
 
     def batch(self, org: int, project: str, batch: str, **kw: Any) -> None:
-        self.run(self.ops.create_batch(operator(org), project, batch, **kw))
+        self.run(self.ops.batches.create_batch(operator(org), project, batch, **kw))
 
 
 @pytest.fixture
 def world(db: Database, runner: asyncio.Runner) -> World:
-    return World(Operations(db), runner)
+    return World(Services.over(db), runner)
 
 
 @pytest.fixture
@@ -220,7 +222,7 @@ def live(
         database = open_database(url)
         runner.run(database.connect())
         stack.callback(lambda: runner.run(database.close()))
-        yield Live(server, World(Operations(database), runner))
+        yield Live(server, World(Services.over(database), runner))
 
 
 def unique(prefix: str) -> str:

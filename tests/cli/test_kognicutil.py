@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 
 from annobatch.cli.kognicutil import Options, cli
-from annobatch.server.operations import NewCredential
+from annobatch.services.accounts import NewCredential
 from conftest import World
 from liveserver import free_port
 

@@ -13,7 +13,7 @@ import httpx
 
 from annobatch import Client
 from annobatch.client._transport import RetryPolicy
-from annobatch.server.operations import NewCredential
+from annobatch.services.accounts import NewCredential
 
 APP_HOST = "http://testserver.local"
 FAKE_HOST = "http://api.example"

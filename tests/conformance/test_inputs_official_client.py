@@ -14,9 +14,10 @@ from kognic.io.model.scene import cameras as cam
 from kognic.io.model.scene.resources import Image
 from requests import HTTPError
 
-from annobatch.server.operations import NewCredential
+from annobatch.services.accounts import NewCredential
 from annobatch.storage.blobs import LocalBlobStore
-from annobatch.storage.scenes import ResourceRecord, SceneRecord, SceneStore
+from annobatch.storage.records import ResourceRecord, SceneRecord
+from annobatch.storage.scenes import SceneStore
 from conftest import Live, unique
 
 

@@ -12,7 +12,7 @@ from kognic.io.model.scene import SceneInvalidatedReason
 from requests import HTTPError
 from test_inputs_official_client import blobs, cameras_scene, stored_scene, tenant
 
-from annobatch.server.operations import operator
+from annobatch.services.identity import operator
 from conftest import Live
 
 # The deprecated v1 calls are part of the wire contract; their warnings are expected.
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def batch_counts(live: Live, org: int, project: str, batch: str) -> dict[str, int]:
-    view = live.world.run(live.world.ops.get_batch(operator(org), project, batch))
+    view = live.world.run(live.world.ops.batches.get_batch(operator(org), project, batch))
     return view.input_counts
 
 

@@ -12,7 +12,7 @@ from kognic.io.client import KognicIOClient
 from kognic.io.model.projects import ProjectBatchStatus
 from requests import HTTPError
 
-from annobatch.server.operations import NewCredential
+from annobatch.services.accounts import NewCredential
 from conftest import Live, unique
 
 
@@ -149,7 +149,7 @@ def test_a_wrong_secret_gets_no_token(live: Live) -> None:
 def test_a_revoked_credential_gets_no_token(live: Live) -> None:
     org = live.world.org(unique("org"))
     cred = live.world.credential(org)
-    live.world.run(live.world.ops.revoke_credential(cred.record.client_id))
+    live.world.run(live.world.ops.accounts.revoke_credential(cred.record.client_id))
     with pytest.raises(OAuthError) as e:
         official_client(live, cred)
     assert e.value.error == "invalid_client"

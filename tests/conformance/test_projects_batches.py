@@ -11,7 +11,8 @@ from kognic.io.client import KognicIOClient
 from kognic.io.model.projects import ProjectBatchStatus
 from requests import HTTPError
 
-from annobatch.server.operations import NewCredential, operator
+from annobatch.services.accounts import NewCredential
+from annobatch.services.identity import operator
 from conftest import Live, unique
 
 
@@ -37,7 +38,7 @@ def official_client(live: Live, cred: NewCredential, **kw: object) -> KognicIOCl
 
 
 def set_batch_types(live: Live, org: int, project: str, batch: str, types: list[str]) -> None:
-    live.world.run(live.world.ops.set_batch_annotation_types(operator(org), project, batch, types))
+    live.world.run(live.world.ops.batches.set_batch_annotation_types(operator(org), project, batch, types))
 
 
 def status_of(response_error: HTTPError) -> int:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annobatch.server.operations import NewCredential
+from annobatch.services.accounts import NewCredential
 from conftest import Live, unique
 
 MIB = 1024 * 1024

@@ -10,8 +10,8 @@ import pytest
 from litestar.testing import TestClient
 
 from annobatch.server.app import create_app
-from annobatch.server.settings import Settings, UnsafeSettings
-from annobatch.storage.store import now_micros
+from annobatch.settings import Settings, UnsafeSettings
+from annobatch.storage.records import now_micros
 from conftest import World, bearer
 
 
@@ -71,7 +71,7 @@ def test_a_revoked_credential_gets_no_token_and_its_token_stops_working(settings
     with TestClient(create_app(quick)) as c:
         h = bearer(c, cred)
         assert c.get("/v1/projects", headers=h).status_code == 200
-        world.run(world.ops.revoke_credential(cred.record.client_id))
+        world.run(world.ops.accounts.revoke_credential(cred.record.client_id))
         r = c.get("/v1/projects", headers=h)
         assert r.status_code == 401 and "revoked" in r.json()["message"]
         assert _token(c, cred.record.client_id, cred.secret).status_code == 401
@@ -79,7 +79,9 @@ def test_a_revoked_credential_gets_no_token_and_its_token_stops_working(settings
 
 def test_an_expired_credential_gets_no_token(app_client, world: World) -> None:
     org = world.org("acme")
-    cred = world.run(world.ops.create_credential(org, workspace=None, staff=False, expires=now_micros() - 1))
+    cred = world.run(
+        world.ops.accounts.create_credential(org, workspace=None, staff=False, expires=now_micros() - 1)
+    )
     r = _token(app_client, cred.record.client_id, cred.secret)
     assert r.status_code == 401 and "expired" in r.json()["error_description"]
 
@@ -154,7 +156,7 @@ def test_a_malformed_organization_header_is_bad_input(app_client, two_orgs) -> N
 
 def test_the_workspace_lookup_gives_exactly_the_callers_workspace(app_client, world: World) -> None:
     org = world.org("acme")
-    world.run(world.ops.create_workspace(org, "second"))
+    world.run(world.ops.accounts.create_workspace(org, "second"))
     every = bearer(app_client, world.credential(org))
     one = bearer(app_client, world.credential(org, workspace="second"))
     names = [

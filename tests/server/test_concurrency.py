@@ -3,7 +3,7 @@
 Each scenario runs two ways, on SQLite and on PostgreSQL:
 - `two-workers`: a real server with two granian worker processes, hit by threads over HTTP, so
   two processes contend for the database;
-- `threads`: `Operations` driven from threads, each with its own event loop and its own
+- `threads`: `Services` driven from threads, each with its own event loop and its own
   database connection (`open_database`).
 A barrier lines the threads up so that their requests start together.
 """
@@ -25,9 +25,10 @@ import httpx
 import pytest
 
 from annobatch.domain import BatchAction, BatchStatus, DomainError, Role, allowed_moves
-from annobatch.server.auth import Caller, load_signing_key
 from annobatch.server.errors import STATUS
-from annobatch.server.operations import Operations, Write, operator
+from annobatch.services import Services
+from annobatch.services.identity import Caller, load_signing_key, operator
+from annobatch.services.transactions import Write
 from annobatch.storage.database import open_database
 from conftest import World
 from liveserver import LiveServer
@@ -143,13 +144,13 @@ def _token(url: str, client_id: str, secret: str) -> dict[str, str]:
 
 
 class OpsSession:
-    """Operations on a connection of this thread's own, run on this thread's own event loop."""
+    """Services on a connection of this thread's own, run on this thread's own event loop."""
 
     def __init__(self, url: str, client: Caller, staff: Caller) -> None:
         self.runner = asyncio.Runner()
         self.db = open_database(url)
         self.runner.run(self.db.connect())
-        self.ops = Operations(self.db)
+        self.ops = Services.over(self.db)
         self.client, self.staff = client, staff
 
     def close(self) -> None:
@@ -168,7 +169,7 @@ class OpsSession:
         self, project: str, batch: str, publish_previous: bool, key: str | None = None
     ) -> Answer:
         return self._call(
-            self.ops.create_batch(
+            self.ops.batches.create_batch(
                 self.client,
                 project,
                 batch,
@@ -179,7 +180,7 @@ class OpsSession:
 
     def move(self, project: str, batch: str, action: str) -> Answer:
         caller = self.client if action == "publish" else self.staff
-        return self._call(self.ops.transition_batch(caller, project, batch, BatchAction(action)))
+        return self._call(self.ops.batches.transition_batch(caller, project, batch, BatchAction(action)))
 
 
 @dataclass
@@ -199,14 +200,16 @@ class OpsDriver:
             s.close()
 
     def batches(self, project: str) -> list[dict[str, Any]]:
-        recs = self.world.run(self.world.ops.list_batches(self.client, project))
+        recs = self.world.run(self.world.ops.batches.list_batches(self.client, project))
         return [{"batch": b.external_id, "status": b.status} for b in recs]
 
     def events(self, project: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         cursor: int | None = 0
         while cursor is not None:
-            rows, cursor = self.world.run(self.world.ops.list_events(self.client, project, None, cursor, 50))
+            rows, cursor = self.world.run(
+                self.world.ops.projects.list_events(self.client, project, None, cursor, 50)
+            )
             found.extend({"kind": e.kind, "batch": e.batch, "data": _json(e.data)} for e in rows)
         return found
 

@@ -19,7 +19,7 @@ def h(app_client: TestClient[Any], world: World) -> dict[str, str]:
 
 @pytest.fixture
 def staff(app_client: TestClient[Any], world: World, h: dict[str, str]) -> dict[str, str]:
-    org = world.run(world.ops.find_organization("acme")).id
+    org = world.run(world.ops.accounts.find_organization("acme")).id
     return bearer(app_client, world.credential(org, staff=True))
 
 

@@ -14,7 +14,7 @@ import httpx
 import msgspec
 from test_scenes_api import JPEG_BYTES, cameras_body
 
-from annobatch.server.operations import operator
+from annobatch.services.identity import operator
 from conftest import World
 from liveserver import LiveServer
 
@@ -83,7 +83,7 @@ class Race:
 def all_events(world: World, org: int) -> list[Any]:
     found, after = [], 0
     while True:
-        rows, cursor = world.run(world.ops.list_events(operator(org), "p1", None, after, 1000))
+        rows, cursor = world.run(world.ops.projects.list_events(operator(org), "p1", None, after, 1000))
         found += rows
         if cursor is None:
             return found
@@ -134,7 +134,7 @@ def test_no_input_lands_in_a_batch_published_concurrently(
     assert all(per_batch[f"b{n}"] >= PER_BATCH for n in range(1, ROUNDS + 1))
     # And the inputs table agrees with the log.
     counts = [
-        world.run(world.ops.get_batch(operator(org), "p1", f"b{n}")).input_counts
+        world.run(world.ops.batches.get_batch(operator(org), "p1", f"b{n}")).input_counts
         for n in range(1, ROUNDS + 1)
     ]
     assert [sum(c.values()) for c in counts] == [per_batch[f"b{n}"] for n in range(1, ROUNDS + 1)]

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from annobatch.server.operations import NewCredential, operator
+from annobatch.services.accounts import NewCredential
+from annobatch.services.identity import operator
 from conftest import World, bearer
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) + b"\xff\xd9"
@@ -80,7 +81,7 @@ def api(app_client: TestClient[Any], world: World) -> Api:
     cred = world.credential(org)
     world.project(org, "p1", ["object-detection"])
     world.batch(org, "p1", "b1")
-    workspaces = world.run(world.ops.list_workspaces(operator(org)))
+    workspaces = world.run(world.ops.accounts.list_workspaces(operator(org)))
     return Api(app_client, bearer(app_client, cred), org, cred, workspaces[0][0].id)
 
 
@@ -217,7 +218,7 @@ def test_two_images_from_one_camera_in_a_frame_are_refused(api: Api) -> None:
 
 def test_another_organizations_workspace_is_not_found(api: Api, world: World) -> None:
     other = world.org("other")
-    ws = world.run(world.ops.list_workspaces(operator(other)))[0][0].id
+    ws = world.run(world.ops.accounts.list_workspaces(operator(other)))[0][0].id
     r = api.client.post(
         f"/v1/inputs/cameras?workspaceId={ws}", json=cameras_body(str(uuid.uuid4())), headers=api.headers
     )

@@ -17,8 +17,8 @@ from test_scenes_api import JPEG_BYTES, Api, api, cameras_body
 __all__ = ["api"]  # the fixture, shared with the scene API tests
 
 from annobatch.server.app import create_app
-from annobatch.server.settings import Settings
-from annobatch.server.uploads import UploadSigner
+from annobatch.services.uploads import UploadSigner
+from annobatch.settings import Settings
 from annobatch.storage.blobs import LocalBlobStore
 from conftest import World, bearer
 

@@ -12,8 +12,9 @@ import pytest
 from litestar.testing import TestClient
 
 from annobatch.server.app import create_app
-from annobatch.server.operations import Operations, operator
-from annobatch.server.settings import Settings
+from annobatch.services import Services
+from annobatch.services.identity import operator
+from annobatch.settings import Settings
 from annobatch.storage.database import PostgresDatabase, SQLiteDatabase, Unavailable
 from annobatch.storage.migrate import upgrade
 from annobatch.storage.store import Store
@@ -64,10 +65,10 @@ def test_the_api_answers_503_with_retry_after_while_the_database_stays_locked(tm
     upgrade(settings.database_url)
 
     async def set_up() -> object:
-        ops = Operations(SQLiteDatabase(path))
-        org, _ = await ops.create_organization("acme")
-        await ops.create_project(operator(org.id), "p1", title="P", annotation_types=["x"])
-        return await ops.create_credential(org.id, workspace=None, staff=False)
+        ops = Services.over(SQLiteDatabase(path))
+        org, _ = await ops.accounts.create_organization("acme")
+        await ops.projects.create_project(operator(org.id), "p1", title="P", annotation_types=["x"])
+        return await ops.accounts.create_credential(org.id, workspace=None, staff=False)
 
     cred = asyncio.run(set_up())
     with TestClient(create_app(settings, db=SQLiteDatabase(path, busy_timeout_ms=50))) as client:

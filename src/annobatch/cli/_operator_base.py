@@ -17,7 +17,7 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
-from annobatch.server.operations import Operations
+from annobatch.services import Services
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import current_revisions, newest_revisions
 
@@ -147,7 +147,7 @@ def open_checked(url: str) -> Database:
     return db
 
 
-def run(work: Callable[[Operations], Awaitable[T]], e: Env | None = None) -> T:
+def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None) -> T:
     """Open the database, check that it is initialised, run `work` on one event loop, close."""
     e = e or env()
     url = e.url
@@ -159,7 +159,7 @@ def run(work: Callable[[Operations], Awaitable[T]], e: Env | None = None) -> T:
             problem = await schema_problem(db, url)
             if problem:
                 raise OperatorError(problem)
-            return await work(Operations(db))
+            return await work(Services.over(db))
         finally:
             await db.close()
 

@@ -20,10 +20,10 @@ from annobatch.cli._operator_base import common_options, connect, env, shown_url
 from annobatch.cli._operator_org import credentials_document, write_credentials
 from annobatch.cli._operator_serve import display_path, prepare, run_server
 from annobatch.domain import BatchAction, NotFound
-from annobatch.server.auth import secret_matches
-from annobatch.server.operations import Operations, operator
+from annobatch.services import Services
+from annobatch.services.identity import operator
 from annobatch.storage.database import open_database
-from annobatch.storage.store import OrganizationRecord, Store, now_micros
+from annobatch.storage.store import OrganizationRecord
 
 DEMO_ORG = "demo"
 CREDENTIALS_FILE = "demo-credentials.json"
@@ -68,56 +68,49 @@ DEMO_PROJECTS = [
 ]
 
 
-async def _demo_org(ops: Operations) -> OrganizationRecord:
+async def _demo_org(ops: Services) -> OrganizationRecord:
     try:
-        return await ops.find_organization(DEMO_ORG)
+        return await ops.accounts.find_organization(DEMO_ORG)
     except NotFound:
-        org, _ = await ops.create_organization(DEMO_ORG)
+        org, _ = await ops.accounts.create_organization(DEMO_ORG)
         return org
 
 
-async def _demo_project(ops: Operations, org: int, spec: DemoProject) -> None:
+async def _demo_project(ops: Services, org: int, spec: DemoProject) -> None:
     caller = operator(org)
     try:
-        await ops.get_project(caller, spec.project)
+        await ops.projects.get_project(caller, spec.project)
     except NotFound:
-        await ops.create_project(
+        await ops.projects.create_project(
             caller, spec.project, title=spec.title, description=spec.description,
             annotation_types=spec.annotation_types,
         )  # fmt: skip
     for batch, moves in spec.batches:
         try:
-            await ops.get_batch(caller, spec.project, batch)
+            await ops.batches.get_batch(caller, spec.project, batch)
         except NotFound:
-            await ops.create_batch(caller, spec.project, batch)
+            await ops.batches.create_batch(caller, spec.project, batch)
             for move in moves:
-                await ops.transition_batch(caller, spec.project, batch, move)
+                await ops.batches.transition_batch(caller, spec.project, batch, move)
 
 
-async def _usable_credentials(ops: Operations, org: int, path: Path) -> dict[str, Any] | None:
+async def _usable_credentials(ops: Services, org: int, path: Path) -> dict[str, Any] | None:
     """The credentials file's contents when it still gets a token for the demo organization."""
     try:
         doc = json.loads(path.read_text())
         client_id, secret = str(doc["clientId"]), str(doc["clientSecret"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    async with ops.db.transaction() as tx:
-        rec = await Store(tx).get_credential(client_id)
-    usable = (
-        rec is not None
-        and rec.organization_id == org
-        and not rec.revoked
-        and (rec.expires is None or rec.expires > now_micros())
-        and secret_matches(secret, rec.secret_hash)
-    )
+    rec = await ops.accounts.usable_credential(client_id, secret)
+    usable = rec is not None and rec.organization_id == org
     return doc if usable else None
 
 
-async def _demo_credentials(ops: Operations, org: int, path: Path) -> tuple[dict[str, Any], bool]:
+async def _demo_credentials(ops: Services, org: int, path: Path) -> tuple[dict[str, Any], bool]:
     doc = await _usable_credentials(ops, org, path)
     if doc is not None:
         return doc, False
-    new = await ops.create_credential(
+    new = await ops.accounts.create_credential(
         org, workspace=None, staff=False, email="developer@demo.annobatch.local"
     )
     doc = credentials_document(new)
@@ -138,16 +131,18 @@ async def seed(url: str, credentials_path: Path) -> DemoWorld:
     db = open_database(url)
     await connect(db, url)
     try:
-        ops = Operations(db)
+        ops = Services.over(db)
         org = await _demo_org(ops)
         for spec in DEMO_PROJECTS:
             await _demo_project(ops, org.id, spec)
         doc, new = await _demo_credentials(ops, org.id, credentials_path)
         caller = operator(org.id)
         projects = []
-        for p in await ops.list_projects(caller):
-            batches = [(b.external_id, b.status) for b in await ops.list_batches(caller, p.external_id)]
-            types = await ops.project_annotation_types(caller, p.external_id)
+        for p in await ops.projects.list_projects(caller):
+            batches = [
+                (b.external_id, b.status) for b in await ops.batches.list_batches(caller, p.external_id)
+            ]
+            types = await ops.projects.project_annotation_types(caller, p.external_id)
             projects.append((p.external_id, p.status, batches, types))
         return DemoWorld(org, doc, new, projects)
     finally:

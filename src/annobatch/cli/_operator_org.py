@@ -10,9 +10,10 @@ from typing import Any
 import click
 
 from annobatch.cli._operator_base import common_options, env, info, iso, print_json, print_table, run, when
-from annobatch.server.auth import ISSUER
-from annobatch.server.operations import NewCredential, Operations, operator
-from annobatch.storage.store import CredentialRecord, OrganizationRecord, WorkspaceRecord, now_micros
+from annobatch.services import Services
+from annobatch.services.accounts import NewCredential
+from annobatch.services.identity import ISSUER, operator
+from annobatch.storage.records import CredentialRecord, OrganizationRecord, WorkspaceRecord, now_micros
 
 
 def workspace_json(w: WorkspaceRecord, org: OrganizationRecord) -> dict[str, Any]:
@@ -82,8 +83,8 @@ def org() -> None:
 def org_create(name: str) -> None:
     """Create organization NAME with one workspace named `default`; print its id."""
 
-    async def work(ops: Operations) -> tuple[OrganizationRecord, WorkspaceRecord]:
-        return await ops.create_organization(name)
+    async def work(ops: Services) -> tuple[OrganizationRecord, WorkspaceRecord]:
+        return await ops.accounts.create_organization(name)
 
     o, ws = run(work)
     if env().as_json:
@@ -100,10 +101,10 @@ def org_create(name: str) -> None:
 def org_list() -> None:
     """List the organizations and their workspaces."""
 
-    async def work(ops: Operations) -> list[tuple[OrganizationRecord, list[WorkspaceRecord]]]:
+    async def work(ops: Services) -> list[tuple[OrganizationRecord, list[WorkspaceRecord]]]:
         return [
-            (o, [w for w, _ in await ops.list_workspaces(operator(o.id))])
-            for o in await ops.list_organizations()
+            (o, [w for w, _ in await ops.accounts.list_workspaces(operator(o.id))])
+            for o in await ops.accounts.list_organizations()
         ]
 
     found = run(work)
@@ -133,9 +134,9 @@ def workspace() -> None:
 def workspace_create(org_ref: str, name: str) -> None:
     """Create workspace NAME in ORG; print its id."""
 
-    async def work(ops: Operations) -> tuple[WorkspaceRecord, OrganizationRecord]:
-        o = await ops.find_organization(org_ref)
-        return await ops.create_workspace(o.id, name), o
+    async def work(ops: Services) -> tuple[WorkspaceRecord, OrganizationRecord]:
+        o = await ops.accounts.find_organization(org_ref)
+        return await ops.accounts.create_workspace(o.id, name), o
 
     ws, o = run(work)
     if env().as_json:
@@ -177,9 +178,11 @@ def credentials_create(
     """Create a credential for ORG. The secret is shown once: only its hash is kept."""
     expires = None if expires_days is None else now_micros() + expires_days * 86_400_000_000
 
-    async def work(ops: Operations) -> tuple[NewCredential, OrganizationRecord]:
-        o = await ops.find_organization(org_ref)
-        new = await ops.create_credential(o.id, workspace=ws_ref, staff=staff, email=email, expires=expires)
+    async def work(ops: Services) -> tuple[NewCredential, OrganizationRecord]:
+        o = await ops.accounts.find_organization(org_ref)
+        new = await ops.accounts.create_credential(
+            o.id, workspace=ws_ref, staff=staff, email=email, expires=expires
+        )
         return new, o
 
     new, o = run(work)
@@ -204,9 +207,9 @@ def credentials_create(
 def credentials_revoke(client_id: str) -> None:
     """Revoke credential CLIENT_ID: it gets no new token, and its tokens stop working within a minute."""
 
-    async def work(ops: Operations) -> tuple[CredentialRecord, OrganizationRecord]:
-        rec = await ops.revoke_credential(client_id)
-        return rec, await ops.find_organization(rec.organization_id)
+    async def work(ops: Services) -> tuple[CredentialRecord, OrganizationRecord]:
+        rec = await ops.accounts.revoke_credential(client_id)
+        return rec, await ops.accounts.find_organization(rec.organization_id)
 
     rec, o = run(work)
     if env().as_json:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 import msgspec
 
+from annobatch import presenters
 from annobatch.cli._operator_base import (
     common_options,
     env,
@@ -19,9 +20,10 @@ from annobatch.cli._operator_base import (
     when,
 )
 from annobatch.domain import BatchAction, ProjectStatus
-from annobatch.server import views
-from annobatch.server.operations import BatchView, Operations, operator
-from annobatch.storage.store import OrganizationRecord, ProjectRecord
+from annobatch.services import Services
+from annobatch.services.batches import BatchView
+from annobatch.services.identity import operator
+from annobatch.storage.records import OrganizationRecord, ProjectRecord
 
 ORG_OPTION = click.option("--org", "org_ref", required=True, metavar="ORG", help="Organization id or name.")
 
@@ -41,7 +43,7 @@ def project_json(p: ProjectRecord, org: OrganizationRecord, types: list[str]) ->
 
 
 def batch_json(v: BatchView) -> dict[str, Any]:
-    return {"id": v.batch.external_id, **msgspec.to_builtins(views.batch_detail(v))}
+    return {"id": v.batch.external_id, **msgspec.to_builtins(presenters.batch_detail(v))}
 
 
 # ------------------------------------------------------------------------------------ project
@@ -67,14 +69,14 @@ def project_create(
     """Create PROJECT in ORG: `ongoing` (accepts batches and inputs) unless --pending."""
     status = ProjectStatus.PENDING if pending else ProjectStatus.ONGOING
 
-    async def work(ops: Operations) -> tuple[ProjectRecord, OrganizationRecord, list[str]]:
-        o = await ops.find_organization(org_ref)
+    async def work(ops: Services) -> tuple[ProjectRecord, OrganizationRecord, list[str]]:
+        o = await ops.accounts.find_organization(org_ref)
         caller = operator(o.id)
-        p = await ops.create_project(
+        p = await ops.projects.create_project(
             caller, project_id, title=title, description=description,
             annotation_types=split_types(types), status=status,
         )  # fmt: skip
-        return p, o, await ops.project_annotation_types(caller, project_id)
+        return p, o, await ops.projects.project_annotation_types(caller, project_id)
 
     p, o, catalogue = run(work)
     if env().as_json:
@@ -91,17 +93,17 @@ def project_create(
 def project_list(org_ref: str | None) -> None:
     """List projects, of one organization or of all."""
 
-    async def work(ops: Operations) -> list[tuple[ProjectRecord, OrganizationRecord, list[str]]]:
+    async def work(ops: Services) -> list[tuple[ProjectRecord, OrganizationRecord, list[str]]]:
         if org_ref is not None:
-            orgs = [await ops.find_organization(org_ref)]
-            projects = await ops.list_projects(operator(orgs[0].id))
+            orgs = [await ops.accounts.find_organization(org_ref)]
+            projects = await ops.projects.list_projects(operator(orgs[0].id))
         else:
-            orgs = await ops.list_organizations()
-            projects = await ops.list_all_projects()
+            orgs = await ops.accounts.list_organizations()
+            projects = await ops.projects.list_all_projects()
         by_id = {o.id: o for o in orgs}
         return [
             (p, by_id[p.organization_id],
-             await ops.project_annotation_types(operator(p.organization_id), p.external_id))
+             await ops.projects.project_annotation_types(operator(p.organization_id), p.external_id))
             for p in projects
         ]  # fmt: skip
 
@@ -125,12 +127,12 @@ def project_list(org_ref: str | None) -> None:
 def project_set_status(org_ref: str, project_id: str, status: str) -> None:
     """Set PROJECT's status; only an `ongoing` project accepts new batches and inputs."""
 
-    async def work(ops: Operations) -> tuple[ProjectRecord, ProjectRecord, OrganizationRecord, list[str]]:
-        o = await ops.find_organization(org_ref)
+    async def work(ops: Services) -> tuple[ProjectRecord, ProjectRecord, OrganizationRecord, list[str]]:
+        o = await ops.accounts.find_organization(org_ref)
         caller = operator(o.id)
-        before = await ops.get_project(caller, project_id)
-        after = await ops.set_project_status(caller, project_id, status)
-        return before, after, o, await ops.project_annotation_types(caller, project_id)
+        before = await ops.projects.get_project(caller, project_id)
+        after = await ops.projects.set_project_status(caller, project_id, status)
+        return before, after, o, await ops.projects.project_annotation_types(caller, project_id)
 
     before, after, o, types = run(work)
     if env().as_json:
@@ -147,9 +149,9 @@ def project_set_status(org_ref: str, project_id: str, status: str) -> None:
 def project_set_annotation_types(org_ref: str, project_id: str, types: str) -> None:
     """Set PROJECT's default annotation types (what its first batch inherits)."""
 
-    async def work(ops: Operations) -> list[str]:
-        o = await ops.find_organization(org_ref)
-        return await ops.set_project_annotation_types(operator(o.id), project_id, split_types(types))
+    async def work(ops: Services) -> list[str]:
+        o = await ops.accounts.find_organization(org_ref)
+        return await ops.projects.set_project_annotation_types(operator(o.id), project_id, split_types(types))
 
     catalogue = run(work)
     if env().as_json:
@@ -166,11 +168,11 @@ def batch() -> None:
     """Batches: pending -> open -> ready -> in-progress -> completed, or archived."""
 
 
-async def _views(ops: Operations, org: int, project_id: str) -> list[BatchView]:
+async def _views(ops: Services, org: int, project_id: str) -> list[BatchView]:
     caller = operator(org)
     return [
-        await ops.get_batch(caller, project_id, b.external_id)
-        for b in await ops.list_batches(caller, project_id)
+        await ops.batches.get_batch(caller, project_id, b.external_id)
+        for b in await ops.batches.list_batches(caller, project_id)
     ]
 
 
@@ -181,8 +183,8 @@ async def _views(ops: Operations, org: int, project_id: str) -> list[BatchView]:
 def batch_list(org_ref: str, project_id: str) -> None:
     """List PROJECT's batches with their annotation types and input counts."""
 
-    async def work(ops: Operations) -> list[BatchView]:
-        o = await ops.find_organization(org_ref)
+    async def work(ops: Services) -> list[BatchView]:
+        o = await ops.accounts.find_organization(org_ref)
         return await _views(ops, o.id, project_id)
 
     found = run(work)
@@ -210,13 +212,13 @@ def batch_create(
 ) -> None:
     """Create BATCH in PROJECT, as the client's `create_batch` does."""
 
-    async def work(ops: Operations) -> BatchView:
-        o = await ops.find_organization(org_ref)
+    async def work(ops: Services) -> BatchView:
+        o = await ops.accounts.find_organization(org_ref)
         caller = operator(o.id)
-        await ops.create_batch(
+        await ops.batches.create_batch(
             caller, project_id, batch_id, publish_previous_batches=publish_previous_batches, title=title
         )
-        return await ops.get_batch(caller, project_id, batch_id)
+        return await ops.batches.get_batch(caller, project_id, batch_id)
 
     _show_batch(run(work))
 
@@ -237,12 +239,12 @@ def _transition(action: BatchAction, help_text: str) -> click.Command:
     @click.argument("batch_id", metavar="BATCH")
     @common_options
     def command(org_ref: str, project_id: str, batch_id: str) -> None:
-        async def work(ops: Operations) -> tuple[str, BatchView]:
-            o = await ops.find_organization(org_ref)
+        async def work(ops: Services) -> tuple[str, BatchView]:
+            o = await ops.accounts.find_organization(org_ref)
             caller = operator(o.id)
-            before = (await ops.get_batch(caller, project_id, batch_id)).batch.status
-            await ops.transition_batch(caller, project_id, batch_id, action)
-            return before, await ops.get_batch(caller, project_id, batch_id)
+            before = (await ops.batches.get_batch(caller, project_id, batch_id)).batch.status
+            await ops.batches.transition_batch(caller, project_id, batch_id, action)
+            return before, await ops.batches.get_batch(caller, project_id, batch_id)
 
         before, after = run(work)
         _show_batch(after, before)
@@ -271,10 +273,10 @@ for _action, _help in (
 def batch_set_annotation_types(org_ref: str, project_id: str, batch_id: str, types: str) -> None:
     """Set BATCH's annotation types (before annotation starts)."""
 
-    async def work(ops: Operations) -> BatchView:
-        o = await ops.find_organization(org_ref)
+    async def work(ops: Services) -> BatchView:
+        o = await ops.accounts.find_organization(org_ref)
         caller = operator(o.id)
-        await ops.set_batch_annotation_types(caller, project_id, batch_id, split_types(types))
-        return await ops.get_batch(caller, project_id, batch_id)
+        await ops.batches.set_batch_annotation_types(caller, project_id, batch_id, split_types(types))
+        return await ops.batches.get_batch(caller, project_id, batch_id)
 
     _show_batch(run(work))

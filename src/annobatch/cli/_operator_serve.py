@@ -19,7 +19,7 @@ from annobatch.cli._operator_base import (
     print_json,
     shown_url,
 )
-from annobatch.server.settings import Settings, UnsafeSettings
+from annobatch.settings import Settings, UnsafeSettings
 from annobatch.storage.database import open_database
 from annobatch.storage.migrate import newest_revisions, upgrade
 
@@ -55,7 +55,7 @@ def migrate(url: str) -> str:
 async def _prepare_signing_key(settings: Settings) -> None:
     """Make the database-kept signing key before any worker starts, so workers never race to
     create it (with ANNOBATCH_SECRET_KEY set there is nothing to do)."""
-    from annobatch.server.auth import load_signing_key
+    from annobatch.services.identity import load_signing_key
 
     if settings.secret_key:
         return

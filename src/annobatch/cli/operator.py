@@ -18,7 +18,7 @@ from annobatch.cli._operator_org import credentials, org, workspace
 from annobatch.cli._operator_projects import batch, project
 from annobatch.cli._operator_serve import db, serve
 from annobatch.domain import DomainError
-from annobatch.server.settings import UnsafeSettings
+from annobatch.settings import UnsafeSettings
 
 
 def _version() -> str:

@@ -13,12 +13,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from annobatch.server import errors, views
-from annobatch.server.auth import Authority, load_signing_key, provide_caller, token_endpoint
-from annobatch.server.input_operations import InputOperations
-from annobatch.server.operations import Operations
+from annobatch.server.auth import provide_caller, token_endpoint
 from annobatch.server.routes import batches, inputs, projects, workspaces
-from annobatch.server.settings import Settings
-from annobatch.server.uploads import UploadSigner
+from annobatch.services import Services
+from annobatch.services.identity import Authority, load_signing_key
+from annobatch.services.uploads import UploadSigner
+from annobatch.settings import Settings
 from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.database import Database, Query, open_database
 
@@ -87,9 +87,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         key = await load_signing_key(database, settings.secret_key)
         app.state.db = database
         app.state.settings = settings
-        app.state.ops = Operations(database)
+        app.state.services = Services.over(database, open_blob_store(settings.data_dir))
         app.state.batch_lists = views.EncodedLists()
-        app.state.scene_ops = InputOperations(database, open_blob_store(settings.data_dir))
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )

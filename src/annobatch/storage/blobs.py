@@ -19,7 +19,7 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from annobatch.domain import TooLarge
 
@@ -264,6 +264,29 @@ class LocalBlobStore(BlobStore):
             pass
         finally:
             os.close(fd)
+
+
+class NoBlobStore(BlobStore):
+    """Where no blob store was configured (an operator command that needs no files): any use
+    says so instead of writing somewhere unexpected."""
+
+    def _refuse(self) -> NoReturn:
+        raise RuntimeError("no blob store is configured for this process")
+
+    def writer(self, key: str, limit: int | None = None) -> BlobWriter:
+        self._refuse()
+
+    async def read(self, key: str, length: int | None = None) -> bytes:
+        self._refuse()
+
+    def stream(self, key: str, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]:
+        self._refuse()
+
+    async def exists(self, key: str) -> bool:
+        self._refuse()
+
+    async def delete(self, key: str) -> None:
+        self._refuse()
 
 
 def open_blob_store(data_dir: str | Path) -> BlobStore:

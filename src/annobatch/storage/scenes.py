@@ -11,11 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
-from annobatch.storage.store import now_micros
+from annobatch.storage.records import (
+    CalibrationRecord,
+    ImuRecord,
+    InputRecord,
+    InputRow,
+    ResourceRecord,
+    SceneRecord,
+    now_micros,
+)
 
 _S, _R, _I, _C, _U = t.scenes, t.scene_resources, t.inputs, t.calibrations, t.imu_data
 _P, _B = t.projects, t.batches
@@ -29,95 +38,7 @@ def _insert(table: sa.Table) -> Query:
     return Query(table.insert().values({c.name: _b(c.name) for c in table.c}))
 
 
-# ------------------------------------------------------------------------------------ records
-
-
-@dataclass(frozen=True, slots=True)
-class SceneRecord:
-    id: str
-    organization_id: int
-    workspace_id: str
-    external_id: str
-    scene_type: str
-    status: str
-    calibration_id: str | None
-    imu_id: str | None
-    project_id: int | None
-    batch_id: int | None
-    motion_compensate: bool
-    spec: str
-    fingerprint: str
-    error_message: str | None
-    created: int
-    updated: int
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceRecord:
-    scene_id: str
-    position: int
-    resource_id: str
-    filename: str
-    sensor_name: str
-    kind: str
-    frame_id: str | None
-    upload: bool
-    blob_key: str | None
-    size: int | None
-    sha256: str | None
-    content_type: str | None
-    uploaded: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    id: str
-    organization_id: int
-    project_id: int
-    batch_id: int
-    scene_id: str
-    status: str
-    created: int
-
-
-@dataclass(frozen=True, slots=True)
-class InputRow:
-    """An input with what listings show of its scene, project and batch."""
-
-    id: str
-    scene_id: str
-    status: str
-    created: int
-    batch_id: int
-    scene_external_id: str
-    scene_type: str
-    calibration_id: str | None
-    error_message: str | None
-    project: str
-    batch: str
-
-
-@dataclass(frozen=True, slots=True)
-class CalibrationRecord:
-    id: str
-    organization_id: int
-    workspace_id: str
-    external_id: str
-    calibration: str
-    created: int
-
-
-@dataclass(frozen=True, slots=True)
-class ImuRecord:
-    id: str
-    organization_id: int
-    workspace_id: str
-    scene_id: str
-    samples: int
-    first_timestamp: int
-    last_timestamp: int
-    data: str
-    created: int
+# ------------------------------------------------------------------------------------ filters
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,15 +420,13 @@ class SceneStore:
 
 
 def _params(record: Any) -> dict[str, Any]:
-    return {k: getattr(record, k) for k in record.__slots__}
+    return msgspec.structs.asdict(record)
 
 
 def _scene(row: Sequence[Any]) -> SceneRecord:
     r = SceneRecord(*row)
     if not isinstance(r.motion_compensate, bool):
-        from dataclasses import replace
-
-        r = replace(r, motion_compensate=bool(r.motion_compensate))
+        r = msgspec.structs.replace(r, motion_compensate=bool(r.motion_compensate))
     return r
 
 

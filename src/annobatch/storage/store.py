@@ -3,7 +3,6 @@ are in `annobatch.domain`, the order of things in `annobatch.server.operations`.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import msgspec
@@ -12,10 +11,17 @@ from msgspec.structs import replace
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
-
-
-def now_micros() -> int:
-    return time.time_ns() // 1000
+from annobatch.storage.records import (
+    BatchRecord,
+    CredentialRecord,
+    EventRecord,
+    IdempotentAnswer,
+    OrganizationRecord,
+    ProjectRecord,
+    Record,
+    WorkspaceRecord,
+    now_micros,
+)
 
 
 def _b(name: str) -> sa.BindParameter[Any]:
@@ -30,84 +36,6 @@ def _insert(table: sa.Table, returning: str | None = None) -> Query:
     if returning is not None:
         stmt = stmt.returning(table.c[returning])
     return Query(stmt)
-
-
-# ------------------------------------------------------------------------------------ records
-
-
-class Record(msgspec.Struct, frozen=True, gc=False):
-    """Base of the records: immutable, and cheap to build, since a list answers a thousand rows
-    (a frozen dataclass costs ten times as much per row as the driver spends fetching it).
-    Change one with `msgspec.structs.replace`."""
-
-
-class OrganizationRecord(Record, frozen=True):
-    id: int
-    name: str
-    created: int
-
-
-class WorkspaceRecord(Record, frozen=True):
-    id: str
-    external_id: str
-    organization_id: int
-    name: str
-    created: int
-
-
-class CredentialRecord(Record, frozen=True):
-    client_id: str
-    secret_hash: str
-    organization_id: int
-    workspace_id: str | None
-    role: str
-    email: str
-    user_id: int
-    expires: int | None
-    revoked: bool
-    created: int
-
-
-class ProjectRecord(Record, frozen=True):
-    id: int
-    organization_id: int
-    external_id: str
-    title: str
-    description: str
-    status: str
-    created: int
-    updated: int
-    batches_revision: int
-
-
-class BatchRecord(Record, frozen=True):
-    id: int
-    project_id: int
-    external_id: str
-    title: str
-    status: str
-    created: int
-    updated: int
-
-
-class EventRecord(Record, frozen=True):
-    id: int
-    organization_id: int
-    project_id: int
-    batch_id: int | None
-    kind: str
-    actor: str
-    data: str
-    created: int
-    project: str
-    batch: str | None
-
-
-class IdempotentAnswer(Record, frozen=True):
-    fingerprint: str
-    status_code: int
-    body: bytes
-    created: int
 
 
 # ------------------------------------------------------------------------------------ queries

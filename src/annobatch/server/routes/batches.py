@@ -9,18 +9,19 @@ from litestar import MediaType, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from annobatch import schemas
+from annobatch import presenters, schemas
 from annobatch.domain import BatchAction, InvalidInput
 from annobatch.server import views
-from annobatch.server.auth import Caller
-from annobatch.server.operations import Operations
+from annobatch.services import Services
+from annobatch.services.batches import BatchService
+from annobatch.services.identity import Caller
 
 _PREFIX = "/v1/projects/{project:str}/batches"
 
 
-def _ops(request: Request) -> Operations:
-    ops: Operations = request.app.state.ops
-    return ops
+def _ops(request: Request) -> BatchService:
+    services: Services = request.app.state.services
+    return services.batches
 
 
 @get(_PREFIX, summary="All batches of a project")
@@ -36,7 +37,7 @@ async def list_batches(
     if recs is None and hit is not None:
         body = hit[1]
     else:
-        body = msgspec.json.encode(schemas.Envelope([views.batch(project, b) for b in recs or []]))
+        body = msgspec.json.encode(schemas.Envelope([presenters.batch(project, b) for b in recs or []]))
         cache.put(key, version, body)
     return Response(content=body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
@@ -54,14 +55,14 @@ async def create_batch(
         title=body.title,
         write=views.write_options(request),
     )
-    return schemas.Envelope(views.batch(project, rec))
+    return schemas.Envelope(presenters.batch(project, rec))
 
 
 @get(_PREFIX + "/{batch:str}", summary="One batch with its annotation types and input counts")
 async def get_batch(
     request: Request, caller: NamedDependency[Caller], project: FromPath[str], batch: FromPath[str]
 ) -> schemas.Envelope[schemas.BatchDetail]:
-    return schemas.Envelope(views.batch_detail(await _ops(request).get_batch(caller, project, batch)))
+    return schemas.Envelope(presenters.batch_detail(await _ops(request).get_batch(caller, project, batch)))
 
 
 async def _move(
@@ -72,7 +73,7 @@ async def _move(
     action: BatchAction,
 ) -> schemas.Envelope[schemas.ProjectBatch]:
     rec = await _ops(request).transition_batch(caller, project, batch, action, views.write_options(request))
-    return schemas.Envelope(views.batch(project, rec))
+    return schemas.Envelope(presenters.batch(project, rec))
 
 
 @post(_PREFIX + "/{batch:str}/publish", status_code=200, summary="Publish a batch: open → ready")
@@ -133,8 +134,10 @@ async def batch_events(
     cursor_id: Annotated[int, QueryParameter(name="cursorId", ge=0)] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> schemas.Page[schemas.Event]:
-    rows, cursor = await _ops(request).list_events(caller, project, batch, cursor_id, limit)
-    return views.event_page(rows, cursor)
+    rows, cursor = await request.app.state.services.projects.list_events(
+        caller, project, batch, cursor_id, limit
+    )
+    return presenters.event_page(rows, cursor)
 
 
 ROUTES = [

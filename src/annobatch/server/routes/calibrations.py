@@ -9,17 +9,18 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from annobatch import schemas
+from annobatch import presenters, schemas
 from annobatch.server import views
-from annobatch.server.auth import Caller
-from annobatch.server.input_operations import for_app
-from annobatch.storage.scenes import CalibrationRecord
+from annobatch.services.identity import Caller
+from annobatch.storage.records import CalibrationRecord
 
 
 def calibration_view(c: CalibrationRecord) -> schemas.SensorCalibrationEntry:
     """The calibration keeps the snake_case keys it was sent with, as the official client expects."""
     entries: dict[str, dict[str, Any]] = msgspec.json.decode(c.calibration)
-    return schemas.SensorCalibrationEntry(c.id, c.external_id, views.when(c.created), c.workspace_id, entries)
+    return schemas.SensorCalibrationEntry(
+        c.id, c.external_id, presenters.when(c.created), c.workspace_id, entries
+    )
 
 
 @get("/v1/calibrations", summary="One calibration (?id=), or a list (?externalId=, or all)")
@@ -31,7 +32,7 @@ async def get_calibrations(
 ) -> (
     schemas.Envelope[schemas.SensorCalibrationEntry] | schemas.Envelope[list[schemas.SensorCalibrationEntry]]
 ):
-    ops = for_app(request.app.state)
+    ops = request.app.state.services.calibrations
     if id_ is not None:
         return schemas.Envelope(calibration_view(await ops.get_calibration(caller, id_)))
     return schemas.Envelope([calibration_view(c) for c in await ops.list_calibrations(caller, external_id)])
@@ -44,7 +45,7 @@ async def create_calibration(
     workspace_id: Annotated[str | None, QueryParameter(name="workspaceId")] = None,
 ) -> schemas.Envelope[schemas.SensorCalibrationEntry]:
     body = await views.decode_body(request, schemas.CreateCalibrationRequest)
-    rec = await for_app(request.app.state).create_calibration(
+    rec = await request.app.state.services.calibrations.create_calibration(
         caller, workspace_id, body, views.write_options(request)
     )
     return schemas.Envelope(calibration_view(rec))

@@ -10,9 +10,8 @@ from litestar.params import QueryParameter
 
 from annobatch import schemas
 from annobatch.server import views
-from annobatch.server.auth import Caller
-from annobatch.server.input_operations import for_app
 from annobatch.server.routes.scenes import SCENE_BODY_LIMIT
+from annobatch.services.identity import Caller
 
 
 @post("/v1/imu", status_code=200, request_max_body_size=SCENE_BODY_LIMIT, summary="Store a scene's IMU data")
@@ -24,7 +23,9 @@ async def add_imu(
     """The data arrives whole in this body, so the answer carries no upload URL (and the client
     then uploads nothing more for it)."""
     body = await views.decode_body(request, schemas.ImuDataRequest)
-    rec = await for_app(request.app.state).add_imu(caller, workspace_id, body, views.write_options(request))
+    rec = await request.app.state.services.calibrations.add_imu(
+        caller, workspace_id, body, views.write_options(request)
+    )
     return schemas.Envelope(schemas.ImuResource(rec.id))
 
 

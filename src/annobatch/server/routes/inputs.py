@@ -11,16 +11,16 @@ from litestar import Request, delete, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from annobatch import schemas
+from annobatch import presenters, schemas
 from annobatch.domain import InvalidInput, SceneType
 from annobatch.server import views
-from annobatch.server.auth import Caller
-from annobatch.server.input_operations import InputOperations, for_app
 from annobatch.server.routes import calibrations, imu, scenes, uploads
 from annobatch.server.routes.scenes import view_link
-from annobatch.server.scene_operations import MAX_PAGE, EntryRow
 from annobatch.server.uploads import public_base
-from annobatch.storage.scenes import InputRow
+from annobatch.services import Services
+from annobatch.services.identity import Caller
+from annobatch.services.inputs import MAX_PAGE, EntryRow, InputService
+from annobatch.storage.records import InputRow
 
 _REQUEST_NAMESPACE = uuid.UUID("6f1f3c52-8c51-4a4e-9d0e-6a1bd8a3e0c1")
 
@@ -28,8 +28,9 @@ CursorId = Annotated[str | None, QueryParameter(name="cursorId")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
 
 
-def _ops(request: Request) -> InputOperations:
-    return for_app(request.app.state)
+def _ops(request: Request) -> InputService:
+    services: Services = request.app.state.services
+    return services.inputs
 
 
 def request_uid(batch_id: int) -> str:
@@ -47,7 +48,7 @@ def entry_view(e: EntryRow, base: str) -> schemas.InputEntry:
     r = e.row
     return schemas.InputEntry(
         r.scene_id, r.scene_external_id, r.batch, SceneType(r.scene_type).wire_name, r.status,
-        views.when(r.created), e.annotation_types, r.calibration_id, view_link(base, r.scene_id),
+        presenters.when(r.created), e.annotation_types, r.calibration_id, view_link(base, r.scene_id),
         r.error_message,
     )  # fmt: skip
 
@@ -144,7 +145,7 @@ async def invalidate_inputs(
     request: Request, caller: NamedDependency[Caller]
 ) -> schemas.Envelope[dict[str, int]]:
     body = await views.decode_body(request, schemas.InvalidateInputsRequest)
-    n = await _ops(request).invalidate_scenes(
+    n = await request.app.state.services.scenes.invalidate_scenes(
         caller, body.input_ids, body.invalidated_reason, views.write_options(request)
     )
     return schemas.Envelope({"invalidated": n})

@@ -8,22 +8,23 @@ from litestar import Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from annobatch import schemas
+from annobatch import presenters, schemas
 from annobatch.server import views
-from annobatch.server.auth import Caller
-from annobatch.server.operations import Operations
+from annobatch.services import Services
+from annobatch.services.identity import Caller
+from annobatch.services.projects import ProjectService
 
 
-def _ops(request: Request) -> Operations:
-    ops: Operations = request.app.state.ops
-    return ops
+def _ops(request: Request) -> ProjectService:
+    services: Services = request.app.state.services
+    return services.projects
 
 
 @get("/v1/projects", summary="All projects of the caller's organization")
 async def list_projects(
     request: Request, caller: NamedDependency[Caller]
 ) -> schemas.Envelope[list[schemas.Project]]:
-    return schemas.Envelope([views.project(p) for p in await _ops(request).list_projects(caller)])
+    return schemas.Envelope([presenters.project(p) for p in await _ops(request).list_projects(caller)])
 
 
 @post("/v1/projects", status_code=200, summary="Create a project (staff)")
@@ -40,14 +41,14 @@ async def create_project(
         status=body.status,
         write=views.write_options(request),
     )
-    return schemas.Envelope(views.project(rec))
+    return schemas.Envelope(presenters.project(rec))
 
 
 @get("/v1/projects/{project:str}", summary="One project")
 async def get_project(
     request: Request, caller: NamedDependency[Caller], project: FromPath[str]
 ) -> schemas.Envelope[schemas.Project]:
-    return schemas.Envelope(views.project(await _ops(request).get_project(caller, project)))
+    return schemas.Envelope(presenters.project(await _ops(request).get_project(caller, project)))
 
 
 @put("/v1/projects/{project:str}/status", status_code=200, summary="Set a project's status (staff)")
@@ -56,7 +57,7 @@ async def set_project_status(
 ) -> schemas.Envelope[schemas.Project]:
     body = await views.decode_body(request, schemas.SetProjectStatusRequest)
     rec = await _ops(request).set_project_status(caller, project, body.status, views.write_options(request))
-    return schemas.Envelope(views.project(rec))
+    return schemas.Envelope(presenters.project(rec))
 
 
 @get("/v1/projects/{project:str}/annotation-types", summary="The project's annotation-type catalogue")
@@ -90,7 +91,7 @@ async def project_events(
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> schemas.Page[schemas.Event]:
     rows, cursor = await _ops(request).list_events(caller, project, None, cursor_id, limit)
-    return views.event_page(rows, cursor)
+    return presenters.event_page(rows, cursor)
 
 
 ROUTES = [

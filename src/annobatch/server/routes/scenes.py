@@ -12,14 +12,14 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from annobatch import domain, schemas
+from annobatch import domain, presenters, schemas
 from annobatch.domain import SceneType
 from annobatch.server import views
-from annobatch.server.auth import Caller
-from annobatch.server.input_operations import InputOperations, for_app
-from annobatch.server.scene_operations import CreatedScene, SceneDetail
 from annobatch.server.uploads import public_base, signer
-from annobatch.storage.scenes import SceneRecord
+from annobatch.services import Services
+from annobatch.services.identity import Caller
+from annobatch.services.scenes import CreatedScene, SceneDetail, SceneService
+from annobatch.storage.records import SceneRecord
 
 #: A scene description (every frame and file path of a long sequence) may be far larger than an
 #: ordinary request; IMU data too.
@@ -38,8 +38,9 @@ _BODY_TYPES: dict[SceneType, type[schemas.AnyScene]] = {
 WorkspaceId = Annotated[str | None, QueryParameter(name="workspaceId")]
 
 
-def _ops(request: Request) -> InputOperations:
-    return for_app(request.app.state)
+def _ops(request: Request) -> SceneService:
+    services: Services = request.app.state.services
+    return services.scenes
 
 
 def view_link(base: str, scene_id: str) -> str:
@@ -49,7 +50,7 @@ def view_link(base: str, scene_id: str) -> str:
 def scene_view(s: SceneRecord, base: str) -> schemas.Scene:
     return schemas.Scene(
         s.id, s.workspace_id, s.external_id, SceneType(s.scene_type).wire_name, s.status,
-        views.when(s.created), s.calibration_id, view_link(base, s.id), s.error_message,
+        presenters.when(s.created), s.calibration_id, view_link(base, s.id), s.error_message,
     )  # fmt: skip
 
 
@@ -64,7 +65,7 @@ def summary_view(d: SceneDetail) -> schemas.SceneSummary:
         scene_uuid=s.id,
         external_id=s.external_id,
         workspace_id=s.workspace_id,
-        created=views.when(s.created),
+        created=presenters.when(s.created),
         scene_type=kind.summary_name,
         is_multi_sensor=len(lidars) + len(cameras) > 1,
         is_motion_compensated=bool(lidars) and s.motion_compensate,
@@ -230,7 +231,8 @@ def _describe_scene(d: SceneDetail) -> str:
     s = d.scene
     facts = [
         ["uuid", s.id], ["external id", s.external_id], ["type", SceneType(s.scene_type).wire_name],
-        ["status", s.status], ["created", views.when(s.created).isoformat()], ["workspace", s.workspace_id],
+        ["status", s.status], ["created", presenters.when(s.created).isoformat()],
+        ["workspace", s.workspace_id],
         ["calibration", s.calibration_id or "—"],
     ]  # fmt: skip
     if s.error_message:
@@ -243,7 +245,7 @@ def _describe_scene(d: SceneDetail) -> str:
         ]
         for r in d.resources
     ]  # fmt: skip
-    inputs = [[i.id, i.project, i.batch, i.status, views.when(i.created).isoformat()] for i in d.inputs]
+    inputs = [[i.id, i.project, i.batch, i.status, presenters.when(i.created).isoformat()] for i in d.inputs]
     return (
         _table(["", ""], facts)
         + f"<h2>Files ({len(files)})</h2>"

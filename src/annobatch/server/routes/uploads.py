@@ -16,8 +16,8 @@ from litestar.params import FromPath
 
 from annobatch import schemas
 from annobatch.domain import InvalidInput, TooLarge
-from annobatch.server.input_operations import for_app
-from annobatch.server.uploads import UPLOAD_PATH, signer
+from annobatch.server.uploads import signer
+from annobatch.services.uploads import UPLOAD_PATH
 
 
 @put(
@@ -34,7 +34,7 @@ async def upload(
     limit: int = request.app.state.settings.max_upload_bytes
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(f"the upload is over the limit of {limit} bytes", "upload-too-large")
-    ops = for_app(request.app.state)
+    ops = request.app.state.services.scenes
     await ops.upload_target(scene, position)
     key = f"scenes/{scene}/{position}-{uuid.uuid4().hex}"
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from dataclasses import dataclass
 
@@ -10,21 +9,15 @@ from msgspec.structs import replace
 
 from annobatch import domain
 from annobatch.domain import Conflict, NotFound, Role
-from annobatch.server.auth import Caller, hash_secret, new_client_id, new_secret
-from annobatch.server.transactions import OperationsBase
-from annobatch.storage.database import IntegrityError
-from annobatch.storage.store import (
+from annobatch.services.identity import Caller, hash_secret, new_client_id, new_secret, secret_matches
+from annobatch.services.transactions import reading, writing
+from annobatch.storage.database import Database, IntegrityError
+from annobatch.storage.records import (
     CredentialRecord,
     OrganizationRecord,
     WorkspaceRecord,
     now_micros,
 )
-
-
-def operator(org: int) -> Caller:
-    """The identity of the operator CLI: staff, acting for `org`."""
-    user = getpass.getuser()
-    return Caller("operator-cli", org, org, Role.STAFF, None, f"operator:{user}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +26,12 @@ class NewCredential:
     secret: str
 
 
-class AccountOperations(OperationsBase):
+class AccountService:
+    """Organizations, their workspaces, and the credentials that act for them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     # -------------------------------------------------------------------------- organizations
 
     async def create_organization(self, name: str) -> tuple[OrganizationRecord, WorkspaceRecord]:
@@ -41,7 +39,7 @@ class AccountOperations(OperationsBase):
         if not name.strip():
             raise domain.InvalidInput("an organization needs a name")
         try:
-            async with self._writing(False) as store:
+            async with writing(self.db) as store:
                 if await store.get_organization(name) is not None:
                     raise Conflict(f"organization {name!r} already exists", "duplicate-organization")
                 org = await store.create_organization(name)
@@ -51,21 +49,21 @@ class AccountOperations(OperationsBase):
             raise Conflict(f"organization {name!r} already exists", "duplicate-organization") from None
 
     async def find_organization(self, id_or_name: str | int) -> OrganizationRecord:
-        async with self._reading() as store:
+        async with reading(self.db) as store:
             org = await store.get_organization(id_or_name)
         if org is None:
             raise NotFound(f"organization {id_or_name} not found", "organization-not-found")
         return org
 
     async def list_organizations(self) -> list[OrganizationRecord]:
-        async with self._reading() as store:
+        async with reading(self.db) as store:
             return await store.list_organizations()
 
     async def create_workspace(self, org: int, name: str) -> WorkspaceRecord:
         if not name.strip():
             raise domain.InvalidInput("a workspace needs a name")
         try:
-            async with self._writing(False) as store:
+            async with writing(self.db) as store:
                 return await store.create_workspace(_new_workspace(org, name))
         except IntegrityError:
             raise Conflict(
@@ -76,7 +74,7 @@ class AccountOperations(OperationsBase):
         return _pick_workspace(await self._workspaces_of(org), org, id_or_name)
 
     async def _workspaces_of(self, org: int) -> list[WorkspaceRecord]:
-        async with self._reading() as store:
+        async with reading(self.db) as store:
             return await store.list_workspaces(org)
 
     async def list_workspaces(
@@ -90,7 +88,7 @@ class AccountOperations(OperationsBase):
                 raise domain.Forbidden("this credential may only list its own organization's workspaces")
             orgs = list(dict.fromkeys(organization_ids))
         found: list[tuple[WorkspaceRecord, OrganizationRecord]] = []
-        async with self._reading() as store:
+        async with reading(self.db) as store:
             for org_id in orgs:
                 org = await store.get_organization(org_id)
                 if org is not None:
@@ -113,7 +111,7 @@ class AccountOperations(OperationsBase):
         """A new client (or staff) credential. The secret is returned once; only its hash is kept."""
         secret = new_secret()
         client_id = new_client_id()
-        async with self._writing(False) as store:
+        async with writing(self.db) as store:
             if await store.get_organization(org) is None:
                 raise NotFound(f"organization {org} not found", "organization-not-found")
             ws_id = None
@@ -135,12 +133,24 @@ class AccountOperations(OperationsBase):
         return NewCredential(rec, secret)
 
     async def revoke_credential(self, client_id: str) -> CredentialRecord:
-        async with self._writing(False) as store:
+        async with writing(self.db) as store:
             cred = await store.get_credential(client_id)
             if cred is None:
                 raise NotFound(f"credential {client_id} not found", "credential-not-found")
             await store.revoke_credential(client_id)
             return replace(cred, revoked=True)
+
+    async def usable_credential(self, client_id: str, secret: str) -> CredentialRecord | None:
+        """The credential, when this secret still gets a token with it (not revoked, not expired)."""
+        async with reading(self.db) as store:
+            rec = await store.get_credential(client_id)
+        usable = (
+            rec is not None
+            and not rec.revoked
+            and (rec.expires is None or rec.expires > now_micros())
+            and secret_matches(secret, rec.secret_hash)
+        )
+        return rec if usable else None
 
 
 def _new_workspace(org: int, name: str) -> WorkspaceRecord:

@@ -1,0 +1,44 @@
+"""The application's operations, one service per aggregate, shared by the HTTP API and the
+operator CLI. Each operation is one unit of work: load the facts, let `annobatch.domain` decide,
+write. Nothing here speaks HTTP or parses a command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annobatch.services.accounts import AccountService
+from annobatch.services.batches import BatchService
+from annobatch.services.calibrations import CalibrationService
+from annobatch.services.inputs import InputService
+from annobatch.services.projects import ProjectService
+from annobatch.services.scenes import SceneService
+from annobatch.storage.blobs import BlobStore, NoBlobStore
+from annobatch.storage.database import Database
+
+__all__ = ["Services"]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Every service over one database (and blob store), made once per process."""
+
+    db: Database
+    accounts: AccountService
+    projects: ProjectService
+    batches: BatchService
+    scenes: SceneService
+    inputs: InputService
+    calibrations: CalibrationService
+
+    @classmethod
+    def over(cls, db: Database, blobs: BlobStore | None = None) -> Services:
+        """The services over `db`; without a blob store, the scene operations that touch files refuse."""
+        return cls(
+            db=db,
+            accounts=AccountService(db),
+            projects=ProjectService(db),
+            batches=BatchService(db),
+            scenes=SceneService(db, blobs or NoBlobStore()),
+            inputs=InputService(db),
+            calibrations=CalibrationService(db),
+        )

@@ -1,0 +1,171 @@
+"""Batches: listing, creating (with inheritance and publish-previous), and every lifecycle move.
+One method per operation, each one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from msgspec.structs import replace
+
+from annobatch import domain
+from annobatch.domain import BatchAction, BatchStatus, Conflict
+from annobatch.services.identity import Caller
+from annobatch.services.lookups import load_batch, load_project, record_event
+from annobatch.services.transactions import Write, fingerprint, reading, run_write
+from annobatch.storage.database import Database
+from annobatch.storage.records import BatchRecord, ProjectRecord
+from annobatch.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class BatchView:
+    """One batch with its annotation types and its inputs counted by status."""
+
+    project: str
+    batch: BatchRecord
+    annotation_types: list[str]
+    input_counts: dict[str, int]
+
+
+class BatchService:
+    """A project's batches and their lifecycle (`domain.decide_transition`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -------------------------------------------------------------------------- batches
+
+    async def list_batches(self, caller: Caller, project: str) -> list[BatchRecord]:
+        async with reading(self.db) as store:
+            p = await load_project(store, caller, project)
+            return await store.list_batches(p.id)
+
+    async def list_batches_unless(
+        self, caller: Caller, project: str, known: tuple[int, int] | None
+    ) -> tuple[tuple[int, int], list[BatchRecord] | None]:
+        """The project's batches, unless `known` (project id, batches revision) is still current:
+        then None, at the cost of one row read. Answers the current (id, revision) either way."""
+        async with reading(self.db) as store:
+            p = await load_project(store, caller, project)
+            now = (p.id, p.batches_revision)
+            if known == now:
+                return now, None
+            return now, await store.list_batches(p.id)
+
+    async def get_batch(self, caller: Caller, project: str, batch: str) -> BatchView:
+        async with reading(self.db) as store:
+            p = await load_project(store, caller, project)
+            b = await load_batch(store, p, batch)
+            return BatchView(project, b, await store.batch_types(b.id), await store.input_counts(b.id))
+
+    async def batch_annotation_types(self, caller: Caller, project: str, batch: str) -> list[str]:
+        async with reading(self.db) as store:
+            p = await load_project(store, caller, project)
+            b = await load_batch(store, p, batch)
+            return await store.batch_types(b.id)
+
+    async def create_batch(
+        self,
+        caller: Caller,
+        project: str,
+        batch: str,
+        *,
+        publish_previous_batches: bool = False,
+        title: str | None = None,
+        write: Write = Write(),
+    ) -> BatchRecord:
+        """A new batch; it inherits the latest previous batch's annotation types (the project's
+        defaults for the first batch) and starts `open`, or `pending` with nothing to inherit.
+        With `publish_previous_batches` every other open batch is published in the same
+        transaction."""
+        domain.validate_external_id("project", project)
+        domain.validate_external_id("batch", batch)
+        if title is not None:
+            domain.validate_title("batch", title)
+
+        async def produce(store: Store) -> BatchRecord:
+            p = await load_project(store, caller, project, lock=True)
+            domain.require_project_accepts_work(project, p.status)
+            if await store.get_batch(p.id, batch) is not None:
+                raise Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
+            latest = await store.latest_batch(p.id)
+            inherited = await store.batch_types(latest.id) if latest else None
+            plan = domain.plan_new_batch(inherited, await store.project_default_types(p.id))
+            published: list[str] = []
+            if publish_previous_batches:
+                batches = await store.list_batches(p.id)
+                open_ids = [b.external_id for b in batches if b.status == BatchStatus.OPEN]
+                for ext in domain.batches_to_publish_with(open_ids, batch):
+                    prev = next(b for b in batches if b.external_id == ext)
+                    await apply_action(store, caller, p, prev, BatchAction.PUBLISH)
+                    published.append(ext)
+            rec = await store.create_batch(p.id, batch, title or batch, plan.status.value)
+            rec = replace(rec, updated=await store.set_batch_types(rec.id, plan.annotation_types))
+            await record_event(
+                store,
+                caller,
+                p,
+                rec,
+                "batch.created",
+                status=plan.status.value,
+                annotationTypes=plan.annotation_types,
+                publishedBatches=published,
+            )
+            return rec
+
+        fp = fingerprint("create_batch", project, batch, publish_previous_batches, title)
+        return await run_write(self.db, caller, write, fp, BatchRecord, produce)
+
+    async def transition_batch(
+        self, caller: Caller, project: str, batch: str, action: BatchAction, write: Write = Write()
+    ) -> BatchRecord:
+        """Move a batch along its lifecycle (see `domain.decide_transition`)."""
+
+        async def produce(store: Store) -> BatchRecord:
+            p = await load_project(store, caller, project, lock=True)
+            b = await load_batch(store, p, batch, lock=True)
+            return await apply_action(store, caller, p, b, action)
+
+        fp = fingerprint("transition", project, batch, action)
+        return await run_write(self.db, caller, write, fp, BatchRecord, produce)
+
+    async def set_batch_annotation_types(
+        self, caller: Caller, project: str, batch: str, types: list[str], write: Write = Write()
+    ) -> list[str]:
+        """Staff set a batch's annotation types; only before annotation starts."""
+        caller.require_staff("configure annotation types")
+        clean = domain.normalize_annotation_types(types)
+
+        async def produce(store: Store) -> list[str]:
+            p = await load_project(store, caller, project, lock=True)
+            b = await load_batch(store, p, batch, lock=True)
+            domain.require_batch_types_editable(project, batch, b.status)
+            await store.set_batch_types(b.id, clean)
+            await record_event(store, caller, p, b, "batch.annotation-types-set", annotationTypes=clean)
+            return clean
+
+        fp = fingerprint("batch-types", project, batch, clean)
+        return await run_write(self.db, caller, write, fp, list[str], produce)
+
+
+async def apply_action(
+    store: Store, caller: Caller, p: ProjectRecord, b: BatchRecord, action: BatchAction
+) -> BatchRecord:
+    """Move one batch, if the domain allows it, with its audit-log entry; a no-op move changes nothing."""
+    types = await store.batch_types(b.id) if action is BatchAction.OPEN else []
+    decision = domain.decide_transition(
+        p.external_id, b.external_id, b.status, action, caller.role, len(types)
+    )
+    if not decision.changed:
+        return b
+    updated = await store.set_batch_status(b.id, decision.target.value)
+    await record_event(
+        store,
+        caller,
+        p,
+        b,
+        "batch.transitioned",
+        action=action.value,
+        **{"from": b.status, "to": decision.target.value},
+    )
+    return replace(b, status=decision.target.value, updated=updated)

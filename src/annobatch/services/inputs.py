@@ -1,0 +1,152 @@
+"""Inputs: a scene placed in a project's batch. Listing them (cursor-paginated), placing a created
+scene in another batch, and taking an input out of its batch. One method per operation, each one
+transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from annobatch import domain
+from annobatch.domain import InvalidInput, NotFound, SceneStatus
+from annobatch.services.identity import Caller
+from annobatch.services.lookups import (
+    MAX_IDS,
+    load_batch,
+    load_project,
+    load_scene,
+    parse_uuid,
+    parse_uuids,
+    to_json,
+)
+from annobatch.services.placement import insert_input, place_input
+from annobatch.services.transactions import Write, fingerprint, run_write
+from annobatch.storage.database import Database
+from annobatch.storage.records import InputRow
+from annobatch.storage.scenes import Cursor, InputFilter, SceneStore
+from annobatch.storage.store import Store
+
+#: The largest page of inputs one request answers.
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """An input with its batch's annotation types (the v1 listing)."""
+
+    row: InputRow
+    annotation_types: list[str]
+
+
+def encode_cursor(row: InputRow) -> str:
+    return f"{row.created}_{row.id}"
+
+
+def decode_cursor(value: str | None) -> Cursor | None:
+    if value is None or value == "":
+        return None
+    created, _, input_id = value.partition("_")
+    if not created.isdigit() or not input_id:
+        raise InvalidInput(
+            f"invalid cursorId {value!r}: use the nextCursorId of the previous page", "invalid-cursor"
+        )
+    return Cursor(int(created), input_id)
+
+
+class InputService:
+    """The caller's inputs, across projects and batches."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def query_inputs(
+        self,
+        caller: Caller,
+        *,
+        project: str | None,
+        batch: str | None,
+        scene_uuids: Sequence[str] = (),
+        external_ids: Sequence[str] = (),
+        include_invalidated: bool = False,
+        cursor: str | None = None,
+        limit: int = MAX_PAGE,
+    ) -> tuple[list[InputRow], str | None]:
+        """A page of the caller's inputs, oldest first, and the cursor of the next (None at the end)."""
+        after = decode_cursor(cursor)
+        limit = max(1, min(limit, MAX_PAGE))
+        if batch is not None and project is None:
+            raise InvalidInput(f"name the project of batch {batch}", "project-required")
+        if len(external_ids) > MAX_IDS:
+            raise InvalidInput(f"at most {MAX_IDS} external ids per request", "too-many-ids")
+        async with self.db.transaction() as tx:
+            store, ss = Store(tx), SceneStore(tx)
+            f = InputFilter(
+                scene_ids=tuple(parse_uuids("scene", scene_uuids)),
+                external_ids=tuple(dict.fromkeys(external_ids)),
+                include_invalidated=include_invalidated,
+            )
+            if project is not None:
+                p = await load_project(store, caller, project)
+                b = await load_batch(store, p, batch) if batch is not None else None
+                f = replace(f, project_id=p.id, batch_id=b.id if b else None)
+            rows = await ss.page_inputs(caller.org, f, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (encode_cursor(rows[-1]) if more else None)
+
+    async def with_types(self, rows: list[InputRow]) -> list[EntryRow]:
+        async with self.db.transaction() as tx:
+            types = await SceneStore(tx).batch_types([r.batch_id for r in rows])
+        return [EntryRow(r, types.get(r.batch_id, [])) for r in rows]
+
+    async def inputs_of_scenes(self, caller: Caller, scene_uuids: Sequence[str]) -> list[EntryRow]:
+        """Every input of the given scenes (invalidated ones too); unknown scenes are skipped."""
+        ids = parse_uuids("scene", scene_uuids)
+        rows: list[InputRow] = []
+        f = InputFilter(scene_ids=tuple(ids), include_invalidated=True)
+        async with self.db.transaction() as tx:
+            if ids:
+                rows = await SceneStore(tx).page_inputs(caller.org, f, None, MAX_IDS * 10)
+        return await self.with_types(rows)
+
+    async def create_input(
+        self, caller: Caller, scene_id: str, project: str, batch: str | None, write: Write
+    ) -> InputRow:
+        """Place a created scene in (another) project or batch. Placing it where it already is
+        answers the input it has there."""
+        sid = parse_uuid("scene", scene_id)
+
+        async def produce(store: Store) -> InputRow:
+            ss = SceneStore(store.tx)
+            scene = await load_scene(ss, caller, sid)
+            domain.require_scene_accepts_inputs(sid, scene.status)
+            p, batch_id = await place_input(store, ss, caller, project, batch)
+            existing = await ss.input_in_batch(sid, batch_id)
+            rec = existing or await insert_input(
+                store, ss, caller, p, batch_id, scene, SceneStatus.CREATED.value
+            )
+            return (await ss.input_rows(caller.org, [rec.id]))[0]
+
+        fp = fingerprint("input", sid, project, batch)
+        return await run_write(self.db, caller, write, fp, InputRow, produce)
+
+    async def delete_input(self, caller: Caller, input_id: str, write: Write) -> None:
+        """Take an input out of its batch; its scene stays."""
+        iid = parse_uuid("input", input_id)
+
+        async def produce(store: Store) -> bool:
+            ss = SceneStore(store.tx)
+            found = await ss.get_input(caller.org, iid)
+            if found is None:
+                raise NotFound(f"input {input_id} not found", "input-not-found")
+            batch, status, _ = await ss.batch_by_id(found.batch_id)
+            project = await ss.project_external_id(found.project_id)
+            domain.require_input_removable(project, batch, status)
+            await ss.delete_input(iid)
+            data = to_json({"input": iid, "scene": found.scene_id})
+            await store.add_event(
+                caller.org, found.project_id, found.batch_id, "input.deleted", caller.email, data
+            )
+            return True
+
+        await run_write(self.db, caller, write, fingerprint("delete-input", iid), bool, produce)

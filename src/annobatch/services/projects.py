@@ -1,0 +1,129 @@
+"""Projects and their audit log: one method per operation, each one transaction (load the facts,
+let the domain decide, write). The HTTP controllers and the operator CLI both call these."""
+
+from __future__ import annotations
+
+from msgspec.structs import replace
+
+from annobatch import domain
+from annobatch.domain import Conflict
+from annobatch.services.identity import Caller
+from annobatch.services.lookups import load_batch, load_project, record_event
+from annobatch.services.transactions import Write, fingerprint, reading, run_write
+from annobatch.storage.database import Database
+from annobatch.storage.records import EventRecord, ProjectRecord
+from annobatch.storage.store import Store
+
+#: The most audit-log entries one page answers.
+MAX_EVENT_PAGE = 1000
+
+
+class ProjectService:
+    """Projects: set-up, status, annotation types; and the audit log of a project or batch."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -------------------------------------------------------------------------- projects
+
+    async def list_projects(self, caller: Caller) -> list[ProjectRecord]:
+        async with reading(self.db) as store:
+            return await store.list_projects(caller.org)
+
+    async def list_all_projects(self) -> list[ProjectRecord]:
+        async with reading(self.db) as store:
+            return await store.list_projects(None)
+
+    async def get_project(self, caller: Caller, project: str) -> ProjectRecord:
+        async with reading(self.db) as store:
+            return await load_project(store, caller, project)
+
+    async def create_project(
+        self,
+        caller: Caller,
+        project: str,
+        *,
+        title: str,
+        description: str = "",
+        annotation_types: list[str] | None = None,
+        status: str = domain.ProjectStatus.ONGOING,
+        write: Write = Write(),
+    ) -> ProjectRecord:
+        """Staff set up a project: its title, description, status and default annotation types."""
+        caller.require_staff("create projects")
+        domain.validate_external_id("project", project)
+        st = domain.parse_project_status(status)
+        types = domain.normalize_annotation_types(annotation_types or [])
+        domain.validate_title("project", title)
+        domain.validate_description(description)
+
+        async def produce(store: Store) -> ProjectRecord:
+            if await store.get_project(caller.org, project) is not None:
+                raise Conflict(f"project {project} already exists", "duplicate-project")
+            rec = await store.create_project(caller.org, project, title, description, st.value)
+            await store.set_project_default_types(rec.id, types)
+            await record_event(
+                store, caller, rec, None, "project.created", status=st.value, annotationTypes=types
+            )
+            return rec
+
+        fp = fingerprint("create_project", project, title, description, types, st.value)
+        return await run_write(self.db, caller, write, fp, ProjectRecord, produce)
+
+    async def set_project_status(
+        self, caller: Caller, project: str, status: str, write: Write = Write()
+    ) -> ProjectRecord:
+        caller.require_staff("change a project's status")
+        st = domain.parse_project_status(status)
+
+        async def produce(store: Store) -> ProjectRecord:
+            p = await load_project(store, caller, project, lock=True)
+            if p.status != st.value:
+                await store.set_project_status(p.id, st.value)
+                await record_event(
+                    store, caller, p, None, "project.status-changed", **{"from": p.status, "to": st.value}
+                )
+            return replace(p, status=st.value)
+
+        return await run_write(
+            self.db, caller, write, fingerprint("project-status", project, st), ProjectRecord, produce
+        )
+
+    async def set_project_annotation_types(
+        self, caller: Caller, project: str, types: list[str], write: Write = Write()
+    ) -> list[str]:
+        """Staff set the project's default annotation types (what its first batch inherits)."""
+        caller.require_staff("configure annotation types")
+        clean = domain.normalize_annotation_types(types)
+
+        async def produce(store: Store) -> list[str]:
+            p = await load_project(store, caller, project, lock=True)
+            await store.set_project_default_types(p.id, clean)
+            await record_event(store, caller, p, None, "project.annotation-types-set", annotationTypes=clean)
+            return await store.project_catalogue(p.id)
+
+        return await run_write(
+            self.db, caller, write, fingerprint("project-types", project, clean), list[str], produce
+        )
+
+    async def project_annotation_types(self, caller: Caller, project: str) -> list[str]:
+        async with reading(self.db) as store:
+            p = await load_project(store, caller, project)
+            return await store.project_catalogue(p.id)
+
+    # -------------------------------------------------------------------------- audit log
+
+    async def list_events(
+        self, caller: Caller, project: str, batch: str | None, after: int, limit: int
+    ) -> tuple[list[EventRecord], int | None]:
+        """A page of the audit log, oldest first, and the cursor of the next page (None at the end)."""
+        limit = max(1, min(limit, MAX_EVENT_PAGE))
+        async with reading(self.db) as store:
+            p = await load_project(store, caller, project)
+            b = await load_batch(store, p, batch) if batch is not None else None
+            rows = await store.list_events(
+                project_id=p.id, batch_id=b.id if b else None, after=after, limit=limit + 1
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (rows[-1].id if more else None)

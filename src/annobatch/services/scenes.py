@@ -1,0 +1,337 @@
+"""Scenes and inputs: one method per operation, each one transaction (load facts → domain → write).
+
+The creation flow of the official client: `initialize` hands out a scene uuid (nothing is
+written: a dry run must leave no trace); optional IMU data is stored; `create_scene` validates the
+scene, chooses its batch and stores it with its files' descriptions; the files arrive through
+signed uploads; `commit` checks that every file arrived, inserts the input (choosing the batch
+again, in the same transaction, so that it can never land in a batch published meanwhile), looks
+at the files and moves the scene to `created` or `failed`. A scene with no files to upload is
+complete at once, its input inserted in the create's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import msgspec
+
+from annobatch import domain, schemas
+from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
+from annobatch.services.identity import Caller
+from annobatch.services.lookups import (
+    MAX_IDS,
+    load_scene,
+    parse_uuid,
+    parse_uuids,
+    resolve_workspace,
+    to_json,
+)
+from annobatch.services.placement import insert_input, place_input
+from annobatch.services.scene_descriptions import Described, describe
+from annobatch.services.transactions import Write, fingerprint, run_write
+from annobatch.storage.blobs import BlobInfo, BlobStore
+from annobatch.storage.database import Database
+from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
+from annobatch.storage.scenes import InputFilter, SceneStore
+from annobatch.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedScene:
+    scene: SceneRecord
+    #: the files the client uploads, in order (empty: nothing to upload, and no commit will come)
+    uploads: list[ResourceRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class SceneDetail:
+    scene: SceneRecord
+    resources: list[ResourceRecord]
+    inputs: list[InputRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Invalidated:
+    scenes: int
+    blobs: list[str]
+
+
+class SceneService:
+    """Scenes: the creation flow (initialize, create, uploads, commit), reading, invalidation."""
+
+    def __init__(self, db: Database, blobs: BlobStore) -> None:
+        self.db = db
+        self.blobs = blobs
+
+    async def initialize(self, caller: Caller, workspace_id: str | None) -> str:
+        """A fresh scene uuid. Nothing is written: the client initializes even for a dry run."""
+        async with self.db.transaction() as tx:
+            await resolve_workspace(Store(tx), caller, workspace_id)
+        return str(uuid.uuid4())
+
+    async def create_scene(
+        self,
+        caller: Caller,
+        workspace_id: str | None,
+        scene_type: SceneType,
+        body: schemas.AnyScene,
+        *,
+        project: str | None,
+        batch: str | None,
+        write: Write,
+    ) -> CreatedScene:
+        """Store a new scene and the descriptions of its files; with a project, choose the batch
+        its input goes to. A retried create (same uuid, same request) answers the first one."""
+        scene_id = parse_uuid("scene", body.internal_id)
+        described = describe(scene_type, body)
+        domain.validate_scene(described.draft)  # everything that needs no database, first
+        fp = fingerprint("scene", workspace_id, scene_type, project, batch, msgspec.json.encode(body))
+
+        async def produce(store: Store) -> CreatedScene:
+            ss = SceneStore(store.tx)
+            ws = await resolve_workspace(store, caller, workspace_id)
+            existing = await ss.get_scene_any_org(scene_id)
+            if existing is not None:
+                if existing.organization_id == caller.org and existing.fingerprint == fp:
+                    pending = existing.status == SceneStatus.PENDING
+                    return CreatedScene(
+                        existing, [r for r in await ss.resources(scene_id) if r.upload and pending]
+                    )
+                raise Conflict(
+                    f"scene {scene_id} already exists; initialize a new scene for a new one",
+                    "duplicate-scene",
+                )
+            draft = await self._complete_draft(ss, caller, scene_id, scene_type, described)
+            resources = domain.validate_scene(draft)
+            placed = None if project is None else await place_input(store, ss, caller, project, batch)
+            uploads = scene_type.uploads_files
+            status = domain.initial_scene_status(len(resources) if uploads else 0)
+            now = now_micros()
+            scene = SceneRecord(
+                scene_id, caller.org, ws.id, body.external_id, scene_type.value, status.value,
+                described.calibration_id, described.imu_id,
+                placed[0].id if placed else None, placed[1] if placed else None,
+                described.motion_compensate, to_json(described.spec), fp, None, now, now,
+            )  # fmt: skip
+            rows = [_resource_row(scene_id, i, r, uploads) for i, r in enumerate(resources)]
+            await ss.create_scene(scene, rows)
+            if placed is not None and status is SceneStatus.CREATED:
+                await insert_input(store, ss, caller, placed[0], placed[1], scene, status.value)
+            return CreatedScene(scene, rows if status is SceneStatus.PENDING else [])
+
+        return await run_write(self.db, caller, write, fp, CreatedScene, produce)
+
+    @staticmethod
+    async def _complete_draft(
+        ss: SceneStore, caller: Caller, scene_id: str, scene_type: SceneType, d: Described
+    ) -> domain.SceneDraft:
+        """Add what the database knows: the calibration's sensors and the IMU data's time span."""
+        calibration = None
+        if scene_type.needs_calibration:
+            cal_id = d.calibration_id or ""
+            cal = await ss.get_calibration(caller.org, cal_id) if cal_id else None
+            if cal is None:
+                raise InvalidInput(
+                    f"calibration {cal_id} not found; create it first (POST /v1/calibrations)",
+                    "calibration-not-found",
+                )
+            entries: dict[str, dict[str, Any]] = msgspec.json.decode(cal.calibration)
+            calibration = {sensor: str(e.get("calibration_type")) for sensor, e in entries.items()}
+        imu_span = None
+        if d.imu_id is not None:
+            imu = await ss.get_imu(caller.org, d.imu_id)
+            if imu is None or imu.scene_id != scene_id:
+                raise InvalidInput(
+                    f"IMU data {d.imu_id} was not sent for scene {scene_id}; send it first (POST /v1/imu)",
+                    "imu-not-found",
+                )
+            imu_span = (imu.first_timestamp, imu.last_timestamp)
+        return replace(d.draft, calibration=calibration, imu_span=imu_span)
+
+    # ---------------------------------------------------------------------------- uploads
+
+    async def upload_target(self, scene_id: str, position: int) -> ResourceRecord:
+        """The file an upload URL names, if it may still be uploaded. No caller: the signed URL is
+        the permission."""
+        async with self.db.transaction() as tx:
+            ss = SceneStore(tx)
+            scene = await ss.get_scene_any_org(scene_id)
+            resource = None if scene is None else await ss.resource(scene_id, position)
+            if scene is None or resource is None or not resource.upload:
+                raise NotFound(f"scene {scene_id} has no file {position} to upload", "upload-not-found")
+            domain.require_scene_accepts_uploads(scene_id, scene.status)
+            return resource
+
+    async def record_upload(
+        self, scene_id: str, position: int, blob: BlobInfo, content_type: str | None
+    ) -> str | None:
+        """Point the file at its new blob; answer the blob it replaces (to delete). A scene that was
+        committed meanwhile refuses (the caller deletes the new blob)."""
+        async with self.db.transaction(write=True) as tx:
+            ss = SceneStore(tx)
+            scene = await ss.get_scene_any_org(scene_id)
+            assert scene is not None
+            domain.require_scene_accepts_uploads(scene_id, scene.status)
+            resource = await ss.resource(scene_id, position)
+            assert resource is not None
+            await ss.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
+            return resource.blob_key
+
+    # ---------------------------------------------------------------------------- commit
+
+    async def commit(self, caller: Caller, scene_id: str) -> SceneRecord:
+        """Every file arrived → the input goes into its batch, the files are checked, and the
+        scene ends `created` (or `failed`, saying why). Idempotent: a finished scene is answered
+        as it is, an interrupted one is finished."""
+        async with self.db.transaction(write=True) as tx:
+            store, ss = Store(tx), SceneStore(tx)
+            scene = await load_scene(ss, caller, scene_id, lock=True)
+            if not domain.commit_needed(scene.id, scene.status):
+                return scene
+            resources = await ss.resources(scene.id)
+            if scene.status == SceneStatus.PENDING:
+                missing = [r.resource_id for r in resources if r.upload and r.blob_key is None]
+                domain.require_all_uploaded(scene.id, missing)
+                domain.require_scene_move(scene.id, scene.status, SceneStatus.PROCESSING)
+                if scene.project_id is not None and scene.batch_id is not None:
+                    project = await ss.project_external_id(scene.project_id)
+                    named, _, _ = await ss.batch_by_id(scene.batch_id)
+                    p, batch_id = await place_input(store, ss, caller, project, named)
+                    await insert_input(store, ss, caller, p, batch_id, scene, SceneStatus.PROCESSING.value)
+                await ss.set_scene_status(scene.id, SceneStatus.PROCESSING.value)
+                await ss.set_inputs_status(scene.id, SceneStatus.PROCESSING.value)
+        problems = await self._inspect(resources)
+        async with self.db.transaction(write=True) as tx:
+            ss = SceneStore(tx)
+            scene = await load_scene(ss, caller, scene.id, lock=True)
+            if scene.status != SceneStatus.PROCESSING:
+                return scene  # a concurrent commit finished it
+            target = SceneStatus.FAILED if problems else SceneStatus.CREATED
+            domain.require_scene_move(scene.id, scene.status, target)
+            error = "; ".join(problems[:5]) if problems else None
+            await ss.set_scene_status(scene.id, target.value, error)
+            await ss.set_inputs_status(scene.id, target.value)
+            return await load_scene(ss, caller, scene.id)
+
+    async def _inspect(self, resources: list[ResourceRecord]) -> list[str]:
+        """A quick look at each uploaded file (no transaction is open: this reads the blob store)."""
+        problems = []
+        for r in resources:
+            if r.blob_key is None:
+                continue
+            try:
+                head = await self.blobs.read(r.blob_key, 64)
+            except FileNotFoundError:
+                problems.append(f"file {r.resource_id} is missing from storage; upload it again")
+                continue
+            problem = domain.check_file_content(
+                ResourceKind(r.kind), r.resource_id, r.filename, head, r.size or 0
+            )
+            if problem:
+                problems.append(problem)
+        return problems
+
+    # ---------------------------------------------------------------------------- reading
+
+    async def scenes(
+        self, caller: Caller, *, uuids: Sequence[str] = (), external_ids: Sequence[str] = ()
+    ) -> list[SceneRecord]:
+        """Scenes by uuid, or by external id (every match); a uuid or external id without a scene
+        is not found, naming it."""
+        if not uuids and not external_ids:
+            raise InvalidInput("name sceneUuids or externalIds", "invalid-body")
+        ids = parse_uuids("scene", uuids)
+        if len(external_ids) > MAX_IDS:
+            raise InvalidInput(f"at most {MAX_IDS} external ids per request", "too-many-ids")
+        async with self.db.transaction() as tx:
+            ss = SceneStore(tx)
+            if ids:
+                found = await ss.scenes_by(caller.org, ids=ids)
+                missing = sorted(set(ids) - {s.id for s in found})
+            else:
+                found = await ss.scenes_by(caller.org, external_ids=list(dict.fromkeys(external_ids)))
+                missing = sorted(set(external_ids) - {s.external_id for s in found})
+        if missing:
+            raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
+        return found
+
+    async def scene(self, caller: Caller, scene_id: str, include_invalidated: bool = False) -> SceneDetail:
+        async with self.db.transaction() as tx:
+            ss = SceneStore(tx)
+            scene = await load_scene(ss, caller, scene_id)
+            if SceneStatus(scene.status).is_invalidated and not include_invalidated:
+                raise NotFound(f"scene {scene_id} is invalidated", "scene-not-found")
+            return SceneDetail(scene, await ss.resources(scene.id))
+
+    async def view(self, scene_id: str) -> SceneDetail | None:
+        """Everything the view page shows of a scene. The scene's uuid is the permission."""
+        try:
+            scene_id = parse_uuid("scene", scene_id)
+        except InvalidInput:
+            return None
+        async with self.db.transaction() as tx:
+            ss = SceneStore(tx)
+            scene = await ss.get_scene_any_org(scene_id)
+            if scene is None:
+                return None
+            inputs = await ss.page_inputs(
+                scene.organization_id,
+                InputFilter(scene_ids=(scene_id,), include_invalidated=True),
+                None,
+                1000,
+            )
+            return SceneDetail(scene, await ss.resources(scene_id), inputs)
+
+    # ---------------------------------------------------------------------------- invalidation
+
+    async def invalidate_scenes(
+        self, caller: Caller, scene_uuids: Sequence[str], reason: str, write: Write
+    ) -> int:
+        """Invalidate scenes, for good: their inputs leave their batches' listings with them and
+        their files are deleted. Invalidating an invalidated scene changes nothing. Answers how
+        many scenes changed."""
+        target = domain.invalidation_status(reason)
+        ids = parse_uuids("scene", scene_uuids)
+        if not ids:
+            raise InvalidInput("name at least one scene to invalidate", "invalid-body")
+
+        async def produce(store: Store) -> Invalidated:
+            ss = SceneStore(store.tx)
+            found = {s.id: s for s in await ss.scenes_by(caller.org, ids=ids)}
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
+            done = Invalidated(0, [])
+            for sid in sorted(ids):  # one lock order for every caller: no deadlock between two
+                scene = await load_scene(ss, caller, sid, lock=True)
+                if SceneStatus(scene.status).is_invalidated:
+                    continue
+                domain.require_scene_move(sid, scene.status, target)
+                await ss.set_scene_status(sid, target.value)
+                for inp in await ss.inputs_of_scene(sid):
+                    data = to_json({"input": inp.id, "scene": sid, "reason": reason})
+                    await store.add_event(
+                        caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data
+                    )
+                await ss.set_inputs_status(sid, target.value)
+                done.blobs.extend(r.blob_key for r in await ss.resources(sid) if r.blob_key)
+                await ss.forget_blobs(sid)
+                done = Invalidated(done.scenes + 1, done.blobs)
+            return done
+
+        fp = fingerprint("invalidate", ids, reason)
+        result = await run_write(self.db, caller, write, fp, Invalidated, produce)
+        if not write.dry_run:
+            for key in result.blobs:
+                await self.blobs.delete(key)
+        return result.scenes
+
+
+def _resource_row(scene_id: str, position: int, r: domain.SceneResource, upload: bool) -> ResourceRecord:
+    return ResourceRecord(
+        scene_id, position, r.resource_id, r.filename, r.sensor_name, r.kind.value, r.frame_id, upload,
+        None, None, None, None, None,
+    )  # fmt: skip
