@@ -23,7 +23,7 @@ from annobatch.domain import BatchAction, NotFound
 from annobatch.services import Services
 from annobatch.services.identity import operator
 from annobatch.storage.database import open_database
-from annobatch.storage.store import OrganizationRecord
+from annobatch.storage.records import OrganizationRecord
 
 DEMO_ORG = "demo"
 CREDENTIALS_FILE = "demo-credentials.json"
