@@ -14,6 +14,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from kognic.io.client import KognicIOClient
+from operator_testing import assert_refused
 
 from annobatch.cli.operator import main
 from liveserver import annobatch_command, free_port, serving
@@ -111,3 +112,13 @@ def test_serve_on_a_port_in_use_is_refused_in_one_line(database_url: str) -> Non
     assert r.stderr.strip().splitlines() == [
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use; choose another --port"
     ]
+
+
+def test_serve_refuses_a_weak_secret_key_in_one_line(tmp_path: Path) -> None:
+    r = CliRunner().invoke(
+        main,
+        ["--data", str(tmp_path), "serve"],
+        env={"ANNOBATCH_SECRET_KEY": "secret", "ANNOBATCH_DATABASE_URL": ""},
+    )
+    assert_refused(r, "ANNOBATCH_SECRET_KEY", "--dev")
+    assert not (tmp_path / "annobatch.db").exists()

@@ -1,5 +1,9 @@
-"""`annobatch`: the operator CLI. Every command runs the server's operations in process (no HTTP),
-as staff acting for the organization named with `--org`.
+"""`annobatch`: the operator CLI. Every command runs the application's services in process (no
+HTTP), as staff acting for the organization named with `--org`.
+
+One module per group of commands: `org` (organizations, workspaces, credentials), `projects`,
+`batches`, `db`, `serve`, `demo`; what they share (where the database is, running one unit of
+work, errors, output) is in `base`.
 
 Commands other than `db upgrade`, `serve` and `demo` never create or migrate a database: on one
 that is missing or behind they stop with an error that says to run `annobatch db upgrade`."""
@@ -12,13 +16,17 @@ from typing import Any
 
 import click
 
-from annobatch.cli._operator_base import DEFAULT_DATA, Env, OperatorError
-from annobatch.cli._operator_demo import demo
-from annobatch.cli._operator_org import credentials, org, workspace
-from annobatch.cli._operator_projects import batch, project
-from annobatch.cli._operator_serve import db, serve
+from annobatch.cli.operator.base import DEFAULT_DATA, Env, OperatorError
+from annobatch.cli.operator.batches import batch
+from annobatch.cli.operator.db import db
+from annobatch.cli.operator.demo import demo
+from annobatch.cli.operator.org import credentials, org, workspace
+from annobatch.cli.operator.projects import project
+from annobatch.cli.operator.serve import serve
 from annobatch.domain import DomainError
 from annobatch.settings import UnsafeSettings
+
+__all__ = ["main"]
 
 
 def _version() -> str:
@@ -63,7 +71,3 @@ def main(ctx: click.Context, data: Path, database_url: str | None, as_json: bool
 
 for _command in (serve, demo, db, org, workspace, credentials, project, batch):
     main.add_command(_command)
-
-
-if __name__ == "__main__":
-    main()

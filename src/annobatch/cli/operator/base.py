@@ -26,6 +26,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_DATA = "data"
 
+ORG_OPTION = click.option("--org", "org_ref", required=True, metavar="ORG", help="Organization id or name.")
+
 
 @dataclass
 class Env:

@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from annobatch.cli._operator_base import common_options, connect, env, shown_url
-from annobatch.cli._operator_org import credentials_document, write_credentials
-from annobatch.cli._operator_serve import display_path, prepare, run_server
+from annobatch.cli.operator.base import common_options, connect, env, shown_url
+from annobatch.cli.operator.org import credentials_document, write_credentials
+from annobatch.cli.operator.serve import prepare, run_server
 from annobatch.domain import BatchAction, NotFound
 from annobatch.services import Services
 from annobatch.services.identity import operator
@@ -147,6 +147,14 @@ async def seed(url: str, credentials_path: Path) -> DemoWorld:
         return DemoWorld(org, doc, new, projects)
     finally:
         await db.close()
+
+
+def display_path(path: Path) -> str:
+    """`path` as the user would type it: relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _script(name: str) -> str:

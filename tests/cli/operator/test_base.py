@@ -1,0 +1,58 @@
+"""What every operator command shares: where the database is (options before or after the command,
+the environment), and one clear line when it is missing, uninitialised, unreachable or unsupported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from operator_testing import assert_refused, cli
+
+from annobatch.cli.operator import main
+
+
+def test_options_may_follow_the_subcommand_and_data_comes_from_the_environment(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = tmp_path / "elsewhere"
+    up = runner.invoke(main, ["db", "upgrade", "--data", str(data)], env={"ANNOBATCH_DATABASE_URL": ""})
+    assert up.exit_code == 0, up.stderr
+    assert (data / "annobatch.db").exists()
+    env = {"ANNOBATCH_DATA": str(data), "ANNOBATCH_DATABASE_URL": ""}
+    created = runner.invoke(main, ["org", "create", "acme", "--json"], env=env)
+    assert created.exit_code == 0, created.stderr
+    assert json.loads(created.stdout)["name"] == "acme"
+
+
+def test_commands_on_a_missing_database_say_to_run_db_upgrade_and_create_nothing(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["--data", str(tmp_path / "data"), "org", "create", "acme"], env={
+        "ANNOBATCH_DATABASE_URL": ""
+    })  # fmt: skip
+    assert_refused(r, "annobatch db upgrade")
+    assert not (tmp_path / "data").exists()
+
+
+def test_commands_on_an_uninitialised_database_say_to_run_db_upgrade(
+    backend: str, database_url: str, tmp_path: Path, postgres_admin_url: str | None, runner: Any
+) -> None:
+    from conftest import fresh_postgres_database
+
+    if backend == "sqlite":
+        empty = tmp_path / "empty.db"
+        empty.touch()
+        assert_refused(cli(f"sqlite:///{empty}", "project", "list"), "has not been initialised", "db upgrade")
+        return
+    assert postgres_admin_url is not None
+    with fresh_postgres_database(postgres_admin_url, runner, migrate=False) as url:
+        assert_refused(cli(url, "project", "list"), "has not been initialised", "db upgrade")
+
+
+def test_an_unreachable_database_is_one_line_without_the_password() -> None:
+    r = cli("postgresql://ops:hunter2@127.0.0.1:1/annobatch", "project", "list")
+    line = assert_refused(r, "cannot open the database")
+    assert "hunter2" not in line
+
+
+def test_an_unsupported_database_url_is_refused() -> None:
+    assert_refused(cli("mysql://localhost/x", "project", "list"), "unsupported database URL")
