@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import msgspec
 from rich.console import Console
-from rich.table import Table
 
+from annobatch.cli import _tables as tables
 from annobatch.services import Services
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import current_revisions, newest_revisions
@@ -188,20 +187,13 @@ def iso(micros: int) -> str:
     return datetime.fromtimestamp(micros / 1_000_000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def print_json(value: Any) -> None:
-    click.echo(msgspec.json.format(msgspec.json.encode(value), indent=2).decode())
+#: Columns whose values are short and whole (ids, statuses, times): never broken across lines.
+_NO_WRAP = frozenset({"id", "organization", "project", "batch", "status", "created", "updated", "inputs"})
 
 
-_NO_WRAP = {"id", "organization", "project", "batch", "status", "created", "updated", "inputs"}
-
-
-def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for c in columns:
-        table.add_column(c, overflow="fold", no_wrap=c in _NO_WRAP)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console().print(table)
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A table on the operator's console; long descriptions fold instead of being cut."""
+    tables.print_table(console(), columns, rows, fold=True, no_wrap=_NO_WRAP)
 
 
 def info(message: str) -> None:

@@ -8,11 +8,11 @@ import click
 import msgspec
 
 from annobatch import presenters
+from annobatch.cli._tables import print_json
 from annobatch.cli.operator.base import (
     ORG_OPTION,
     common_options,
     env,
-    print_json,
     print_table,
     run,
     split_types,
@@ -62,7 +62,7 @@ def batch_list(org_ref: str, project_id: str) -> None:
         for v in found
     ]  # fmt: skip
     cols = ["batch", "title", "status", "annotation types", "inputs", "created", "updated"]
-    print_table(None, cols, rows)
+    print_table(cols, rows)
 
 
 @batch.command("create")

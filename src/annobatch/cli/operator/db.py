@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from annobatch.cli.operator.base import OperatorError, common_options, env, print_json, shown_url
+from annobatch.cli._tables import print_json
+from annobatch.cli.operator.base import OperatorError, common_options, env, shown_url
 from annobatch.storage.migrate import newest_revisions, upgrade
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
+from annobatch.cli._tables import print_json
 from annobatch.cli.operator.base import (
     ORG_OPTION,
     common_options,
     env,
     info,
     iso,
-    print_json,
     print_table,
     run,
     when,
@@ -126,7 +126,7 @@ def org_list() -> None:
         ])  # fmt: skip
         return
     rows = [(o.id, o.name, ", ".join(w.name for w in wss), when(o.created)) for o, wss in found]
-    print_table(None, ["id", "name", "workspaces", "created"], rows)
+    print_table(["id", "name", "workspaces", "created"], rows)
 
 
 # ------------------------------------------------------------------------------------ workspace

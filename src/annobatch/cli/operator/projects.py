@@ -6,13 +6,13 @@ from typing import Any
 
 import click
 
+from annobatch.cli._tables import print_json
 from annobatch.cli.operator.base import (
     ORG_OPTION,
     common_options,
     env,
     info,
     iso,
-    print_json,
     print_table,
     run,
     split_types,
@@ -105,7 +105,7 @@ def project_list(org_ref: str | None) -> None:
         for p, o, types in found
     ]
     cols = ["organization", "project", "title", "description", "status", "annotation types", "created"]
-    print_table(None, cols, rows)
+    print_table(cols, rows)
 
 
 @project.command("set-status")
