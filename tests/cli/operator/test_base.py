@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from operator_testing import assert_refused, cli
 
 from annobatch.cli.operator import main
+from annobatch.settings import Settings
 
 
 def test_options_may_follow_the_subcommand_and_data_comes_from_the_environment(tmp_path: Path) -> None:
@@ -56,3 +57,10 @@ def test_an_unreachable_database_is_one_line_without_the_password() -> None:
 
 def test_an_unsupported_database_url_is_refused() -> None:
     assert_refused(cli("mysql://localhost/x", "project", "list"), "unsupported database URL")
+
+
+def test_the_cli_finds_the_database_where_the_server_would_from_the_same_environment(tmp_path: Path) -> None:
+    environment = {"ANNOBATCH_DATA": str(tmp_path / "shared"), "ANNOBATCH_DATABASE_URL": ""}
+    up = CliRunner().invoke(main, ["--json", "db", "upgrade"], env=environment)
+    assert up.exit_code == 0, up.stderr
+    assert json.loads(up.stdout)["database"] == Settings.from_env(environment).database_url

@@ -17,6 +17,7 @@ from kognic.io.client import KognicIOClient
 from operator_testing import assert_refused
 
 from annobatch.cli.operator import main
+from annobatch.settings import Settings
 from liveserver import annobatch_command, free_port, serving
 
 
@@ -122,3 +123,10 @@ def test_serve_refuses_a_weak_secret_key_in_one_line(tmp_path: Path) -> None:
     )
     assert_refused(r, "ANNOBATCH_SECRET_KEY", "--dev")
     assert not (tmp_path / "annobatch.db").exists()
+
+
+def test_serve_hands_its_workers_the_same_data_directory_database_and_mode(tmp_path: Path) -> None:
+    for dev in (False, True):
+        chosen = Settings(data_dir=tmp_path, database_url="postgresql://db.example/annobatch", dev=dev)
+        seen = Settings.from_env(chosen.location_env())
+        assert (seen.data_dir, seen.database_url, seen.dev) == (tmp_path, chosen.database_url, dev)

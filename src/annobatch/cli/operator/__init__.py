@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from annobatch.cli.operator.base import DEFAULT_DATA, Env, OperatorError
+from annobatch.cli.operator.base import Env, OperatorError
 from annobatch.cli.operator.batches import batch
 from annobatch.cli.operator.db import db
 from annobatch.cli.operator.demo import demo
@@ -24,7 +24,7 @@ from annobatch.cli.operator.org import credentials, org, workspace
 from annobatch.cli.operator.projects import project
 from annobatch.cli.operator.serve import serve
 from annobatch.domain import DomainError
-from annobatch.settings import UnsafeSettings
+from annobatch.settings import DATA_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR, UnsafeSettings
 
 __all__ = ["main"]
 
@@ -50,13 +50,13 @@ class OperatorGroup(click.Group):
 
 @click.group(cls=OperatorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--data", metavar="DIR", default=DEFAULT_DATA, show_default=True, envvar="ANNOBATCH_DATA",
+    "--data", metavar="DIR", default=DEFAULT_DATA_DIR, show_default=True, envvar=DATA_ENV,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Data directory: the SQLite database (annobatch.db) and blobs. Env: ANNOBATCH_DATA.",
+    help=f"Data directory: the SQLite database (annobatch.db) and blobs. Env: {DATA_ENV}.",
 )  # fmt: skip
 @click.option(
-    "--database-url", metavar="URL", envvar="ANNOBATCH_DATABASE_URL",
-    help="postgresql://… or sqlite:///…; wins over --data. Env: ANNOBATCH_DATABASE_URL.",
+    "--database-url", metavar="URL", envvar=DATABASE_URL_ENV,
+    help=f"postgresql://… or sqlite:///…; wins over --data. Env: {DATABASE_URL_ENV}.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines instead of tables.")
 @click.version_option(_version(), prog_name="annobatch")

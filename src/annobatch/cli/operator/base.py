@@ -17,13 +17,12 @@ from rich.console import Console
 
 from annobatch.cli import _tables as tables
 from annobatch.services import Services
+from annobatch.settings import DEFAULT_DATA_DIR, Settings
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import current_revisions, newest_revisions
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
-
-DEFAULT_DATA = "data"
 
 ORG_OPTION = click.option("--org", "org_ref", required=True, metavar="ORG", help="Organization id or name.")
 
@@ -37,9 +36,15 @@ class Env:
     database_url: str | None
     as_json: bool = False
 
+    def settings(self) -> Settings:
+        """Where the data and the database are, resolved as the server resolves them: the
+        database URL, else the SQLite file in the data directory. Nothing else is read from the
+        environment: commands other than `serve` need no secret."""
+        return Settings(data_dir=self.data, database_url=self.database_url or "")
+
     @property
     def url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data / 'annobatch.db'}"
+        return self.settings().database_url
 
     @property
     def shown_url(self) -> str:
@@ -69,7 +74,7 @@ def env(ctx: click.Context | None = None) -> Env:
     ctx = ctx or click.get_current_context()
     found = ctx.find_object(Env)
     if found is None:  # a subcommand invoked on its own (tests); the defaults apply
-        found = Env(Path(DEFAULT_DATA), None)
+        found = Env(DEFAULT_DATA_DIR, None)
         ctx.obj = found
     return found
 

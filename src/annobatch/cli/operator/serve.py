@@ -72,10 +72,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    os.environ["ANNOBATCH_DATA"] = str(settings.data_dir)
-    os.environ["ANNOBATCH_DATABASE_URL"] = settings.database_url
-    if settings.dev:
-        os.environ["ANNOBATCH_DEV"] = "1"
+    os.environ.update(settings.location_env())
     server = Granian(
         APP_FACTORY,
         address=host,
