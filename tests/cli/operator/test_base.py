@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from operator_testing import assert_refused, cli
 
 from annobatch.cli.operator import main
+from annobatch.cli.operator.base import Env, run
+from annobatch.services import Services
 from annobatch.settings import Settings
 
 
@@ -64,3 +66,34 @@ def test_the_cli_finds_the_database_where_the_server_would_from_the_same_environ
     up = CliRunner().invoke(main, ["--json", "db", "upgrade"], env=environment)
     assert up.exit_code == 0, up.stderr
     assert json.loads(up.stdout)["database"] == Settings.from_env(environment).database_url
+
+
+def test_ordinary_commands_create_nothing_in_the_data_directory_but_the_database(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {"ANNOBATCH_DATA": str(data), "ANNOBATCH_DATABASE_URL": ""}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    for args in (
+        ["org", "create", "acme"],
+        ["project", "create", "--org", "acme", "p1", "--title", "T", "--annotation-types", "a"],
+        ["batch", "create", "--org", "acme", "p1", "b1"],
+        ["project", "list"],
+        ["batch", "list", "--org", "acme", "p1"],
+    ):
+        r = runner.invoke(main, args, env=env)
+        assert r.exit_code == 0, (args, r.stderr)
+    assert [p.name for p in data.iterdir() if p.is_dir()] == []
+
+
+def test_only_a_unit_of_work_that_needs_files_opens_the_blob_store(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    up = CliRunner().invoke(main, ["--data", str(data), "db", "upgrade"], env={"ANNOBATCH_DATABASE_URL": ""})
+    assert up.exit_code == 0, up.stderr
+
+    async def nothing(services: Services) -> None:
+        return None
+
+    run(nothing, Env(data, None))
+    assert not (data / "blobs").exists()
+    run(nothing, Env(data, None), files=True)
+    assert (data / "blobs").is_dir()

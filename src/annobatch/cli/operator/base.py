@@ -18,6 +18,7 @@ from rich.console import Console
 from annobatch.cli import _tables as tables
 from annobatch.services import Services
 from annobatch.settings import DEFAULT_DATA_DIR, Settings
+from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import current_revisions, newest_revisions
 
@@ -153,10 +154,15 @@ def open_checked(url: str) -> Database:
     return db
 
 
-def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None) -> T:
-    """Open the database, check that it is initialised, run `work` on one event loop, close."""
+def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None, *, files: bool = False) -> T:
+    """Open the database, check that it is initialised, run `work` on one event loop, close.
+
+    Only a command that reads or writes files asks for them (`files=True`): it gets the data
+    directory's blob store, made on first use. Without it nothing is created on disk, and an
+    operation that touches files refuses."""
     e = e or env()
-    url = e.url
+    settings = e.settings()
+    url = settings.database_url
     db = open_checked(url)
 
     async def go() -> T:
@@ -165,7 +171,8 @@ def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None) -> T:
             problem = await schema_problem(db, url)
             if problem:
                 raise OperatorError(problem)
-            return await work(Services.over(db))
+            blobs = open_blob_store(settings.data_dir) if files else None
+            return await work(Services.over(db, blobs))
         finally:
             await db.close()
 
