@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from annobatch import CREDENTIALS_ENV, HOST_ENV
 from annobatch.cli.operator.base import common_options, connect, env, shown_url
 from annobatch.cli.operator.org import credentials_document, write_credentials
 from annobatch.cli.operator.serve import prepare, run_server
@@ -196,7 +197,7 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
         "",
         "kognicutil:",
         "",
-        f"    export KOGNIC_CREDENTIALS={creds} ANNOBATCH_HOST={url}",
+        f"    export {CREDENTIALS_ENV}={creds} {HOST_ENV}={url}",
         f"    {kognicutil} projects",
         f"    {kognicutil} project highway --batches",
         "",
