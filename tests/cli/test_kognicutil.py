@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import importlib
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -264,20 +261,3 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     assert result.exit_code == 0
     assert "Example" in result.stdout
     assert "kognicutil " in result.stdout
-
-
-def imported_modules(module: str) -> set[str]:
-    """Every module `module`'s source imports from, by name."""
-    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
-    found = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
-
-
-def test_kognicutil_imports_nothing_of_annobatch_but_the_sdks_public_names_and_its_own_modules() -> None:
-    own = {"annobatch.cli._render", "annobatch.cli._tables"}
-    for module in ("annobatch.cli.kognicutil", *own):
-        private = {m for m in imported_modules(module) if m.startswith("annobatch.")} - own
-        assert private == set(), module
