@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 import click
 
-from annobatch.cli.operator.base import Env, OperatorError
+from annobatch.cli.operator.base import Env, OperatorGroup
 from annobatch.cli.operator.batches import batch
 from annobatch.cli.operator.db import db
 from annobatch.cli.operator.demo import demo
 from annobatch.cli.operator.org import credentials, org, workspace
 from annobatch.cli.operator.projects import project
 from annobatch.cli.operator.serve import serve
-from annobatch.domain import DomainError
-from annobatch.settings import DATA_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR, UnsafeSettings
+from annobatch.settings import DATA_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR
 
 __all__ = ["main"]
 
@@ -34,18 +32,6 @@ def _version() -> str:
         return version("annobatch")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "0.0.0"
-
-
-class OperatorGroup(click.Group):
-    """Turns a rule's refusal into one line on stderr and exit status 1, for every subcommand."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except DomainError as e:
-            raise OperatorError(e.message) from None
-        except UnsafeSettings as e:
-            raise OperatorError(str(e)) from None
 
 
 @click.group(cls=OperatorGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -16,8 +16,9 @@ import click
 from rich.console import Console
 
 from annobatch.cli import _tables as tables
+from annobatch.domain import DomainError
 from annobatch.services import Services
-from annobatch.settings import DEFAULT_DATA_DIR, Settings
+from annobatch.settings import DEFAULT_DATA_DIR, Settings, UnsafeSettings
 from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import current_revisions, newest_revisions
@@ -47,10 +48,6 @@ class Env:
     def url(self) -> str:
         return self.settings().database_url
 
-    @property
-    def shown_url(self) -> str:
-        return shown_url(self.url)
-
 
 def shown_url(url: str) -> str:
     """The database URL without its password, for messages."""
@@ -69,6 +66,18 @@ class OperatorError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+class OperatorGroup(click.Group):
+    """Turns a rule's refusal into one line on stderr and exit status 1, for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as e:
+            raise OperatorError(e.message) from None
+        except UnsafeSettings as e:
+            raise OperatorError(str(e)) from None
 
 
 def env(ctx: click.Context | None = None) -> Env:
