@@ -1,8 +1,12 @@
-"""How an operation runs: one transaction, for real or as a dry run, once per idempotency key."""
+"""How an operation runs: one transaction, for real or as a dry run, once per idempotency key,
+run again when the database aborts it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -13,15 +17,24 @@ import msgspec
 
 from annobatch.domain import Conflict
 from annobatch.services.identity import Caller
-from annobatch.storage.database import Database, IntegrityError
+from annobatch.storage.database import Database, IntegrityError, TransactionAborted
 from annobatch.storage.records import IdempotentAnswer, now_micros
 from annobatch.storage.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
 
+log = logging.getLogger("annobatch.services")
+
 IDEMPOTENCY_WINDOW_MICROS = 24 * 3600 * 1_000_000
 #: Stored answers past the window are deleted now and then, by the requests that store new ones.
 PURGE_PROBABILITY = 0.01
+
+#: How many times in all a transaction runs that the database keeps aborting, before the
+#: operation gives up as unavailable (503, with Retry-After).
+ATTEMPTS = 5
+#: The first pause before a new attempt, doubled each time, jittered (a pause is uniformly
+#: random up to it), so that the transactions that deadlocked do not meet again in step.
+BACKOFF_SECONDS = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +59,35 @@ async def reading(db: Database) -> AsyncIterator[UnitOfWork]:
 
 @asynccontextmanager
 async def writing(db: Database, dry_run: bool = False) -> AsyncIterator[UnitOfWork]:
-    """A write transaction; a dry run is always rolled back."""
+    """A write transaction; a dry run is always rolled back. It runs once: operations that lock
+    rows go through `transact`, which runs the transaction again when the database aborts it."""
     ctx = db.dry_run() if dry_run else db.transaction(write=True)
     async with ctx as tx:
         yield UnitOfWork(tx)
+
+
+async def transact(
+    db: Database, produce: Callable[[UnitOfWork], Awaitable[R]], *, dry_run: bool = False
+) -> R:
+    """Run `produce` in one write transaction. When the database aborts the transaction to break a
+    deadlock or a serialization failure (or `produce` finds what it locked changed), it runs again
+    from the start, up to `ATTEMPTS` times in all with a jittered pause between, and then gives up
+    with `TransactionAborted`, which is `Unavailable`: a 503, never a 500.
+
+    `produce` may therefore run more than once: it must do nothing outside the transaction (files
+    are deleted, mail is sent, after `transact` returns)."""
+    attempt = 1
+    while True:
+        try:
+            async with writing(db, dry_run) as uow:
+                return await produce(uow)
+        except TransactionAborted as e:
+            if attempt >= ATTEMPTS:
+                log.warning("transaction aborted %d times, giving up: %s", attempt, e)
+                raise
+            log.info("transaction aborted (attempt %d of %d), running it again: %s", attempt, ATTEMPTS, e)
+        await asyncio.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** (attempt - 1)))
+        attempt += 1
 
 
 async def run_write(
@@ -60,31 +98,34 @@ async def run_write(
     result_type: type[R],
     produce: Callable[[UnitOfWork], Awaitable[R]],
 ) -> R:
-    """Run `produce` in one write transaction. With an idempotency key, the same key and request
-    within 24 h answers the first result instead of running again; a different request under
-    the same key is a conflict."""
+    """Run `produce` in one write transaction (`transact`: run again if the database aborts it).
+    With an idempotency key, the same key and request within 24 h answers the first result
+    instead of running again; a different request under the same key is a conflict."""
     key = None if write.dry_run else write.idempotency_key
+
+    async def once(uow: UnitOfWork) -> R:
+        if key is not None:
+            await uow.idempotency.lock(f"{caller.org}:{key}")
+            prev = await uow.idempotency.get(caller.org, key)
+            if prev is not None and prev.created > now_micros() - IDEMPOTENCY_WINDOW_MICROS:
+                if prev.fingerprint != fingerprint:
+                    raise Conflict(
+                        f"Idempotency-Key {key!r} was already used for a different request; "
+                        "use a new key for a new request",
+                        "idempotency-key-reused",
+                    )
+                return msgspec.json.decode(prev.body, type=result_type)
+        result = await produce(uow)
+        if key is not None:
+            now = now_micros()
+            body = msgspec.json.encode(result)
+            await uow.idempotency.put(caller.org, key, IdempotentAnswer(fingerprint, 200, body, now))
+            if random.random() < PURGE_PROBABILITY:
+                await uow.idempotency.purge(before=now - IDEMPOTENCY_WINDOW_MICROS)
+        return result
+
     try:
-        async with writing(db, write.dry_run) as uow:
-            if key is not None:
-                await uow.idempotency.lock(f"{caller.org}:{key}")
-                prev = await uow.idempotency.get(caller.org, key)
-                if prev is not None and prev.created > now_micros() - IDEMPOTENCY_WINDOW_MICROS:
-                    if prev.fingerprint != fingerprint:
-                        raise Conflict(
-                            f"Idempotency-Key {key!r} was already used for a different request; "
-                            "use a new key for a new request",
-                            "idempotency-key-reused",
-                        )
-                    return msgspec.json.decode(prev.body, type=result_type)
-            result = await produce(uow)
-            if key is not None:
-                now = now_micros()
-                body = msgspec.json.encode(result)
-                await uow.idempotency.put(caller.org, key, IdempotentAnswer(fingerprint, 200, body, now))
-                if random.random() < PURGE_PROBABILITY:
-                    await uow.idempotency.purge(before=now - IDEMPOTENCY_WINDOW_MICROS)
-            return result
+        return await transact(db, once, dry_run=write.dry_run)
     except IntegrityError as e:
         # Constraints back the domain's checks up; reaching one means a concurrent writer won.
         raise Conflict(f"the change conflicts with a concurrent one: {e}", "conflict") from None

@@ -81,6 +81,13 @@ class Unavailable(Exception):
     refused or lost the connection): a passing condition, worth a retry."""
 
 
+class TransactionAborted(Unavailable):
+    """The transaction must run again from its start: PostgreSQL aborted it to break a deadlock or
+    a serialization failure, or the operation found that what it locked changed before its locks
+    were granted. `annobatch.services.transactions.transact` runs it again a few times; past that
+    it is a passing condition like any other `Unavailable`."""
+
+
 @contextmanager
 def _sqlite_errors() -> Iterator[None]:
     try:
@@ -266,6 +273,8 @@ class _PostgresTx(Tx):
             return await aw
         except asyncpg.IntegrityConstraintViolationError as e:
             raise IntegrityError(str(e)) from e
+        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as e:
+            raise TransactionAborted(f"the database aborted the transaction ({e}); retry shortly") from e
         except (asyncpg.CharacterNotInRepertoireError, asyncpg.StringDataRightTruncationError) as e:
             # Text PostgreSQL cannot hold (a NUL character, over a column's length) is the caller's
             # to fix, never a server error.
@@ -328,7 +337,7 @@ class PostgresDatabase(Database):
             if tx.rollback_only:
                 await tr.rollback()
             else:
-                await tr.commit()
+                await tx._guard(tr.commit())
 
 
 async def _keep_session(conn: Any) -> None:
