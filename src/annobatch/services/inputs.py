@@ -116,9 +116,12 @@ class InputService:
         sid = parse_uuid("scene", scene_id)
 
         async def produce(uow: UnitOfWork) -> InputRow:
-            scene = await load_scene(uow, caller, sid)
-            domain.require_scene_accepts_inputs(sid, scene.status)
+            seen = await load_scene(uow, caller, sid)
+            domain.require_scene_accepts_inputs(sid, seen.status)
+            # The lock order: the project and its batches, then the scene (not invalidated meanwhile).
             p, batch_id = await place_input(uow, caller, project, batch)
+            scene = await load_scene(uow, caller, sid, lock=True)
+            domain.require_scene_accepts_inputs(sid, scene.status)
             existing = await uow.inputs.in_batch(sid, batch_id)
             rec = existing or await insert_input(uow, caller, p, batch_id, scene, SceneStatus.CREATED.value)
             return (await uow.inputs.rows(caller.org, [rec.id]))[0]
@@ -134,9 +137,12 @@ class InputService:
             found = await uow.inputs.get(caller.org, iid)
             if found is None:
                 raise NotFound(f"input {input_id} not found", "input-not-found")
-            batch, status, _ = await uow.batches.by_id(found.batch_id)
-            project = await uow.projects.external_id(found.project_id)
-            domain.require_input_removable(project, batch, status)
+            # The lock order: its project, then its batch (not archived meanwhile), then the input.
+            project = await uow.projects.by_id(found.project_id, lock=True)
+            (batch,) = await uow.batches.lock_ids([found.batch_id])
+            if await uow.inputs.get(caller.org, iid) is None:
+                raise NotFound(f"input {input_id} not found", "input-not-found")
+            domain.require_input_removable(project.external_id, batch.external_id, batch.status)
             await uow.inputs.delete(iid)
             data = to_json({"input": iid, "scene": found.scene_id})
             await uow.events.add(

@@ -29,11 +29,11 @@ from annobatch.services.lookups import (
     resolve_workspace,
     to_json,
 )
-from annobatch.services.placement import insert_input, place_input
+from annobatch.services.placement import insert_input, lock_placement, place_at_commit, place_input
 from annobatch.services.scene_descriptions import Described, describe
-from annobatch.services.transactions import Write, fingerprint, reading, run_write, writing
+from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact, writing
 from annobatch.storage.blobs import BlobInfo, BlobStore
-from annobatch.storage.database import Database
+from annobatch.storage.database import Database, TransactionAborted
 from annobatch.storage.queries.inputs import InputFilter
 from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
 from annobatch.storage.unit_of_work import UnitOfWork
@@ -183,33 +183,56 @@ class SceneService:
         """Every file arrived → the input goes into its batch, the files are checked, and the
         scene ends `created` (or `failed`, saying why). Idempotent: a finished scene is answered
         as it is, an interrupted one is finished."""
-        async with writing(self.db) as uow:
-            scene = await load_scene(uow, caller, scene_id, lock=True)
-            if not domain.commit_needed(scene.id, scene.status):
-                return scene
-            resources = await uow.scenes.resources(scene.id)
-            if scene.status == SceneStatus.PENDING:
-                missing = [r.resource_id for r in resources if r.upload and r.blob_key is None]
-                domain.require_all_uploaded(scene.id, missing)
-                domain.require_scene_move(scene.id, scene.status, SceneStatus.PROCESSING)
-                if scene.project_id is not None and scene.batch_id is not None:
-                    project = await uow.projects.external_id(scene.project_id)
-                    named, _, _ = await uow.batches.by_id(scene.batch_id)
-                    p, batch_id = await place_input(uow, caller, project, named)
-                    await insert_input(uow, caller, p, batch_id, scene, SceneStatus.PROCESSING.value)
-                await uow.scenes.set_status(scene.id, SceneStatus.PROCESSING.value)
-                await uow.inputs.set_status_of_scene(scene.id, SceneStatus.PROCESSING.value)
+        sid = parse_uuid("scene", scene_id)
+        scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid))
+        if resources is None:
+            return scene
         problems = await self._inspect(resources)
-        async with writing(self.db) as uow:
-            scene = await load_scene(uow, caller, scene.id, lock=True)
-            if scene.status != SceneStatus.PROCESSING:
-                return scene  # a concurrent commit finished it
-            target = SceneStatus.FAILED if problems else SceneStatus.CREATED
-            domain.require_scene_move(scene.id, scene.status, target)
-            error = "; ".join(problems[:5]) if problems else None
-            await uow.scenes.set_status(scene.id, target.value, error)
-            await uow.inputs.set_status_of_scene(scene.id, target.value)
-            return await load_scene(uow, caller, scene.id)
+        return await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems))
+
+    @staticmethod
+    async def _start_commit(
+        uow: UnitOfWork, caller: Caller, sid: str
+    ) -> tuple[SceneRecord, list[ResourceRecord] | None]:
+        """Pending → processing, with the input inserted; answers the files to look at (None: the
+        scene is past processing, nothing to do)."""
+        seen = await load_scene(uow, caller, sid)
+        if not domain.commit_needed(sid, seen.status):
+            return seen, None
+        # The lock order: the project the scene is headed for and its batches, then the scene.
+        placement = None
+        if seen.status == SceneStatus.PENDING and seen.project_id is not None:
+            placement = await lock_placement(uow, seen.project_id)
+        scene = await load_scene(uow, caller, sid, lock=True)
+        if not domain.commit_needed(sid, scene.status):
+            return scene, None
+        if scene.status == SceneStatus.PENDING:
+            if scene.project_id != seen.project_id:
+                raise TransactionAborted(f"scene {sid} was retargeted while its commit took its locks")
+            resources = await uow.scenes.resources(sid)
+            missing = [r.resource_id for r in resources if r.upload and r.blob_key is None]
+            domain.require_all_uploaded(sid, missing)
+            domain.require_scene_move(sid, scene.status, SceneStatus.PROCESSING)
+            if placement is not None:
+                project, batches = placement
+                batch_id = place_at_commit(scene, project, batches)
+                await insert_input(uow, caller, project, batch_id, scene, SceneStatus.PROCESSING.value)
+            await uow.scenes.set_status(sid, SceneStatus.PROCESSING.value)
+            await uow.inputs.set_status_of_scene(sid, SceneStatus.PROCESSING.value)
+            return scene, resources
+        return scene, await uow.scenes.resources(sid)
+
+    @staticmethod
+    async def _finish_commit(uow: UnitOfWork, caller: Caller, sid: str, problems: list[str]) -> SceneRecord:
+        scene = await load_scene(uow, caller, sid, lock=True)
+        if scene.status != SceneStatus.PROCESSING:
+            return scene  # a concurrent commit finished it, or it was invalidated meanwhile
+        target = SceneStatus.FAILED if problems else SceneStatus.CREATED
+        domain.require_scene_move(sid, scene.status, target)
+        error = "; ".join(problems[:5]) if problems else None
+        await uow.scenes.set_status(sid, target.value, error)
+        await uow.inputs.set_status_of_scene(sid, target.value)
+        return await load_scene(uow, caller, sid)
 
     async def _inspect(self, resources: list[ResourceRecord]) -> list[str]:
         """A quick look at each uploaded file (no transaction is open: this reads the blob store)."""
@@ -295,14 +318,23 @@ class SceneService:
             missing = [i for i in ids if i not in found]
             if missing:
                 raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
+            # The lock order: the projects and batches the scenes' inputs are in (their events name
+            # them), then the scenes. Read again under the scenes' locks, the inputs must be where
+            # they were when the projects and batches were locked.
+            places = await uow.inputs.places_of_scenes(ids)
+            await uow.projects.lock_ids([p for p, _ in places])
+            await uow.batches.lock_ids([b for _, b in places])
             done = Invalidated(0, [])
-            for sid in sorted(ids):  # one lock order for every caller: no deadlock between two
+            for sid in sorted(ids):
                 scene = await load_scene(uow, caller, sid, lock=True)
                 if SceneStatus(scene.status).is_invalidated:
                     continue
                 domain.require_scene_move(sid, scene.status, target)
+                inputs = await uow.inputs.of_scene(sid)
+                if any((i.project_id, i.batch_id) not in places for i in inputs):
+                    raise TransactionAborted(f"scene {sid} was placed in a batch while its locks were taken")
                 await uow.scenes.set_status(sid, target.value)
-                for inp in await uow.inputs.of_scene(sid):
+                for inp in inputs:
                     data = to_json({"input": inp.id, "scene": sid, "reason": reason})
                     await uow.events.add(
                         caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data

@@ -1,5 +1,37 @@
 """How an operation runs: one transaction, for real or as a dry run, once per idempotency key,
 run again when the database aborts it.
+
+## The lock order
+
+Every write path takes the row locks it needs in this one order, so that no two writers can each
+hold a lock the other waits for (on PostgreSQL; a SQLite writer holds the whole database from
+`BEGIN IMMEDIATE` on, so nothing can interleave there):
+
+1. the idempotency key (`run_write`, a transaction-scoped advisory lock);
+2. projects, by id;
+3. batches, by id — only ever with their project's lock held already;
+4. scenes, by id;
+5. a scene's files and its inputs (updated or deleted under the locks above).
+
+Rows are inserted last, and take no lock anyone waits for: every explicit lock is
+`FOR NO KEY UPDATE`, which the key-share locks of foreign-key checks (an event naming a project and
+a batch, an input naming a scene) never conflict with. Nothing locks organizations, workspaces or
+credentials: they are only read or inserted.
+
+A path that must find out what to lock (the scene's project, the batches of its inputs) reads it
+first without a lock, takes the locks in order, and reads it again: if it changed meanwhile, it
+raises `TransactionAborted` and runs again from the start (`transact`). The paths:
+
+| operation | locks, in order |
+| --- | --- |
+| create or move a batch, set its annotation types | project → batch(es) |
+| create a scene into a project (the scene is new: nothing of it to lock) | project → its batches |
+| place a created scene in a batch (`create_input`) | project → its batches → the scene |
+| commit | the scene's project → its batches → the scene → its files and inputs |
+| the end of a commit (created or failed) | the scene → its inputs |
+| invalidate | the projects, then the batches, of the scenes' inputs → the scenes → their files and inputs |
+| delete an input | its project → its batch → the input |
+| project set-up, status, default types | project |
 """
 
 from __future__ import annotations

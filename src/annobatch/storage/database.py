@@ -283,7 +283,8 @@ class _PostgresTx(Tx):
 
 class PostgresDatabase(Database):
     """PostgreSQL through an asyncpg pool. Writers serialise per project with row locks taken by
-    the operations (`SELECT … FOR UPDATE`)."""
+    the operations (`SELECT … FOR NO KEY UPDATE`), in the order `annobatch.services.transactions`
+    documents."""
 
     dialect = "postgresql"
 

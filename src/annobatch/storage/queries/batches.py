@@ -22,14 +22,15 @@ _P, _B, _BAT, _I = t.projects, t.batches, t.batch_annotation_types, t.inputs
 _BATCH_BY_EXT = sa.select(*_B.c).where(_B.c.project_id == b("project_id"), _B.c.external_id == b("batch"))
 Q_BATCH_INSERT = insert(_B, returning="id")
 Q_BATCH = Query(_BATCH_BY_EXT)
-Q_BATCH_FOR_UPDATE = Query(_BATCH_BY_EXT.with_for_update())
+# Row locks are FOR NO KEY UPDATE (see queries/projects.py).
+Q_BATCH_FOR_UPDATE = Query(_BATCH_BY_EXT.with_for_update(key_share=True))
 Q_BATCH_BY_ID = Query(sa.select(*_B.c).where(_B.c.id == b("id")))
 Q_BATCHES = Query(sa.select(*_B.c).where(_B.c.project_id == b("project_id")).order_by(_B.c.created, _B.c.id))
 Q_BATCHES_FOR_UPDATE = Query(
     sa.select(*_B.c)
     .where(_B.c.project_id == b("project_id"))
-    .order_by(_B.c.created, _B.c.id)
-    .with_for_update()
+    .order_by(_B.c.id)
+    .with_for_update(key_share=True)
 )
 Q_BATCH_LATEST = Query(
     sa.select(*_B.c)
@@ -99,10 +100,24 @@ class BatchQueries:
         return [BatchRecord(*r) for r in await self.tx.fetch_all(Q_BATCHES, {"project_id": project_id})]
 
     async def lock_all(self, project_id: int) -> list[tuple[int, str, str]]:
-        """The project's batches (id, external id, status), locked against concurrent moves
-        (PostgreSQL; SQLite write transactions are serial already)."""
+        """The project's batches (id, external id, status) in id order, which is the order they
+        were made in, locked in that order against concurrent moves (PostgreSQL; SQLite write
+        transactions are serial already)."""
         rows = await self.tx.fetch_all(Q_BATCHES_FOR_UPDATE, {"project_id": project_id})
         return [(r[0], r[2], r[4]) for r in rows]
+
+    async def lock_ids(self, batch_ids: Sequence[int]) -> list[BatchRecord]:
+        """These batches, locked in id order (the lock order says batches by id)."""
+        if not batch_ids:
+            return []
+        ids = sorted(set(batch_ids))
+        clause, values = in_list(_B.c.id, "b", ids)
+
+        def build() -> Any:
+            return sa.select(*_B.c).where(clause).order_by(_B.c.id).with_for_update(key_share=True)
+
+        rows = await self.tx.fetch_all(shaped(("lock-batches", bucket(len(ids))), build), values)
+        return [BatchRecord(*r) for r in rows]
 
     async def latest(self, project_id: int) -> BatchRecord | None:
         row = await self.tx.fetch_one(Q_BATCH_LATEST, {"project_id": project_id})

@@ -91,6 +91,18 @@ class InputQueries:
         row = await self.tx.fetch_one(Q_INPUT_OF_SCENE_IN_BATCH, {"scene_id": scene_id, "batch_id": batch_id})
         return None if row is None else InputRecord(*row)
 
+    async def places_of_scenes(self, scene_ids: Sequence[str]) -> set[tuple[int, int]]:
+        """The (project id, batch id) of every input of these scenes."""
+        if not scene_ids:
+            return set()
+        clause, values = in_list(_I.c.scene_id, "s", scene_ids)
+
+        def build() -> Any:
+            return sa.select(_I.c.project_id, _I.c.batch_id).where(clause).distinct()
+
+        q = shaped(("input-places", bucket(len(scene_ids))), build)
+        return {(int(p), int(b)) for p, b in await self.tx.fetch_all(q, values)}
+
     async def set_status_of_scene(self, scene_id: str, status: str) -> None:
         """An input's status follows its scene's: every input of the scene moves with it."""
         await self.tx.execute(Q_INPUTS_SET_STATUS, {"scene_id": scene_id, "status": status})

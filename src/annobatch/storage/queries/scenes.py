@@ -19,7 +19,8 @@ _S, _R = t.scenes, t.scene_resources
 Q_SCENE_INSERT = insert(_S)
 _SCENE = sa.select(*_S.c).where(_S.c.id == b("id"), _S.c.organization_id == b("org"))
 Q_SCENE = Query(_SCENE)
-Q_SCENE_FOR_UPDATE = Query(_SCENE.with_for_update())
+# Row locks are FOR NO KEY UPDATE (see queries/projects.py).
+Q_SCENE_FOR_UPDATE = Query(_SCENE.with_for_update(key_share=True))
 Q_SCENE_ANY_ORG = Query(sa.select(*_S.c).where(_S.c.id == b("id")))
 Q_SCENE_SET_STATUS = Query(
     sa.update(_S)
