@@ -114,10 +114,12 @@ def require_all_uploaded(scene: str, missing: Sequence[str]) -> None:
 
 
 def require_scene_accepts_uploads(scene: str, status: SceneStatus | str) -> None:
+    """Files can be uploaded (and uploaded again) only while the scene is pending: once it is
+    committed, what was checked is what stays."""
     if SceneStatus(status) is not SceneStatus.PENDING:
         raise Conflict(
-            f"scene {scene} is {SceneStatus(status).value}; "
-            "files can only be uploaded before it is committed",
+            f"scene {scene} is {SceneStatus(status).value}; files can only be uploaded before it is "
+            "committed: create a new scene for other files",
             "scene-not-pending",
         )
 

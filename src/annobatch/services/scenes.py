@@ -5,8 +5,9 @@ written: a dry run must leave no trace); optional IMU data is stored; `create_sc
 scene, chooses its batch and stores it with its files' descriptions; the files arrive through
 signed uploads; `commit` checks that every file arrived, inserts the input (choosing the batch
 again, in the same transaction, so that it can never land in a batch published meanwhile), looks
-at the files and moves the scene to `created` or `failed`. A scene with no files to upload is
-complete at once, its input inserted in the create's transaction.
+at the files and moves the scene to `created` or `failed`. An upload and a commit of one scene are
+serialised on the scene's row: once committed, a scene's files cannot change. A scene with no
+files to upload is complete at once, its input inserted in the create's transaction.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from annobatch.services.lookups import (
 )
 from annobatch.services.placement import insert_input, lock_placement, place_at_commit, place_input
 from annobatch.services.scene_descriptions import Described, describe
-from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact, writing
+from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database, TransactionAborted
 from annobatch.storage.queries.inputs import InputFilter
@@ -166,23 +167,31 @@ class SceneService:
     async def record_upload(
         self, scene_id: str, position: int, blob: BlobInfo, content_type: str | None
     ) -> str | None:
-        """Point the file at its new blob; answer the blob it replaces (to delete). A scene that was
-        committed meanwhile refuses (the caller deletes the new blob)."""
-        async with writing(self.db) as uow:
-            scene = await uow.scenes.get_any_org(scene_id)
-            assert scene is not None
+        """Point the file at its new blob; answer the blob it replaces (to delete). The scene row is
+        locked, so that an upload and a commit of one scene never overlap: a scene that was
+        committed (or abandoned) meanwhile refuses, and the caller deletes the new blob."""
+
+        async def produce(uow: UnitOfWork) -> str | None:
+            scene = await uow.scenes.get_any_org(scene_id, lock=True)
+            resource = None if scene is None else await uow.scenes.resource(scene_id, position)
+            if scene is None or resource is None:
+                raise NotFound(f"scene {scene_id} has no file {position} to upload", "upload-not-found")
             domain.require_scene_accepts_uploads(scene_id, scene.status)
-            resource = await uow.scenes.resource(scene_id, position)
-            assert resource is not None
             await uow.scenes.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
             return resource.blob_key
+
+        return await transact(self.db, produce)
 
     # ---------------------------------------------------------------------------- commit
 
     async def commit(self, caller: Caller, scene_id: str) -> SceneRecord:
         """Every file arrived → the input goes into its batch, the files are checked, and the
         scene ends `created` (or `failed`, saying why). Idempotent: a finished scene is answered
-        as it is, an interrupted one is finished."""
+        as it is, an interrupted one is finished.
+
+        The first transaction moves the scene to `processing` under its lock, the lock every upload
+        takes too: from then on its files cannot change, and the files looked at are exactly the
+        ones recorded at that moment."""
         sid = parse_uuid("scene", scene_id)
         scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid))
         if resources is None:

@@ -31,6 +31,7 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | the end of a commit (created or failed) | the scene → its inputs |
 | invalidate | the projects, then the batches, of the scenes' inputs → the scenes → their files and inputs |
 | delete an input | its project → its batch → the input |
+| record an upload | the scene → its files |
 | project set-up, status, default types | project |
 """
 

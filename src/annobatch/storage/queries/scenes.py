@@ -21,7 +21,9 @@ _SCENE = sa.select(*_S.c).where(_S.c.id == b("id"), _S.c.organization_id == b("o
 Q_SCENE = Query(_SCENE)
 # Row locks are FOR NO KEY UPDATE (see queries/projects.py).
 Q_SCENE_FOR_UPDATE = Query(_SCENE.with_for_update(key_share=True))
-Q_SCENE_ANY_ORG = Query(sa.select(*_S.c).where(_S.c.id == b("id")))
+_SCENE_ANY_ORG = sa.select(*_S.c).where(_S.c.id == b("id"))
+Q_SCENE_ANY_ORG = Query(_SCENE_ANY_ORG)
+Q_SCENE_ANY_ORG_FOR_UPDATE = Query(_SCENE_ANY_ORG.with_for_update(key_share=True))
 Q_SCENE_SET_STATUS = Query(
     sa.update(_S)
     .where(_S.c.id == b("id"))
@@ -65,10 +67,12 @@ class SceneQueries:
         row = await self.tx.fetch_one(Q_SCENE_FOR_UPDATE if lock else Q_SCENE, {"id": scene_id, "org": org})
         return None if row is None else _scene(row)
 
-    async def get_any_org(self, scene_id: str) -> SceneRecord | None:
+    async def get_any_org(self, scene_id: str, lock: bool = False) -> SceneRecord | None:
         """Whoever's it is: a scene's uuid is the permission for uploads and the view page, and a
         duplicate uuid is refused across organizations."""
-        row = await self.tx.fetch_one(Q_SCENE_ANY_ORG, {"id": scene_id})
+        row = await self.tx.fetch_one(
+            Q_SCENE_ANY_ORG_FOR_UPDATE if lock else Q_SCENE_ANY_ORG, {"id": scene_id}
+        )
         return None if row is None else _scene(row)
 
     async def by_ids(self, org: int, ids: Sequence[str]) -> list[SceneRecord]:
