@@ -115,6 +115,7 @@ class SceneService:
                 described.calibration_id, described.imu_id,
                 placed[0].id if placed else None, placed[1] if placed else None,
                 described.motion_compensate, to_json(described.spec), fp, None, now, now,
+                batch is not None,
             )  # fmt: skip
             rows = [_resource_row(scene_id, i, r, uploads) for i, r in enumerate(resources)]
             await uow.scenes.create(scene, rows)

@@ -104,6 +104,9 @@ class SceneRecord(Record, frozen=True):
     error_message: str | None
     created: int
     updated: int
+    #: The client named the batch; otherwise the batch is chosen again at commit. (A default, so
+    #: that answers stored for idempotency before the field existed still decode.)
+    batch_named: bool = False
 
 
 class ResourceRecord(Record, frozen=True):

@@ -138,7 +138,9 @@ class SceneQueries:
 def _scene(row: Sequence[Any]) -> SceneRecord:
     r = SceneRecord(*row)
     if not isinstance(r.motion_compensate, bool):  # SQLite answers 0/1
-        r = msgspec.structs.replace(r, motion_compensate=bool(r.motion_compensate))
+        r = msgspec.structs.replace(
+            r, motion_compensate=bool(r.motion_compensate), batch_named=bool(r.batch_named)
+        )
     return r
 
 
