@@ -44,6 +44,9 @@ class Settings:
     #: The address clients reach this server at, for upload URLs and view links; empty: taken from
     #: each request's Host header.
     public_url: str = ""
+    #: A scene left pending (not committed, no upload) this long is abandoned by the sweep and its
+    #: files removed (`SceneRecoveryService.sweep_stale_scenes`).
+    stale_scene_retention_seconds: int = 7 * 24 * 3600
     dev: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -74,6 +77,7 @@ class Settings:
             ("max_body_bytes", "ANNOBATCH_MAX_BODY_BYTES"),
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
+            ("stale_scene_retention_seconds", "ANNOBATCH_STALE_SCENE_RETENTION"),
         ):
             if name in e:
                 values[key] = int(e[name])

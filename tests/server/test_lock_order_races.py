@@ -49,6 +49,8 @@ class Race:
     inputs: deque[str] = field(default_factory=deque)
     #: every scene a create made
     made: deque[str] = field(default_factory=deque)
+    #: scenes whose commit was refused (no open batch, or several, at that moment)
+    uncommitted: deque[str] = field(default_factory=deque)
     batches: Iterator[int] = field(default_factory=lambda: itertools.count(2))
     answers: Counter[tuple[str, int]] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
@@ -95,7 +97,9 @@ class Race:
         self.give(self.made, sid)
         for url in r.json()["data"]["files"].values():
             self.note("commit", httpx.put(url, content=JPEG_BYTES, timeout=60), {200, 409})
-        self.note("commit", c.post(f"/v1/inputs/{sid}/actions/commit"), {200, 400, 409})
+        r = self.note("commit", c.post(f"/v1/inputs/{sid}/actions/commit"), {200, 400, 409})
+        if r.status_code == 400:
+            self.give(self.uncommitted, sid)
 
     def invalidate(self, c: httpx.Client) -> None:
         """Two scenes at once, so that one request touches several rows of a kind."""
@@ -244,9 +248,22 @@ def test_invalidations_racing_publishes(live_two_workers: Live) -> None:
     race_between(live_two_workers, Race.invalidate, Race.publish, pool=2 * THREADS * ROUNDS)
 
 
-def test_commits_racing_publishes(live_two_workers: Live) -> None:
+def test_commits_racing_publishes_strand_no_scene(live_two_workers: Live) -> None:
     race = race_between(live_two_workers, Race.commit, Race.publish)
     assert race.answers[("commit", 200)] > 0
+    # A scene whose batch was chosen for it (none named) is not stranded by that batch's publish:
+    # once a batch is open again, every commit refused during the race goes through, into it.
+    with race.client() as c:
+        assert (
+            c.post("/v1/projects/p1/batches/last", json={"publishPreviousBatches": True}).status_code == 200
+        )
+        for sid in race.uncommitted:
+            r = c.post(f"/v1/inputs/{sid}/actions/commit")
+            assert r.status_code == 200, r.text
+            assert r.json()["data"]["status"] == "created"
+        inputs = c.post("/v2/inputs/query", json={"project": "p1", "batch": "last"}).json()["data"]
+    assert {i["sceneUuid"] for i in inputs} == set(race.uncommitted)
+    check_invariants(race)
 
 
 def test_invalidations_racing_commits(live_two_workers: Live) -> None:

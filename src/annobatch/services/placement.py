@@ -1,6 +1,7 @@
-"""Where a new input goes: the batch is chosen (`domain.choose_input_batch`) with the project row
-and then its batch rows locked, and the input is inserted in the same transaction, so that it can
-never land in a batch published meanwhile. The locks are the first steps of the lock order
+"""Where a new input goes: the batch is chosen (`domain.choose_input_batch`, or
+`domain.choose_batch_at_commit` for a scene being committed) with the project row and then its
+batch rows locked, and the input is inserted in the same transaction, so that it can never land in
+a batch published meanwhile. The locks are the first steps of the lock order
 (`annobatch.services.transactions`)."""
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ async def lock_placement(
 
 
 def place_at_commit(scene: SceneRecord, project: ProjectRecord, batches: list[tuple[int, str, str]]) -> int:
-    """The batch a scene's input goes to at its commit: the one chosen at its create, if it is
-    still open, among the project's batches locked by `lock_placement`."""
+    """The batch a scene's input goes to at its commit (`domain.choose_batch_at_commit`), among
+    the project's batches locked by `lock_placement`."""
     domain.require_project_accepts_work(project.external_id, project.status)
-    named = next((b for i, b, _ in batches if i == scene.batch_id), None)
-    chosen = domain.choose_input_batch(project.external_id, named, _choices(batches))
+    named = next((b for i, b, _ in batches if i == scene.batch_id), None) if scene.batch_named else None
+    chosen = domain.choose_batch_at_commit(scene.id, project.external_id, named, _choices(batches))
     return next(i for i, b, _ in batches if b == chosen)
 
 

@@ -3,11 +3,13 @@
 The creation flow of the official client: `initialize` hands out a scene uuid (nothing is
 written: a dry run must leave no trace); optional IMU data is stored; `create_scene` validates the
 scene, chooses its batch and stores it with its files' descriptions; the files arrive through
-signed uploads; `commit` checks that every file arrived, inserts the input (choosing the batch
-again, in the same transaction, so that it can never land in a batch published meanwhile), looks
-at the files and moves the scene to `created` or `failed`. An upload and a commit of one scene are
-serialised on the scene's row: once committed, a scene's files cannot change. A scene with no
-files to upload is complete at once, its input inserted in the create's transaction.
+signed uploads; `commit` checks that every file arrived, inserts the input (checking the batch
+again, in the same transaction, so that it can never land in a batch published meanwhile; choosing
+it again when the client named none), looks at the files and moves the scene to `created` or
+`failed`. An upload and a commit of one scene are serialised on the scene's row: once committed, a
+scene's files cannot change. A scene with no files to upload is complete at once, its input
+inserted in the create's transaction. A scene that cannot be committed as it is can be retargeted
+or abandoned (`scene_recovery`).
 """
 
 from __future__ import annotations
@@ -179,6 +181,7 @@ class SceneService:
                 raise NotFound(f"scene {scene_id} has no file {position} to upload", "upload-not-found")
             domain.require_scene_accepts_uploads(scene_id, scene.status)
             await uow.scenes.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
+            await uow.scenes.touch(scene_id)
             return resource.blob_key
 
         return await transact(self.db, produce)
@@ -186,9 +189,9 @@ class SceneService:
     # ---------------------------------------------------------------------------- commit
 
     async def commit(self, caller: Caller, scene_id: str) -> SceneRecord:
-        """Every file arrived → the input goes into its batch, the files are checked, and the
-        scene ends `created` (or `failed`, saying why). Idempotent: a finished scene is answered
-        as it is, an interrupted one is finished.
+        """Every file arrived → the input goes into its batch (chosen again now if the client named
+        none), the files are checked, and the scene ends `created` (or `failed`, saying why).
+        Idempotent: a finished scene is answered as it is, an interrupted one is finished.
 
         The first transaction moves the scene to `processing` under its lock, the lock every upload
         takes too: from then on its files cannot change, and the files looked at are exactly the
@@ -226,6 +229,8 @@ class SceneService:
             if placement is not None:
                 project, batches = placement
                 batch_id = place_at_commit(scene, project, batches)
+                if batch_id != scene.batch_id:
+                    await uow.scenes.set_placement(sid, project.id, batch_id, scene.batch_named)
                 await insert_input(uow, caller, project, batch_id, scene, SceneStatus.PROCESSING.value)
             await uow.scenes.set_status(sid, SceneStatus.PROCESSING.value)
             await uow.inputs.set_status_of_scene(sid, SceneStatus.PROCESSING.value)
@@ -337,7 +342,7 @@ class SceneService:
             done = Invalidated(0, [])
             for sid in sorted(ids):
                 scene = await load_scene(uow, caller, sid, lock=True)
-                if SceneStatus(scene.status).is_invalidated:
+                if not domain.invalidation_changes(scene.status):
                     continue
                 domain.require_scene_move(sid, scene.status, target)
                 inputs = await uow.inputs.of_scene(sid)

@@ -29,9 +29,10 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | place a created scene in a batch (`create_input`) | project → its batches → the scene |
 | commit | the scene's project → its batches → the scene → its files and inputs |
 | the end of a commit (created or failed) | the scene → its inputs |
+| retarget a pending scene | the new project → its batches → the scene |
 | invalidate | the projects, then the batches, of the scenes' inputs → the scenes → their files and inputs |
 | delete an input | its project → its batch → the input |
-| record an upload | the scene → its files |
+| record an upload, abandon a scene, the stale-scene sweep | the scene → its files |
 | project set-up, status, default types | project |
 """
 

@@ -208,7 +208,7 @@ scenes = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("error_message", sa.Text, nullable=True),
     sa.Column("created", Micros, nullable=False),
-    # When the scene last changed: the sweep of stale pending scenes reads it.
+    # When the scene last changed, an upload included: the sweep of stale pending scenes reads it.
     sa.Column("updated", Micros, nullable=False),
     sa.Column("batch_named", sa.Boolean, nullable=False),
     sa.Index(None, "organization_id", "external_id"),

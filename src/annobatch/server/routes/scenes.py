@@ -49,7 +49,8 @@ def view_link(base: str, scene_id: str) -> str:
 
 def scene_view(s: SceneRecord, base: str) -> schemas.Scene:
     return schemas.Scene(
-        s.id, s.workspace_id, s.external_id, SceneType(s.scene_type).wire_name, s.status,
+        s.id, s.workspace_id, s.external_id, SceneType(s.scene_type).wire_name,
+        domain.SceneStatus(s.status).wire_status,
         presenters.when(s.created), s.calibration_id, view_link(base, s.id), s.error_message,
     )  # fmt: skip
 
@@ -133,6 +134,35 @@ async def commit(
     request: Request, caller: NamedDependency[Caller], scene: FromPath[str]
 ) -> schemas.Envelope[schemas.Scene]:
     rec = await _ops(request).commit(caller, scene)
+    return schemas.Envelope(scene_view(rec, public_base(request)))
+
+
+@post(
+    "/v1/inputs/{scene:str}/actions/retarget",
+    status_code=200,
+    summary="Send a pending scene to another project or batch (without a batch: chosen at commit)",
+)
+async def retarget(
+    request: Request, caller: NamedDependency[Caller], scene: FromPath[str]
+) -> schemas.Envelope[schemas.Scene]:
+    body = await views.decode_body(request, schemas.RetargetSceneRequest)
+    services: Services = request.app.state.services
+    rec = await services.scene_recovery.retarget(
+        caller, scene, body.project, body.batch, views.write_options(request)
+    )
+    return schemas.Envelope(scene_view(rec, public_base(request)))
+
+
+@post(
+    "/v1/inputs/{scene:str}/actions/abandon",
+    status_code=200,
+    summary="Give up on a pending scene: its files are removed, it never gets an input",
+)
+async def abandon(
+    request: Request, caller: NamedDependency[Caller], scene: FromPath[str]
+) -> schemas.Envelope[schemas.Scene]:
+    services: Services = request.app.state.services
+    rec = await services.scene_recovery.abandon(caller, scene, views.write_options(request))
     return schemas.Envelope(scene_view(rec, public_base(request)))
 
 
@@ -259,6 +289,8 @@ ROUTES = [
     initialize,
     create_scene,
     commit,
+    retarget,
+    abandon,
     query_scenes,
     get_scene,
     ego_poses,

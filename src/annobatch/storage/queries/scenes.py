@@ -29,6 +29,20 @@ Q_SCENE_SET_STATUS = Query(
     .where(_S.c.id == b("id"))
     .values(status=b("status"), error_message=b("error_message"), updated=b("updated"))
 )
+Q_SCENE_SET_PLACEMENT = Query(
+    sa.update(_S)
+    .where(_S.c.id == b("id"))
+    .values(
+        project_id=b("project_id"), batch_id=b("batch_id"), batch_named=b("batch_named"), updated=b("updated")
+    )
+)
+Q_SCENE_TOUCH = Query(sa.update(_S).where(_S.c.id == b("id")).values(updated=b("updated")))
+Q_SCENES_STALE = Query(
+    sa.select(_S.c.id)
+    .where(_S.c.status == b("status"), _S.c.updated < b("before"))
+    .order_by(_S.c.id)
+    .limit(b("limit"))
+)
 
 Q_RESOURCE_INSERT = insert(_R)
 Q_RESOURCES = Query(sa.select(*_R.c).where(_R.c.scene_id == b("scene_id")).order_by(_R.c.position))
@@ -105,6 +119,32 @@ class SceneQueries:
             Q_SCENE_SET_STATUS,
             {"id": scene_id, "status": status, "error_message": error, "updated": now_micros()},
         )
+
+    async def set_placement(
+        self, scene_id: str, project_id: int | None, batch_id: int | None, named: bool
+    ) -> None:
+        """Where the scene's input goes once its files are in, and whether the client named the
+        batch (else it is chosen again at commit)."""
+        await self.tx.execute(
+            Q_SCENE_SET_PLACEMENT,
+            {
+                "id": scene_id,
+                "project_id": project_id,
+                "batch_id": batch_id,
+                "batch_named": named,
+                "updated": now_micros(),
+            },
+        )
+
+    async def touch(self, scene_id: str) -> None:
+        """Note activity on the scene (an upload): `updated` is when it last changed."""
+        await self.tx.execute(Q_SCENE_TOUCH, {"id": scene_id, "updated": now_micros()})
+
+    async def stale(self, status: str, before: int, limit: int) -> list[str]:
+        """Up to `limit` scenes (of any organization) in this status that have not changed since
+        `before`, in id order."""
+        rows = await self.tx.fetch_all(Q_SCENES_STALE, {"status": status, "before": before, "limit": limit})
+        return [r[0] for r in rows]
 
     async def resources(self, scene_id: str) -> list[ResourceRecord]:
         """The scene's files in order."""
