@@ -348,7 +348,7 @@ async def _write_project(backend: Backend, project: str) -> None:
     db = open_database(backend.url)
     await db.connect()
     try:
-        await Services.over(db).create_project(
+        await Services.over(db).projects.create_project(
             operator(backend.writer_org), project, title=project, annotation_types=["object-detection"]
         )
     finally:
