@@ -8,8 +8,11 @@ from litestar.params import QueryParameter
 
 from annobatch.domain import InvalidInput
 
+#: Event ids are 64-bit integers on every backend: a cursor past them is a bad request, not a query.
+MAX_EVENT_CURSOR = 2**63 - 1
+
 WorkspaceId = Annotated[str | None, QueryParameter(name="workspaceId")]
-EventCursor = Annotated[int, QueryParameter(name="cursorId", ge=0)]
+EventCursor = Annotated[int, QueryParameter(name="cursorId", ge=0, le=MAX_EVENT_CURSOR)]
 EventLimit = Annotated[int, QueryParameter(ge=1, le=1000)]
 
 
