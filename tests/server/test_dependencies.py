@@ -1,13 +1,87 @@
-"""Our extensions: Idempotency-Key, X-Dryrun and the audit log."""
+"""What every request is handed: its caller (tokens, roles and the wall between organizations) and,
+for a change, its write options (Idempotency-Key, X-Dryrun)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import jwt
 import pytest
 from litestar.testing import TestClient
 
 from conftest import World, bearer
+
+
+def test_requests_without_a_valid_token_are_401(app_client, world: World) -> None:
+    assert app_client.get("/v1/projects").status_code == 401
+    assert app_client.get("/v1/projects", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    forged = jwt.encode(
+        {"sub": "x", "org": 1, "role": "staff", "iss": "annobatch", "exp": 2**40}, "k" * 40, "HS256"
+    )
+    r = app_client.get("/v1/projects", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401 and r.json()["code"] == "invalid-token"
+
+
+@pytest.fixture
+def two_orgs(app_client: TestClient[Any], world: World) -> dict[str, Any]:
+    a, b = world.org("acme"), world.org("globex")
+    world.project(a, "p1", ["object-detection"])
+    world.batch(a, "p1", "b1")
+    return {
+        "a": a,
+        "b": b,
+        "a_client": bearer(app_client, world.credential(a)),
+        "b_client": bearer(app_client, world.credential(b)),
+        "b_staff": bearer(app_client, world.credential(b, staff=True)),
+    }
+
+
+def test_another_organizations_projects_are_invisible(app_client, two_orgs) -> None:
+    h = two_orgs["b_client"]
+    assert app_client.get("/v1/projects", headers=h).json() == {"data": []}
+    for method, path in [
+        ("GET", "/v1/projects/p1"),
+        ("GET", "/v1/projects/p1/batches"),
+        ("GET", "/v1/projects/p1/batches/b1"),
+        ("GET", "/v1/projects/p1/annotation-types"),
+        ("GET", "/v1/projects/p1/batches/b1/annotation-types"),
+        ("GET", "/v1/projects/p1/events"),
+        ("POST", "/v1/projects/p1/batches/b2"),
+        ("POST", "/v1/projects/p1/batches/b1/publish"),
+    ]:
+        r = app_client.request(method, path, headers=h)
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json() == {"message": "project p1 not found", "code": "project-not-found"}
+    statuses = app_client.get("/v1/projects/p1/batches", headers=two_orgs["a_client"]).json()["data"]
+    assert [(b["batch"], b["status"]) for b in statuses] == [("b1", "open")]
+
+
+def test_staff_act_for_another_organization_with_the_header(app_client, two_orgs) -> None:
+    h = {**two_orgs["b_staff"], "X-Organization-Id": str(two_orgs["a"])}
+    assert [p["project"] for p in app_client.get("/v1/projects", headers=h).json()["data"]] == ["p1"]
+    r = app_client.get(f"/v1/workspaces?anyRoleIn=developer&organizationIds={two_orgs['a']}", headers=h)
+    assert [w["name"] for w in r.json()["data"]] == ["default"]
+
+
+def test_a_client_may_not_act_for_another_organization(app_client, two_orgs) -> None:
+    h = {**two_orgs["b_client"], "X-Organization-Id": str(two_orgs["a"])}
+    r = app_client.get("/v1/projects", headers=h)
+    assert r.status_code == 403 and r.json()["code"] == "foreign-organization"
+    r = app_client.get(f"/v1/workspaces?organizationIds={two_orgs['a']}", headers=two_orgs["b_client"])
+    assert r.status_code == 403
+
+
+def test_a_client_may_name_its_own_organization(app_client, two_orgs) -> None:
+    h = {**two_orgs["a_client"], "X-Organization-Id": str(two_orgs["a"])}
+    assert app_client.get("/v1/projects", headers=h).status_code == 200
+
+
+def test_a_malformed_organization_header_is_bad_input(app_client, two_orgs) -> None:
+    r = app_client.get("/v1/projects", headers={**two_orgs["a_client"], "X-Organization-Id": "acme"})
+    assert r.status_code == 400 and "X-Organization-Id" in r.json()["message"]
+
+
+# ------------------------------------------------------------------------ write options
 
 
 @pytest.fixture
@@ -15,12 +89,6 @@ def h(app_client: TestClient[Any], world: World) -> dict[str, str]:
     org = world.org("acme")
     world.project(org, "p1", ["object-detection"])
     return bearer(app_client, world.credential(org))
-
-
-@pytest.fixture
-def staff(app_client: TestClient[Any], world: World, h: dict[str, str]) -> dict[str, str]:
-    org = world.run(world.ops.accounts.find_organization("acme")).id
-    return bearer(app_client, world.credential(org, staff=True))
 
 
 def _batches(c: TestClient[Any], h: dict[str, str]) -> list[str]:
@@ -87,31 +155,3 @@ def test_a_dry_run_publish_leaves_the_batch_open(app_client, h) -> None:
     r = app_client.post("/v1/projects/p1/batches/b1/publish", headers={**h, "X-Dryrun": ""})
     assert r.json()["data"]["status"] == "ready"
     assert app_client.get("/v1/projects/p1/batches/b1", headers=h).json()["data"]["status"] == "open"
-
-
-def test_every_transition_is_in_the_audit_log(app_client, h, staff) -> None:
-    app_client.post("/v1/projects/p1/batches/b1", json={}, headers=h)
-    app_client.post("/v1/projects/p1/batches/b1/publish", headers=h)
-    app_client.post("/v1/projects/p1/batches/b1/actions/start", headers=staff)
-    events = app_client.get("/v1/projects/p1/batches/b1/events", headers=h).json()
-    moves = [
-        (e["data"]["from"], e["data"]["to"]) for e in events["data"] if e["kind"] == "batch.transitioned"
-    ]
-    assert moves == [("open", "ready"), ("ready", "in-progress")]
-    assert all(e["batch"] == "b1" and e["actor"] and e["created"] for e in events["data"])
-    assert events["metadata"] == {"nextCursorId": None}
-
-
-def test_the_audit_log_pages_with_a_cursor(app_client, h) -> None:
-    for i in range(5):
-        app_client.post(f"/v1/projects/p1/batches/b{i}", json={}, headers=h)
-    seen, cursor = [], None
-    while True:
-        q = "?limit=2" + (f"&cursorId={cursor}" if cursor else "")
-        page = app_client.get("/v1/projects/p1/events" + q, headers=h).json()
-        assert len(page["data"]) <= 2
-        seen += [e["id"] for e in page["data"]]
-        cursor = page["metadata"]["nextCursorId"]
-        if cursor is None:
-            break
-    assert len(seen) == 6 and seen == sorted(seen)
