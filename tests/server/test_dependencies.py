@@ -22,6 +22,27 @@ def test_requests_without_a_valid_token_are_401(app_client, world: World) -> Non
     assert r.status_code == 401 and r.json()["code"] == "invalid-token"
 
 
+def test_a_request_without_a_token_is_refused_before_its_body_is_read(app_client, world: World) -> None:
+    r = app_client.post("/v1/projects/p1/batches/b1", content=b"{not json")
+    assert r.status_code == 401 and r.json()["code"] == "missing-token"
+    r = app_client.post("/v1/inputs/nonsense", content=b"")
+    assert r.status_code == 401
+
+
+def test_an_options_request_needs_no_token(app_client) -> None:
+    r = app_client.options("/v1/projects/p1/batches")
+    assert r.status_code == 204 and r.headers["allow"] == "GET, OPTIONS"
+
+
+def test_every_handler_is_handed_its_dependencies_one_at_a_time(app_client) -> None:
+    # Litestar resolves the dependencies of one level together in a task group, which costs as
+    # much as a small request; `dependencies.py` orders every provider after the one before it.
+    for route in app_client.app.routes:
+        for method, (_, kwargs) in getattr(route, "route_handler_map", {}).items():
+            levels = [sorted(d.key for d in level) for level in kwargs.dependency_batches]
+            assert all(len(level) == 1 for level in levels), (method, route.path, levels)
+
+
 @pytest.fixture
 def two_orgs(app_client: TestClient[Any], world: World) -> dict[str, Any]:
     a, b = world.org("acme"), world.org("globex")
@@ -148,6 +169,22 @@ def test_a_dry_run_still_reports_what_would_fail(app_client, h) -> None:
     app_client.post("/v1/projects/p1/batches/b1", json={}, headers=h)
     r = app_client.post("/v1/projects/p1/batches/b1", json={}, headers={**h, "X-Dryrun": "true"})
     assert r.status_code == 409
+
+
+def test_an_empty_dry_run_header_asks_for_a_dry_run(app_client, h) -> None:
+    r = app_client.post("/v1/projects/p1/batches/b1", json={}, headers={**h, "X-Dryrun": ""})
+    assert r.status_code == 200 and r.json()["data"]["batch"] == "b1"
+    assert _batches(app_client, h) == []
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256])
+def test_an_idempotency_key_outside_1_to_255_characters_is_bad_input(app_client, h, key: str) -> None:
+    r = app_client.post("/v1/projects/p1/batches/b1", json={}, headers={**h, "Idempotency-Key": key})
+    assert r.status_code == 400 and r.json() == {
+        "message": "Idempotency-Key must be 1-255 characters",
+        "code": "invalid-idempotency-key",
+    }
+    assert _batches(app_client, h) == []
 
 
 def test_a_dry_run_publish_leaves_the_batch_open(app_client, h) -> None:

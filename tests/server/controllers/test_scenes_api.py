@@ -136,6 +136,22 @@ def test_a_body_that_is_not_json_is_refused(api: Api) -> None:
     assert (r.status_code, r.json()["message"]) == (400, "the request body is not valid JSON")
 
 
+def test_a_scene_create_without_a_body_is_refused_after_its_scene_type_is_checked(api: Api) -> None:
+    r = api.client.post("/v1/inputs/cameras", headers=api.headers)
+    assert (r.status_code, r.json()["message"]) == (400, "the request needs a JSON body")
+    r = api.client.post("/v1/inputs/sonar", headers=api.headers)
+    assert (r.status_code, r.json()["code"]) == (404, "unknown-scene-type")
+    r = api.client.post("/v1/inputs/sonar", json=cameras_body(api.initialize()), headers=api.headers)
+    assert (r.status_code, r.json()["code"]) == (404, "unknown-scene-type")
+
+
+def test_a_scene_body_decodes_as_its_paths_scene_type(api: Api) -> None:
+    r = api.create(cameras_body(api.initialize()), path="project/p1/lidars")
+    assert r.status_code == 400
+    message = "invalid request body: field frame: Object missing required field `pointClouds`"
+    assert r.json()["message"] == message
+
+
 def test_two_images_from_one_camera_in_a_frame_are_refused(api: Api) -> None:
     body = cameras_body(api.initialize())
     body["frame"]["images"].append(
