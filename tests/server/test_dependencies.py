@@ -41,6 +41,9 @@ def test_every_handler_is_handed_its_dependencies_one_at_a_time(app_client) -> N
         for method, (_, kwargs) in getattr(route, "route_handler_map", {}).items():
             levels = [sorted(d.key for d in level) for level in kwargs.dependency_batches]
             assert all(len(level) == 1 for level in levels), (method, route.path, levels)
+            # and none of them is read from the query string
+            keys = {d.key for level in kwargs.dependency_batches for d in level}
+            assert not keys & {p.field_alias for p in kwargs.expected_query_params}, (method, route.path)
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from annobatch.server import controllers, errors
 from annobatch.server.bodies import JsonBody
-from annobatch.server.dependencies import Shared, authenticate, provide_caller
+from annobatch.server.dependencies import Shared, authenticate
 from annobatch.server.paths import normalize_paths
 from annobatch.services import Services
 from annobatch.services.identity import Authority, load_signing_key
@@ -47,12 +46,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     api = Router(
         path="/",
         route_handlers=controllers.API,
-        guards=[authenticate],
-        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
+        before_request=authenticate,
+        dependencies=shared.api_dependencies(),
     )
     app = Litestar(
         route_handlers=[*controllers.PUBLIC, api],
-        dependencies=shared.dependencies(),
+        dependencies=shared.public_dependencies(),
         dto=JsonBody,
         return_dto=None,
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from collections.abc import Hashable
 
 class EncodedLists:
     """Encoded answers by key, each with the version it was made at; the least recently used go
-    first once `size` are kept. One per app (per worker), made by `create_app`."""
+    first once `size` are kept. One per app (per worker): the batch controller's."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size

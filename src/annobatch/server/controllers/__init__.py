@@ -1,6 +1,6 @@
 """The HTTP API, one module per resource: typed parameters and body → service → presenter.
 
-`API` answers authenticated callers only (`create_app` puts it behind the `authenticate` guard);
+`API` answers authenticated callers only (`create_app` puts it behind the `authenticate` hook);
 `PUBLIC` needs no token: the token endpoint, the health check, the signed upload URLs and the
 scene pages, whose unguessable uuids are the permission.
 """
