@@ -485,7 +485,7 @@ class StorageRow:
     rows: int
     backend: str
     raw_us: float
-    store_us: float
+    uow_us: float
 
 
 def _per_call(fn: Callable[[int], None], seconds: float) -> float:
@@ -509,19 +509,22 @@ def _timed(fn: Callable[[int], None], n: int) -> float:
 
 async def _reading_ids(db: Any) -> tuple[int, int]:
     """The reading organization's id and the id of its project with 1,000 batches."""
-    from annobatch.storage.store import Store
+    from annobatch.storage.unit_of_work import UnitOfWork
 
     async with db.transaction() as tx:
-        org = await Store(tx).get_organization("bench-reads")
+        uow = UnitOfWork(tx)
+        org = await uow.organizations.get("bench-reads")
         assert org is not None
-        p = await Store(tx).get_project(org.id, BIG)
+        p = await uow.projects.get(org.id, BIG)
         assert p is not None
         return org.id, p.id
 
 
 def storage_sqlite(backend: Backend, seconds: float) -> list[StorageRow]:
     from annobatch.storage.database import open_database
-    from annobatch.storage.store import Q_BATCHES, Q_PROJECT, Q_PROJECTS, Store
+    from annobatch.storage.queries.batches import Q_BATCHES
+    from annobatch.storage.queries.projects import Q_PROJECT, Q_PROJECTS
+    from annobatch.storage.unit_of_work import UnitOfWork
 
     db = open_database(backend.url)
     path = backend.url.removeprefix("sqlite:///")
@@ -532,33 +535,33 @@ def storage_sqlite(backend: Backend, seconds: float) -> list[StorageRow]:
         loop.run_until_complete(db.connect())
 
         org, pid = loop.run_until_complete(_reading_ids(db))
-        cases: list[tuple[str, Any, dict[str, Any], Callable[[Store], Awaitable[Any]]]] = [
-            ("get_project", Q_PROJECT, {"org": org, "project": BIG}, lambda s: s.get_project(org, BIG)),
-            ("list_projects", Q_PROJECTS, {"org": org}, lambda s: s.list_projects(org)),
-            ("list_batches", Q_BATCHES, {"project_id": pid}, lambda s: s.list_batches(pid)),
+        cases: list[tuple[str, Any, dict[str, Any], Callable[[UnitOfWork], Awaitable[Any]]]] = [
+            ("projects.get", Q_PROJECT, {"org": org, "project": BIG}, lambda u: u.projects.get(org, BIG)),
+            ("projects.of", Q_PROJECTS, {"org": org}, lambda u: u.projects.of(org)),
+            ("batches.of", Q_BATCHES, {"project_id": pid}, lambda u: u.batches.of(pid)),
         ]
         for label, q, params, call in cases:
             sql = q.compiled("sqlite")[0]
             count = len(raw.execute(sql, params).fetchall())
 
             def run_raw(n: int, sql: str = sql, params: dict[str, Any] = params) -> None:
-                # In one read transaction, as the Store runs its queries.
+                # In one read transaction, as a unit of work runs its queries.
                 raw.execute("BEGIN")
                 for _ in range(n):
                     raw.execute(sql, params).fetchall()
                 raw.execute("COMMIT")
 
-            def run_store(n: int, call: Callable[[Store], Awaitable[Any]] = call) -> None:
+            def run_uow(n: int, call: Callable[[UnitOfWork], Awaitable[Any]] = call) -> None:
                 async def go() -> None:
                     async with db.transaction() as tx:
-                        store = Store(tx)
+                        uow = UnitOfWork(tx)
                         for _ in range(n):
-                            await call(store)
+                            await call(uow)
 
                 loop.run_until_complete(go())
 
             rows.append(
-                StorageRow(label, count, "SQLite", _per_call(run_raw, seconds), _per_call(run_store, seconds))
+                StorageRow(label, count, "SQLite", _per_call(run_raw, seconds), _per_call(run_uow, seconds))
             )
     finally:
         loop.run_until_complete(db.close())
@@ -571,7 +574,9 @@ def storage_postgres(backend: Backend, seconds: float) -> list[StorageRow]:
     import asyncpg
 
     from annobatch.storage.database import open_database
-    from annobatch.storage.store import Q_BATCHES, Q_PROJECT, Q_PROJECTS, Store
+    from annobatch.storage.queries.batches import Q_BATCHES
+    from annobatch.storage.queries.projects import Q_PROJECT, Q_PROJECTS
+    from annobatch.storage.unit_of_work import UnitOfWork
 
     loop = asyncio.new_event_loop()
     db = open_database(backend.url)
@@ -583,10 +588,10 @@ def storage_postgres(backend: Backend, seconds: float) -> list[StorageRow]:
 
     raw, org, pid = loop.run_until_complete(setup())
     try:
-        cases: list[tuple[str, Any, list[Any], Callable[[Store], Awaitable[Any]]]] = [
-            ("get_project", Q_PROJECT, [org, BIG], lambda s: s.get_project(org, BIG)),
-            ("list_projects", Q_PROJECTS, [org], lambda s: s.list_projects(org)),
-            ("list_batches", Q_BATCHES, [pid], lambda s: s.list_batches(pid)),
+        cases: list[tuple[str, Any, list[Any], Callable[[UnitOfWork], Awaitable[Any]]]] = [
+            ("projects.get", Q_PROJECT, [org, BIG], lambda u: u.projects.get(org, BIG)),
+            ("projects.of", Q_PROJECTS, [org], lambda u: u.projects.of(org)),
+            ("batches.of", Q_BATCHES, [pid], lambda u: u.batches.of(pid)),
         ]
         for label, q, args, call in cases:
             sql = q.compiled("postgresql")[0]
@@ -594,24 +599,24 @@ def storage_postgres(backend: Backend, seconds: float) -> list[StorageRow]:
 
             def run_raw(n: int, sql: str = sql, args: list[Any] = args) -> None:
                 async def go() -> None:
-                    # Reads run outside an explicit transaction, as the Store runs them.
+                    # Reads run outside an explicit transaction, as a unit of work runs them.
                     for _ in range(n):
                         await raw.fetch(sql, *args)
 
                 loop.run_until_complete(go())
 
-            def run_store(n: int, call: Callable[[Store], Awaitable[Any]] = call) -> None:
+            def run_uow(n: int, call: Callable[[UnitOfWork], Awaitable[Any]] = call) -> None:
                 async def go() -> None:
                     async with db.transaction() as tx:
-                        store = Store(tx)
+                        uow = UnitOfWork(tx)
                         for _ in range(n):
-                            await call(store)
+                            await call(uow)
 
                 loop.run_until_complete(go())
 
             rows.append(
                 StorageRow(
-                    label, count, "PostgreSQL", _per_call(run_raw, seconds), _per_call(run_store, seconds)
+                    label, count, "PostgreSQL", _per_call(run_raw, seconds), _per_call(run_uow, seconds)
                 )
             )
     finally:
@@ -659,13 +664,13 @@ def api_table(
 
 def storage_table(rows: list[StorageRow]) -> str:
     lines = [
-        "| query | rows | backend | raw driver µs/call | `Store` µs/call | ratio |",
+        "| query | rows | backend | raw driver µs/call | `UnitOfWork` µs/call | ratio |",
         "|---|---:|---|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| `{r.query}` | {r.rows:,} | {r.backend} | {r.raw_us:,.1f} | {r.store_us:,.1f} | "
-            f"{r.store_us / r.raw_us:.2f}x |"
+            f"| `{r.query}` | {r.rows:,} | {r.backend} | {r.raw_us:,.1f} | {r.uow_us:,.1f} | "
+            f"{r.uow_us / r.raw_us:.2f}x |"
         )
     return "\n".join(lines)
 
@@ -681,14 +686,14 @@ def targets(
             what = f"{ENDPOINTS[name].split(' (')[0]} ≥ 20% of the floor, {w} worker, {backend}"
             lines.append(f"| {what} | {share:.0%} | {_met(share >= 0.2)} |")
     for r in rows:
-        if r.query == "list_batches":
+        if r.query == "batches.of":
             # What one worker could answer if it did nothing but this query on the raw driver.
             ceiling = 1e6 / r.raw_us / floor[("batches", w)].requests_per_s
-            what = f"(reference) the raw driver's `list_batches` alone, share of that floor, {r.backend}"
+            what = f"(reference) the raw driver's `batches.of` alone, share of that floor, {r.backend}"
             lines.append(f"| {what} | {ceiling:.0%} | |")
     for r in rows:
-        ratio = r.store_us / r.raw_us
-        what = f"`Store.{r.query}` within 2x of the raw driver, {r.backend}"
+        ratio = r.uow_us / r.raw_us
+        what = f"`uow.{r.query}` within 2x of the raw driver, {r.backend}"
         lines.append(f"| {what} | {ratio:.2f}x | {_met(ratio <= 2)} |")
     if "SQLite" in by_backend:
         rate = by_backend["SQLite"][("create", w)].requests_per_s
@@ -754,7 +759,7 @@ def run(opts: Options) -> None:
         print()
         print(api_table(name, opts, floor, by_backend))
     print()
-    print("**Storage: one query, `Store(tx)` beside the raw driver running the same SQL**")
+    print("**Storage: one query, `UnitOfWork(tx)` beside the raw driver running the same SQL**")
     print()
     print(storage_table(rows))
     print()

@@ -1,4 +1,5 @@
-"""Server settings from the environment (`ANNOBATCH_*`) and the command line."""
+"""Settings from the environment (`ANNOBATCH_*`) and the command line, for the server and the
+operator CLI alike: the one place that says where the data is and what the variables are called."""
 
 from __future__ import annotations
 
@@ -9,6 +10,17 @@ from pathlib import Path
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "dev", "test", "annobatch"}
 MIN_SECRET_LENGTH = 32
 
+DATA_ENV = "ANNOBATCH_DATA"
+DATABASE_URL_ENV = "ANNOBATCH_DATABASE_URL"
+DEV_ENV = "ANNOBATCH_DEV"
+#: The data directory when none is named: `./data`, beside where the command runs.
+DEFAULT_DATA_DIR = Path("data")
+
+
+def default_database_url(data_dir: Path) -> str:
+    """The SQLite file inside a data directory: where the database is unless a URL names another."""
+    return f"sqlite:///{data_dir / 'annobatch.db'}"
+
 
 class UnsafeSettings(ValueError):
     """The settings would run a server that is not safe outside development."""
@@ -16,9 +28,10 @@ class UnsafeSettings(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the server needs, resolved once and handed to `create_app`."""
+    """Everything the server needs, resolved once and handed to `create_app`. The operator CLI
+    builds one too, to find the database exactly where the server would."""
 
-    data_dir: Path = Path("data")
+    data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
     #: Signs tokens and upload URLs. Empty: the key kept in the database (made on first start).
     secret_key: str = ""
@@ -36,7 +49,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not self.database_url:
-            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'annobatch.db'}")
+            object.__setattr__(self, "database_url", default_database_url(self.data_dir))
         weak = len(self.secret_key) < MIN_SECRET_LENGTH or self.secret_key.lower() in _WEAK_SECRETS
         if self.secret_key and weak and not self.dev:
             raise UnsafeSettings(
@@ -50,11 +63,11 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
         e = os.environ if env is None else env
         values: dict[str, object] = {
-            "data_dir": Path(e.get("ANNOBATCH_DATA", "data")),
-            "database_url": e.get("ANNOBATCH_DATABASE_URL", ""),
+            "data_dir": Path(e.get(DATA_ENV, str(DEFAULT_DATA_DIR))),
+            "database_url": e.get(DATABASE_URL_ENV, ""),
             "secret_key": e.get("ANNOBATCH_SECRET_KEY", ""),
             "public_url": e.get("ANNOBATCH_PUBLIC_URL", "").rstrip("/"),
-            "dev": e.get("ANNOBATCH_DEV", "") in {"1", "true", "yes"},
+            "dev": e.get(DEV_ENV, "") in {"1", "true", "yes"},
         }
         for key, name in (
             ("token_ttl_seconds", "ANNOBATCH_TOKEN_TTL"),
@@ -66,3 +79,11 @@ class Settings:
                 values[key] = int(e[name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    def location_env(self) -> dict[str, str]:
+        """The variables that make `from_env` in another process (a server worker) find the same
+        data directory and database, in the same mode."""
+        env = {DATA_ENV: str(self.data_dir), DATABASE_URL_ENV: self.database_url}
+        if self.dev:
+            env[DEV_ENV] = "1"
+        return env

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from annobatch import Client
-from annobatch.client._transport import RetryPolicy
+from annobatch.client._requester import RetryPolicy
 from annobatch.services.accounts import NewCredential
 
 APP_HOST = "http://testserver.local"
@@ -89,7 +89,7 @@ class FakeServer:
     def client(self, sleeps: list[float] | None = None, retries: int = 3, **kw: Any) -> Client:
         """An SDK client of this fake server whose retry waits are recorded in `sleeps`, not slept."""
         client = Client(FAKE_HOST, ("id", "secret"), http_client=self.http_client(), **kw)
-        client._transport.retry = RetryPolicy(
+        client._requester.retry = RetryPolicy(
             retries=retries, sleep=(sleeps if sleeps is not None else []).append, random=lambda: 1.0
         )
         return client

@@ -7,7 +7,7 @@ import pytest
 from sdk_testing import FakeServer
 
 from annobatch import APIConnectionError, BadRequest, Conflict, NotFound, RateLimited, ServerError
-from annobatch.client._transport import RetryPolicy
+from annobatch.client._requester import RetryPolicy
 
 BATCH = {
     "project": "p1",

@@ -12,6 +12,11 @@ from annobatch import domain, schemas
 from annobatch.client import _errors
 
 PUBLIC = [
+    "CLIENT_ID_ENV",
+    "CLIENT_SECRET_ENV",
+    "CREDENTIALS_ENV",
+    "DEFAULT_HOST",
+    "HOST_ENV",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -36,9 +41,19 @@ PUBLIC = [
 
 def test_the_public_surface_is_exactly_the_pinned_sorted_list() -> None:
     assert annobatch.__all__ == PUBLIC
-    assert sorted(annobatch.__all__) == annobatch.__all__
+    # Sorted as ruff sorts `__all__`: the constants first, then the classes.
+    constants = sorted(n for n in PUBLIC if n.isupper())
+    assert annobatch.__all__ == constants + sorted(n for n in PUBLIC if not n.isupper())
     for name in PUBLIC:
         assert getattr(annobatch, name) is not None
+
+
+def test_the_sdk_names_the_variables_it_reads_and_its_default_host() -> None:
+    assert annobatch.HOST_ENV == "ANNOBATCH_HOST"
+    assert annobatch.DEFAULT_HOST == "http://127.0.0.1:8000"
+    assert annobatch.CREDENTIALS_ENV == "KOGNIC_CREDENTIALS"
+    assert annobatch.CLIENT_ID_ENV == "KOGNIC_CLIENT_ID"
+    assert annobatch.CLIENT_SECRET_ENV == "KOGNIC_CLIENT_SECRET"
 
 
 def test_models_are_the_shared_wire_schemas_not_copies() -> None:

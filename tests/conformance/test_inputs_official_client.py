@@ -17,7 +17,7 @@ from requests import HTTPError
 from annobatch.services.accounts import NewCredential
 from annobatch.storage.blobs import LocalBlobStore
 from annobatch.storage.records import ResourceRecord, SceneRecord
-from annobatch.storage.scenes import SceneStore
+from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import Live, unique
 
 
@@ -81,8 +81,8 @@ def tenant(live: Live, project: str = "p1", batches: tuple[str, ...] = ("b1",)) 
 def stored_scene(live: Live, scene_id: str) -> tuple[SceneRecord | None, list[ResourceRecord]]:
     async def go() -> tuple[SceneRecord | None, list[ResourceRecord]]:
         async with live.world.ops.db.transaction() as tx:
-            ss = SceneStore(tx)
-            return await ss.get_scene_any_org(scene_id), await ss.resources(scene_id)
+            scenes = UnitOfWork(tx).scenes
+            return await scenes.get_any_org(scene_id), await scenes.resources(scene_id)
 
     return live.world.run(go())
 

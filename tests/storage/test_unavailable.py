@@ -17,7 +17,7 @@ from annobatch.services.identity import operator
 from annobatch.settings import Settings
 from annobatch.storage.database import PostgresDatabase, SQLiteDatabase, Unavailable
 from annobatch.storage.migrate import upgrade
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import bearer
 
 
@@ -41,7 +41,7 @@ def test_a_write_waiting_past_the_busy_timeout_is_unavailable(tmp_path: Path) ->
 
     async def write() -> None:
         async with db.transaction(write=True) as tx:
-            await Store(tx).create_organization("acme")
+            await UnitOfWork(tx).organizations.create("acme")
 
     with write_lock_held(path), pytest.raises(Unavailable, match="busy"):
         asyncio.run(write())
@@ -53,7 +53,7 @@ def test_an_unreachable_postgresql_is_unavailable() -> None:
 
     async def read() -> None:
         async with db.transaction() as tx:
-            await Store(tx).list_organizations()
+            await UnitOfWork(tx).organizations.all()
 
     with pytest.raises(Unavailable, match="cannot be reached"):
         asyncio.run(read())

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
-import click
-import msgspec
 from rich.console import Console
-from rich.table import Table
 
-from annobatch.schemas import BatchDetail, Event, Project, ProjectBatch
+from annobatch import BatchDetail, Event, Project, ProjectBatch
+from annobatch.cli._tables import print_json, print_table
 
 PROJECT_COLUMNS = ("created", "project", "title", "description", "status")
 BATCH_COLUMNS = ("created", "project", "batch", "title", "status", "updated")
 COUNT_COLUMNS = ("pending", "processing", "created", "failed", "invalidated", "total")
 EVENT_COLUMNS = ("id", "created", "kind", "batch", "actor", "data")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, dict):
-        return msgspec.json.encode(value).decode()
-    return str(value)
 
 
 class Renderer:
@@ -41,15 +28,10 @@ class Renderer:
         return console if console.is_terminal else Console(highlight=False, width=4096)
 
     def json(self, value: Any) -> None:
-        click.echo(msgspec.json.format(msgspec.json.encode(value), indent=2).decode())
+        print_json(value)
 
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        table = Table(title=title, title_style="bold")
-        for name in columns:
-            table.add_column(name)
-        for row in rows:
-            table.add_row(*(_cell(v) for v in row))
-        self._console().print(table)
+        print_table(self._console(), columns, rows, title=title)
 
     def rows(self, title: str, columns: Sequence[str], items: Sequence[Any]) -> None:
         if self.as_json:

@@ -1,4 +1,5 @@
-"""`kognicutil`: the client CLI for projects and batches, built on the SDK.
+"""`kognicutil`: the client CLI for projects and batches, built on the SDK's public API only
+(`from annobatch import ...`), as any tool of a user's would be.
 
 It answers both the seed's forms (`kognicutil project P --batches`) and the official tool's
 (`kognicutil projects P --get-batches`), with the official tool's table columns.
@@ -16,10 +17,17 @@ from typing import Any, TypeVar
 import click
 import httpx
 
+from annobatch import (
+    CLIENT_ID_ENV,
+    CLIENT_SECRET_ENV,
+    CREDENTIALS_ENV,
+    DEFAULT_HOST,
+    HOST_ENV,
+    APIError,
+    Client,
+    CredentialsError,
+)
 from annobatch.cli._render import Renderer
-from annobatch.client._client import Client
-from annobatch.client._credentials import CLIENT_ID_ENV, CLIENT_SECRET_ENV, CREDENTIALS_ENV, DEFAULT_HOST
-from annobatch.client._errors import APIError, CredentialsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,7 +101,7 @@ def common_options(f: F) -> F:
         metavar="URL",
         expose_value=False,
         callback=_remember,
-        help=f"Server URL [default: $ANNOBATCH_HOST, else {DEFAULT_HOST}].",
+        help=f"Server URL [default: ${HOST_ENV}, else {DEFAULT_HOST}].",
     )(f)
     return f
 

@@ -8,7 +8,7 @@ import httpx
 
 from annobatch.client._auth import ClientCredentialsAuth
 from annobatch.client._credentials import Auth, resolve_credentials, resolve_host
-from annobatch.client._transport import RetryPolicy, Transport
+from annobatch.client._requester import Requester, RetryPolicy
 from annobatch.client.resources.project import ProjectResource
 
 DEFAULT_TIMEOUT = 30.0
@@ -52,7 +52,7 @@ class Client:
         headers = {}
         if client_organization_id is not None:
             headers["X-Organization-Id"] = str(client_organization_id)
-        self._transport = transport = Transport(
+        self._requester = requester = Requester(
             self.host,
             self._http,
             ClientCredentialsAuth(self.host, self.credentials),
@@ -60,7 +60,7 @@ class Client:
             RetryPolicy(retries=max_retries),
             headers,
         )
-        self.project = ProjectResource(transport)
+        self.project = ProjectResource(requester)
 
     def close(self) -> None:
         """Close the connection pool (not an `http_client` that was handed in)."""

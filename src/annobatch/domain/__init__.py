@@ -3,11 +3,27 @@
 Everything that decides *what is allowed* lives in this package: statuses and their transitions,
 which batch a new input goes to, what a new batch inherits, what an identifier, a scene or a
 calibration may look like, and the typed errors (with stable codes) that the server and the
-operator CLI turn into answers. `annobatch.domain` re-exports every rule.
+operator CLI turn into answers. `annobatch.domain` re-exports every rule: exactly the names in
+its submodules' `__all__` (a test pins the list).
 """
 
+from annobatch.domain import batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow
 from annobatch.domain.batches import *  # noqa: F403
 from annobatch.domain.calibrations import *  # noqa: F403
 from annobatch.domain.errors import *  # noqa: F403
 from annobatch.domain.scene_lifecycle import *  # noqa: F403
 from annobatch.domain.scenes import *  # noqa: F403
+from annobatch.domain.tasks import *  # noqa: F403
+from annobatch.domain.workflow import *  # noqa: F403
+
+__all__ = sorted(
+    [
+        *batches.__all__,
+        *calibrations.__all__,
+        *errors.__all__,
+        *scene_lifecycle.__all__,
+        *scenes.__all__,
+        *tasks.__all__,
+        *workflow.__all__,
+    ]
+)

@@ -58,15 +58,15 @@ def validate_external_id(kind: str, value: str) -> str:
     return value
 
 
-def validate_scene_external_id(value: str) -> str:
-    """A scene's external id: 1-256 characters, no control characters."""
+def validate_scene_external_id(value: str, kind: str = "scene") -> str:
+    """A scene's (or a calibration's) external id: 1-256 characters, no control characters."""
     if (
         not isinstance(value, str)
         or not 1 <= len(value) <= 256
         or any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value)
     ):
         raise InvalidInput(
-            f"invalid scene external id {value!r}: 1-256 characters, no control characters", "invalid-id"
+            f"invalid {kind} external id {value!r}: 1-256 characters, no control characters", "invalid-id"
         )
     return value
 

@@ -62,7 +62,7 @@ def validate_calibration(external_id: str, calibration: dict[str, object]) -> di
     calibration of a known type (`calibration_type`) with a position (x, y, z), a rotation
     quaternion (w, x, y, z), and the fields its type needs (`CALIBRATION_FIELDS`); cameras also
     need a positive image width and height. Answers sensor → calibration type."""
-    validate_scene_external_id(external_id)
+    validate_scene_external_id(external_id, "calibration")
     if not calibration:
         raise InvalidInput("a calibration needs at least one sensor", "invalid-calibration")
     types: dict[str, str] = {}

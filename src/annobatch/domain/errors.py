@@ -1,4 +1,8 @@
 """The error tree: one class per kind of refusal, stable codes, no HTTP. The server maps each
+class to a status in `server/errors.py`."""
+
+from __future__ import annotations
+
 __all__ = [
     "Conflict",
     "DomainError",
@@ -7,13 +11,7 @@ __all__ = [
     "NotFound",
     "TooLarge",
     "Unauthenticated",
-    "to",
 ]
-
-
-class to a status in `server/errors.py`."""
-
-from __future__ import annotations
 
 
 class DomainError(Exception):

@@ -23,9 +23,11 @@ __all__ = [
     "ResourceKind",
     "SceneDraft",
     "SceneFrame",
+    "SceneLimits",
     "SceneResource",
     "SceneType",
     "parse_scene_type",
+    "require_scene_within_limits",
     "validate_imu",
     "validate_scene",
 ]
@@ -150,6 +152,32 @@ def _describe(sensors: set[tuple[ResourceKind, str]]) -> str:
 
 def _frame_name(frame: SceneFrame, index: int) -> str:
     return f"frame {frame.frame_id}" if frame.frame_id is not None else f"frame #{index + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class SceneLimits:
+    """How large one scene may be. A scene past a limit is refused before any other work: a
+    description of a million files would otherwise cost seconds and a worker's memory."""
+
+    max_frames: int = 5_000
+    max_sensors: int = 64
+    max_files: int = 50_000
+
+
+def require_scene_within_limits(frames: int, sensors: int, files: int, limits: SceneLimits) -> None:
+    """A scene has at most `limits.max_frames` frames, `max_sensors` distinct sensors and
+    `max_files` files (every image and point cloud of every frame)."""
+    for what, count, limit in (
+        ("frames", frames, limits.max_frames),
+        ("sensors", sensors, limits.max_sensors),
+        ("files", files, limits.max_files),
+    ):
+        if count > limit:
+            raise InvalidInput(
+                f"the scene has {count} {what}; this server takes at most {limit} {what} per scene: "
+                "split it into several scenes",
+                "scene-too-large",
+            )
 
 
 def validate_scene(draft: SceneDraft) -> list[SceneResource]:

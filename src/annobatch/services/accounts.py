@@ -39,32 +39,32 @@ class AccountService:
         if not name.strip():
             raise domain.InvalidInput("an organization needs a name")
         try:
-            async with writing(self.db) as store:
-                if await store.get_organization(name) is not None:
+            async with writing(self.db) as uow:
+                if await uow.organizations.get(name) is not None:
                     raise Conflict(f"organization {name!r} already exists", "duplicate-organization")
-                org = await store.create_organization(name)
-                ws = await store.create_workspace(_new_workspace(org.id, "default"))
+                org = await uow.organizations.create(name)
+                ws = await uow.workspaces.create(_new_workspace(org.id, "default"))
                 return org, ws
         except IntegrityError:
             raise Conflict(f"organization {name!r} already exists", "duplicate-organization") from None
 
     async def find_organization(self, id_or_name: str | int) -> OrganizationRecord:
-        async with reading(self.db) as store:
-            org = await store.get_organization(id_or_name)
+        async with reading(self.db) as uow:
+            org = await uow.organizations.get(id_or_name)
         if org is None:
             raise NotFound(f"organization {id_or_name} not found", "organization-not-found")
         return org
 
     async def list_organizations(self) -> list[OrganizationRecord]:
-        async with reading(self.db) as store:
-            return await store.list_organizations()
+        async with reading(self.db) as uow:
+            return await uow.organizations.all()
 
     async def create_workspace(self, org: int, name: str) -> WorkspaceRecord:
         if not name.strip():
             raise domain.InvalidInput("a workspace needs a name")
         try:
-            async with writing(self.db) as store:
-                return await store.create_workspace(_new_workspace(org, name))
+            async with writing(self.db) as uow:
+                return await uow.workspaces.create(_new_workspace(org, name))
         except IntegrityError:
             raise Conflict(
                 f"organization {org} already has a workspace named {name!r}", "duplicate-workspace"
@@ -74,8 +74,8 @@ class AccountService:
         return _pick_workspace(await self._workspaces_of(org), org, id_or_name)
 
     async def _workspaces_of(self, org: int) -> list[WorkspaceRecord]:
-        async with reading(self.db) as store:
-            return await store.list_workspaces(org)
+        async with reading(self.db) as uow:
+            return await uow.workspaces.of(org)
 
     async def list_workspaces(
         self, caller: Caller, organization_ids: list[int] | None = None
@@ -88,11 +88,11 @@ class AccountService:
                 raise domain.Forbidden("this credential may only list its own organization's workspaces")
             orgs = list(dict.fromkeys(organization_ids))
         found: list[tuple[WorkspaceRecord, OrganizationRecord]] = []
-        async with reading(self.db) as store:
+        async with reading(self.db) as uow:
             for org_id in orgs:
-                org = await store.get_organization(org_id)
+                org = await uow.organizations.get(org_id)
                 if org is not None:
-                    found.extend((w, org) for w in await store.list_workspaces(org_id))
+                    found.extend((w, org) for w in await uow.workspaces.of(org_id))
         if caller.workspace_id is not None and not caller.is_staff:
             found = [(w, o) for w, o in found if w.id == caller.workspace_id]
         return found
@@ -111,12 +111,12 @@ class AccountService:
         """A new client (or staff) credential. The secret is returned once; only its hash is kept."""
         secret = new_secret()
         client_id = new_client_id()
-        async with writing(self.db) as store:
-            if await store.get_organization(org) is None:
+        async with writing(self.db) as uow:
+            if await uow.organizations.get(org) is None:
                 raise NotFound(f"organization {org} not found", "organization-not-found")
             ws_id = None
             if workspace is not None:
-                ws_id = _pick_workspace(await store.list_workspaces(org), org, workspace).id
+                ws_id = _pick_workspace(await uow.workspaces.of(org), org, workspace).id
             rec = CredentialRecord(
                 client_id=client_id,
                 secret_hash=hash_secret(secret),
@@ -129,21 +129,21 @@ class AccountService:
                 revoked=False,
                 created=now_micros(),
             )
-            await store.create_credential(rec)
+            await uow.credentials.create(rec)
         return NewCredential(rec, secret)
 
     async def revoke_credential(self, client_id: str) -> CredentialRecord:
-        async with writing(self.db) as store:
-            cred = await store.get_credential(client_id)
+        async with writing(self.db) as uow:
+            cred = await uow.credentials.get(client_id)
             if cred is None:
                 raise NotFound(f"credential {client_id} not found", "credential-not-found")
-            await store.revoke_credential(client_id)
+            await uow.credentials.revoke(client_id)
             return replace(cred, revoked=True)
 
     async def usable_credential(self, client_id: str, secret: str) -> CredentialRecord | None:
         """The credential, when this secret still gets a token with it (not revoked, not expired)."""
-        async with reading(self.db) as store:
-            rec = await store.get_credential(client_id)
+        async with reading(self.db) as uow:
+            rec = await uow.credentials.get(client_id)
         usable = (
             rec is not None
             and not rec.revoked

@@ -14,7 +14,7 @@ from annobatch.services.lookups import load_batch, load_project, record_event
 from annobatch.services.transactions import Write, fingerprint, reading, run_write
 from annobatch.storage.database import Database
 from annobatch.storage.records import BatchRecord, ProjectRecord
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,33 +36,33 @@ class BatchService:
     # -------------------------------------------------------------------------- batches
 
     async def list_batches(self, caller: Caller, project: str) -> list[BatchRecord]:
-        async with reading(self.db) as store:
-            p = await load_project(store, caller, project)
-            return await store.list_batches(p.id)
+        async with reading(self.db) as uow:
+            p = await load_project(uow, caller, project)
+            return await uow.batches.of(p.id)
 
     async def list_batches_unless(
         self, caller: Caller, project: str, known: tuple[int, int] | None
     ) -> tuple[tuple[int, int], list[BatchRecord] | None]:
         """The project's batches, unless `known` (project id, batches revision) is still current:
         then None, at the cost of one row read. Answers the current (id, revision) either way."""
-        async with reading(self.db) as store:
-            p = await load_project(store, caller, project)
+        async with reading(self.db) as uow:
+            p = await load_project(uow, caller, project)
             now = (p.id, p.batches_revision)
             if known == now:
                 return now, None
-            return now, await store.list_batches(p.id)
+            return now, await uow.batches.of(p.id)
 
     async def get_batch(self, caller: Caller, project: str, batch: str) -> BatchView:
-        async with reading(self.db) as store:
-            p = await load_project(store, caller, project)
-            b = await load_batch(store, p, batch)
-            return BatchView(project, b, await store.batch_types(b.id), await store.input_counts(b.id))
+        async with reading(self.db) as uow:
+            p = await load_project(uow, caller, project)
+            b = await load_batch(uow, p, batch)
+            return BatchView(project, b, await uow.batches.types(b.id), await uow.batches.input_counts(b.id))
 
     async def batch_annotation_types(self, caller: Caller, project: str, batch: str) -> list[str]:
-        async with reading(self.db) as store:
-            p = await load_project(store, caller, project)
-            b = await load_batch(store, p, batch)
-            return await store.batch_types(b.id)
+        async with reading(self.db) as uow:
+            p = await load_project(uow, caller, project)
+            b = await load_batch(uow, p, batch)
+            return await uow.batches.types(b.id)
 
     async def create_batch(
         self,
@@ -83,26 +83,26 @@ class BatchService:
         if title is not None:
             domain.validate_title("batch", title)
 
-        async def produce(store: Store) -> BatchRecord:
-            p = await load_project(store, caller, project, lock=True)
+        async def produce(uow: UnitOfWork) -> BatchRecord:
+            p = await load_project(uow, caller, project, lock=True)
             domain.require_project_accepts_work(project, p.status)
-            if await store.get_batch(p.id, batch) is not None:
+            if await uow.batches.get(p.id, batch) is not None:
                 raise Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
-            latest = await store.latest_batch(p.id)
-            inherited = await store.batch_types(latest.id) if latest else None
-            plan = domain.plan_new_batch(inherited, await store.project_default_types(p.id))
+            latest = await uow.batches.latest(p.id)
+            inherited = await uow.batches.types(latest.id) if latest else None
+            plan = domain.plan_new_batch(inherited, await uow.projects.default_types(p.id))
             published: list[str] = []
             if publish_previous_batches:
-                batches = await store.list_batches(p.id)
+                batches = await uow.batches.of(p.id)
                 open_ids = [b.external_id for b in batches if b.status == BatchStatus.OPEN]
                 for ext in domain.batches_to_publish_with(open_ids, batch):
                     prev = next(b for b in batches if b.external_id == ext)
-                    await apply_action(store, caller, p, prev, BatchAction.PUBLISH)
+                    await apply_action(uow, caller, p, prev, BatchAction.PUBLISH)
                     published.append(ext)
-            rec = await store.create_batch(p.id, batch, title or batch, plan.status.value)
-            rec = replace(rec, updated=await store.set_batch_types(rec.id, plan.annotation_types))
+            rec = await uow.batches.create(p.id, batch, title or batch, plan.status.value)
+            rec = replace(rec, updated=await uow.batches.set_types(rec.id, plan.annotation_types))
             await record_event(
-                store,
+                uow,
                 caller,
                 p,
                 rec,
@@ -121,10 +121,10 @@ class BatchService:
     ) -> BatchRecord:
         """Move a batch along its lifecycle (see `domain.decide_transition`)."""
 
-        async def produce(store: Store) -> BatchRecord:
-            p = await load_project(store, caller, project, lock=True)
-            b = await load_batch(store, p, batch, lock=True)
-            return await apply_action(store, caller, p, b, action)
+        async def produce(uow: UnitOfWork) -> BatchRecord:
+            p = await load_project(uow, caller, project, lock=True)
+            b = await load_batch(uow, p, batch, lock=True)
+            return await apply_action(uow, caller, p, b, action)
 
         fp = fingerprint("transition", project, batch, action)
         return await run_write(self.db, caller, write, fp, BatchRecord, produce)
@@ -136,12 +136,12 @@ class BatchService:
         caller.require_staff("configure annotation types")
         clean = domain.normalize_annotation_types(types)
 
-        async def produce(store: Store) -> list[str]:
-            p = await load_project(store, caller, project, lock=True)
-            b = await load_batch(store, p, batch, lock=True)
+        async def produce(uow: UnitOfWork) -> list[str]:
+            p = await load_project(uow, caller, project, lock=True)
+            b = await load_batch(uow, p, batch, lock=True)
             domain.require_batch_types_editable(project, batch, b.status)
-            await store.set_batch_types(b.id, clean)
-            await record_event(store, caller, p, b, "batch.annotation-types-set", annotationTypes=clean)
+            await uow.batches.set_types(b.id, clean)
+            await record_event(uow, caller, p, b, "batch.annotation-types-set", annotationTypes=clean)
             return clean
 
         fp = fingerprint("batch-types", project, batch, clean)
@@ -149,18 +149,18 @@ class BatchService:
 
 
 async def apply_action(
-    store: Store, caller: Caller, p: ProjectRecord, b: BatchRecord, action: BatchAction
+    uow: UnitOfWork, caller: Caller, p: ProjectRecord, b: BatchRecord, action: BatchAction
 ) -> BatchRecord:
     """Move one batch, if the domain allows it, with its audit-log entry; a no-op move changes nothing."""
-    types = await store.batch_types(b.id) if action is BatchAction.OPEN else []
+    types = await uow.batches.types(b.id) if action is BatchAction.OPEN else []
     decision = domain.decide_transition(
         p.external_id, b.external_id, b.status, action, caller.role, len(types)
     )
     if not decision.changed:
         return b
-    updated = await store.set_batch_status(b.id, decision.target.value)
+    updated = await uow.batches.set_status(b.id, decision.target.value)
     await record_event(
-        store,
+        uow,
         caller,
         p,
         b,

@@ -11,11 +11,10 @@ from annobatch import domain, schemas
 from annobatch.domain import NotFound
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import parse_uuid, resolve_workspace, to_json
-from annobatch.services.transactions import Write, fingerprint, run_write
+from annobatch.services.transactions import Write, fingerprint, reading, run_write
 from annobatch.storage.database import Database
 from annobatch.storage.records import CalibrationRecord, ImuRecord, now_micros
-from annobatch.storage.scenes import SceneStore
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 
 class CalibrationService:
@@ -30,29 +29,27 @@ class CalibrationService:
         domain.validate_calibration(body.external_id, body.calibration)  # type: ignore[arg-type]
         data = to_json(body.calibration)
 
-        async def produce(store: Store) -> CalibrationRecord:
-            ws = await resolve_workspace(store, caller, workspace_id)
+        async def produce(uow: UnitOfWork) -> CalibrationRecord:
+            ws = await resolve_workspace(uow, caller, workspace_id)
             rec = CalibrationRecord(
                 str(uuid.uuid4()), caller.org, ws.id, body.external_id, data, now_micros()
             )
-            await SceneStore(store.tx).create_calibration(rec)
+            await uow.calibrations.create(rec)
             return rec
 
         fp = fingerprint("calibration", workspace_id, body.external_id, data)
         return await run_write(self.db, caller, write, fp, CalibrationRecord, produce)
 
     async def get_calibration(self, caller: Caller, calibration_id: str) -> CalibrationRecord:
-        async with self.db.transaction() as tx:
-            found = await SceneStore(tx).get_calibration(
-                caller.org, parse_uuid("calibration", calibration_id)
-            )
+        async with reading(self.db) as uow:
+            found = await uow.calibrations.get(caller.org, parse_uuid("calibration", calibration_id))
         if found is None:
             raise NotFound(f"calibration {calibration_id} not found", "calibration-not-found")
         return found
 
     async def list_calibrations(self, caller: Caller, external_id: str | None) -> list[CalibrationRecord]:
-        async with self.db.transaction() as tx:
-            return await SceneStore(tx).list_calibrations(caller.org, external_id)
+        async with reading(self.db) as uow:
+            return await uow.calibrations.of(caller.org, external_id)
 
     async def add_imu(
         self, caller: Caller, workspace_id: str | None, body: schemas.ImuDataRequest, write: Write
@@ -75,12 +72,12 @@ class CalibrationService:
         first, last = domain.validate_imu(samples)
         data = msgspec.json.encode(body.imu_data).decode()
 
-        async def produce(store: Store) -> ImuRecord:
-            ws = await resolve_workspace(store, caller, workspace_id)
+        async def produce(uow: UnitOfWork) -> ImuRecord:
+            ws = await resolve_workspace(uow, caller, workspace_id)
             rec = ImuRecord(
                 str(uuid.uuid4()), caller.org, ws.id, scene_id, len(samples), first, last, data, now_micros()
             )
-            await SceneStore(store.tx).create_imu(rec)
+            await uow.imu.create(rec)
             return rec
 
         fp = fingerprint("imu", workspace_id, scene_id, hashlib.sha256(data.encode()).hexdigest())

@@ -20,7 +20,7 @@ import jwt
 from annobatch.domain import Forbidden, InvalidInput, Role, Unauthenticated
 from annobatch.storage.database import Database, IntegrityError
 from annobatch.storage.records import CredentialRecord, now_micros
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 ISSUER = "annobatch"
 SIGNING_KEY_NAME = "token-signing"
@@ -51,16 +51,16 @@ async def load_signing_key(db: Database, configured: str) -> str:
         return configured
     try:
         async with db.transaction(write=True) as tx:
-            store = Store(tx)
-            key = await store.get_server_key(SIGNING_KEY_NAME)
+            keys = UnitOfWork(tx).server_keys
+            key = await keys.get(SIGNING_KEY_NAME)
             if key is None:
                 key = secrets.token_urlsafe(48)
-                await store.put_server_key(SIGNING_KEY_NAME, key)
+                await keys.put(SIGNING_KEY_NAME, key)
             return key
     except IntegrityError:
         # Replicas starting together on a fresh PostgreSQL race to make the key: use the winner's.
         async with db.transaction() as tx:
-            key = await Store(tx).get_server_key(SIGNING_KEY_NAME)
+            key = await UnitOfWork(tx).server_keys.get(SIGNING_KEY_NAME)
         if key is None:
             raise
         return key
@@ -96,7 +96,7 @@ class Authority:
 
     async def issue(self, client_id: str, secret: str) -> str:
         async with self.db.transaction() as tx:
-            cred = await Store(tx).get_credential(client_id)
+            cred = await UnitOfWork(tx).credentials.get(client_id)
         if cred is None or not secret_matches(secret, cred.secret_hash):
             raise Unauthenticated("unknown client id or wrong client secret", "invalid_client")
         problem = _unusable(cred)
@@ -161,7 +161,7 @@ class Authority:
         if hit is not None and now - hit[0] < self.recheck:
             return hit[1]
         async with self.db.transaction() as tx:
-            cred = await Store(tx).get_credential(client_id)
+            cred = await UnitOfWork(tx).credentials.get(client_id)
         ok = cred is not None and not _unusable(cred)
         self._checked[client_id] = (now, ok)
         return ok

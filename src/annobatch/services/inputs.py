@@ -20,11 +20,11 @@ from annobatch.services.lookups import (
     to_json,
 )
 from annobatch.services.placement import insert_input, place_input
-from annobatch.services.transactions import Write, fingerprint, run_write
+from annobatch.services.transactions import Write, fingerprint, reading, run_write
 from annobatch.storage.database import Database
+from annobatch.storage.queries.inputs import Cursor, InputFilter
 from annobatch.storage.records import InputRow
-from annobatch.storage.scenes import Cursor, InputFilter, SceneStore
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 #: The largest page of inputs one request answers.
 MAX_PAGE = 1000
@@ -78,25 +78,24 @@ class InputService:
             raise InvalidInput(f"name the project of batch {batch}", "project-required")
         if len(external_ids) > MAX_IDS:
             raise InvalidInput(f"at most {MAX_IDS} external ids per request", "too-many-ids")
-        async with self.db.transaction() as tx:
-            store, ss = Store(tx), SceneStore(tx)
+        async with reading(self.db) as uow:
             f = InputFilter(
                 scene_ids=tuple(parse_uuids("scene", scene_uuids)),
                 external_ids=tuple(dict.fromkeys(external_ids)),
                 include_invalidated=include_invalidated,
             )
             if project is not None:
-                p = await load_project(store, caller, project)
-                b = await load_batch(store, p, batch) if batch is not None else None
+                p = await load_project(uow, caller, project)
+                b = await load_batch(uow, p, batch) if batch is not None else None
                 f = replace(f, project_id=p.id, batch_id=b.id if b else None)
-            rows = await ss.page_inputs(caller.org, f, after, limit + 1)
+            rows = await uow.inputs.page(caller.org, f, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (encode_cursor(rows[-1]) if more else None)
 
     async def with_types(self, rows: list[InputRow]) -> list[EntryRow]:
-        async with self.db.transaction() as tx:
-            types = await SceneStore(tx).batch_types([r.batch_id for r in rows])
+        async with reading(self.db) as uow:
+            types = await uow.batches.types_by_batch([r.batch_id for r in rows])
         return [EntryRow(r, types.get(r.batch_id, [])) for r in rows]
 
     async def inputs_of_scenes(self, caller: Caller, scene_uuids: Sequence[str]) -> list[EntryRow]:
@@ -104,9 +103,9 @@ class InputService:
         ids = parse_uuids("scene", scene_uuids)
         rows: list[InputRow] = []
         f = InputFilter(scene_ids=tuple(ids), include_invalidated=True)
-        async with self.db.transaction() as tx:
+        async with reading(self.db) as uow:
             if ids:
-                rows = await SceneStore(tx).page_inputs(caller.org, f, None, MAX_IDS * 10)
+                rows = await uow.inputs.page(caller.org, f, None, MAX_IDS * 10)
         return await self.with_types(rows)
 
     async def create_input(
@@ -116,16 +115,13 @@ class InputService:
         answers the input it has there."""
         sid = parse_uuid("scene", scene_id)
 
-        async def produce(store: Store) -> InputRow:
-            ss = SceneStore(store.tx)
-            scene = await load_scene(ss, caller, sid)
+        async def produce(uow: UnitOfWork) -> InputRow:
+            scene = await load_scene(uow, caller, sid)
             domain.require_scene_accepts_inputs(sid, scene.status)
-            p, batch_id = await place_input(store, ss, caller, project, batch)
-            existing = await ss.input_in_batch(sid, batch_id)
-            rec = existing or await insert_input(
-                store, ss, caller, p, batch_id, scene, SceneStatus.CREATED.value
-            )
-            return (await ss.input_rows(caller.org, [rec.id]))[0]
+            p, batch_id = await place_input(uow, caller, project, batch)
+            existing = await uow.inputs.in_batch(sid, batch_id)
+            rec = existing or await insert_input(uow, caller, p, batch_id, scene, SceneStatus.CREATED.value)
+            return (await uow.inputs.rows(caller.org, [rec.id]))[0]
 
         fp = fingerprint("input", sid, project, batch)
         return await run_write(self.db, caller, write, fp, InputRow, produce)
@@ -134,17 +130,16 @@ class InputService:
         """Take an input out of its batch; its scene stays."""
         iid = parse_uuid("input", input_id)
 
-        async def produce(store: Store) -> bool:
-            ss = SceneStore(store.tx)
-            found = await ss.get_input(caller.org, iid)
+        async def produce(uow: UnitOfWork) -> bool:
+            found = await uow.inputs.get(caller.org, iid)
             if found is None:
                 raise NotFound(f"input {input_id} not found", "input-not-found")
-            batch, status, _ = await ss.batch_by_id(found.batch_id)
-            project = await ss.project_external_id(found.project_id)
+            batch, status, _ = await uow.batches.by_id(found.batch_id)
+            project = await uow.projects.external_id(found.project_id)
             domain.require_input_removable(project, batch, status)
-            await ss.delete_input(iid)
+            await uow.inputs.delete(iid)
             data = to_json({"input": iid, "scene": found.scene_id})
-            await store.add_event(
+            await uow.events.add(
                 caller.org, found.project_id, found.batch_id, "input.deleted", caller.email, data
             )
             return True

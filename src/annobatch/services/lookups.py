@@ -13,8 +13,7 @@ from annobatch import domain
 from annobatch.domain import InvalidInput, NotFound
 from annobatch.services.identity import Caller
 from annobatch.storage.records import BatchRecord, ProjectRecord, SceneRecord, WorkspaceRecord
-from annobatch.storage.scenes import SceneStore
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 #: The most ids one request may name.
 MAX_IDS = 1000
@@ -42,44 +41,44 @@ def parse_uuids(kind: str, values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(parse_uuid(kind, v) for v in values))
 
 
-async def load_project(store: Store, caller: Caller, project: str, lock: bool = False) -> ProjectRecord:
+async def load_project(uow: UnitOfWork, caller: Caller, project: str, lock: bool = False) -> ProjectRecord:
     domain.validate_external_id("project", project)
-    p = await store.get_project(caller.org, project, lock=lock)
+    p = await uow.projects.get(caller.org, project, lock=lock)
     if p is None:
         raise NotFound(f"project {project} not found", "project-not-found")
     return p
 
 
-async def load_batch(store: Store, project: ProjectRecord, batch: str, lock: bool = False) -> BatchRecord:
+async def load_batch(uow: UnitOfWork, project: ProjectRecord, batch: str, lock: bool = False) -> BatchRecord:
     domain.validate_external_id("batch", batch)
-    b = await store.get_batch(project.id, batch, lock=lock)
+    b = await uow.batches.get(project.id, batch, lock=lock)
     if b is None:
         raise NotFound(f"batch {batch} not found in project {project.external_id}", "batch-not-found")
     return b
 
 
-async def load_scene(ss: SceneStore, caller: Caller, scene_id: str, lock: bool = False) -> SceneRecord:
-    found = await ss.get_scene(caller.org, parse_uuid("scene", scene_id), lock=lock)
+async def load_scene(uow: UnitOfWork, caller: Caller, scene_id: str, lock: bool = False) -> SceneRecord:
+    found = await uow.scenes.get(caller.org, parse_uuid("scene", scene_id), lock=lock)
     if found is None:
         raise NotFound(f"scene {scene_id} not found", "scene-not-found")
     return found
 
 
-async def resolve_workspace(store: Store, caller: Caller, workspace_id: str | None) -> WorkspaceRecord:
+async def resolve_workspace(uow: UnitOfWork, caller: Caller, workspace_id: str | None) -> WorkspaceRecord:
     """The workspace a write goes to: the one named (it must be the caller's organization's,
     and the credential's own if it is bound to one), else the caller's only workspace."""
     if workspace_id is None or workspace_id == "":
         if caller.workspace_id is not None:
             workspace_id = caller.workspace_id
         else:
-            found = await store.list_workspaces(caller.org)
+            found = await uow.workspaces.of(caller.org)
             if len(found) == 1:
                 return found[0]
             raise InvalidInput(
                 "name the workspace with ?workspaceId=: this organization has several",
                 "workspace-required",
             )
-    ws = await store.get_workspace(workspace_id)
+    ws = await uow.workspaces.get(workspace_id)
     bound = caller.workspace_id is not None and not caller.is_staff
     if ws is None or ws.organization_id != caller.org or (bound and caller.workspace_id != ws.id):
         raise NotFound(f"workspace {workspace_id} not found", "workspace-not-found")
@@ -87,7 +86,7 @@ async def resolve_workspace(store: Store, caller: Caller, workspace_id: str | No
 
 
 async def record_event(
-    store: Store,
+    uow: UnitOfWork,
     caller: Caller,
     project: ProjectRecord,
     batch: BatchRecord | None,
@@ -95,6 +94,6 @@ async def record_event(
     **data: Any,
 ) -> None:
     """One entry of the audit log, in the transaction of the change it records."""
-    await store.add_event(
+    await uow.events.add(
         caller.org, project.id, batch.id if batch else None, kind, caller.email, to_json(data)
     )

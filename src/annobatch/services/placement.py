@@ -11,12 +11,11 @@ from annobatch.domain import BatchChoice, BatchStatus, NotFound
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import to_json
 from annobatch.storage.records import InputRecord, ProjectRecord, SceneRecord, now_micros
-from annobatch.storage.scenes import SceneStore
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 
 async def place_input(
-    store: Store, ss: SceneStore, caller: Caller, project: str, batch: str | None
+    uow: UnitOfWork, caller: Caller, project: str, batch: str | None
 ) -> tuple[ProjectRecord, int]:
     """Choose the batch for a new input (`domain.choose_input_batch`), with the project row and
     then its batch rows locked: a concurrent publish waits for this transaction, or this one
@@ -24,11 +23,11 @@ async def place_input(
     domain.validate_external_id("project", project)
     if batch is not None:
         domain.validate_external_id("batch", batch)
-    p = await store.get_project(caller.org, project, lock=True)
+    p = await uow.projects.get(caller.org, project, lock=True)
     if p is None:
         raise NotFound(f"project {project} not found", "project-not-found")
     domain.require_project_accepts_work(project, p.status)
-    batches = await ss.lock_batches(p.id)
+    batches = await uow.batches.lock_all(p.id)
     chosen = domain.choose_input_batch(
         project, batch, [BatchChoice(b, BatchStatus(s)) for _, b, s in batches]
     )
@@ -36,8 +35,7 @@ async def place_input(
 
 
 async def insert_input(
-    store: Store,
-    ss: SceneStore,
+    uow: UnitOfWork,
     caller: Caller,
     project: ProjectRecord,
     batch_id: int,
@@ -45,7 +43,7 @@ async def insert_input(
     status: str,
 ) -> InputRecord:
     rec = InputRecord(str(uuid.uuid4()), caller.org, project.id, batch_id, scene.id, status, now_micros())
-    await ss.create_input(rec)
+    await uow.inputs.create(rec)
     data = {"input": rec.id, "scene": scene.id, "externalId": scene.external_id, "status": status}
-    await store.add_event(caller.org, project.id, batch_id, "input.created", caller.email, to_json(data))
+    await uow.events.add(caller.org, project.id, batch_id, "input.created", caller.email, to_json(data))
     return rec

@@ -12,7 +12,7 @@ from annobatch.services.lookups import load_batch, load_project, record_event
 from annobatch.services.transactions import Write, fingerprint, reading, run_write
 from annobatch.storage.database import Database
 from annobatch.storage.records import EventRecord, ProjectRecord
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 #: The most audit-log entries one page answers.
 MAX_EVENT_PAGE = 1000
@@ -27,16 +27,16 @@ class ProjectService:
     # -------------------------------------------------------------------------- projects
 
     async def list_projects(self, caller: Caller) -> list[ProjectRecord]:
-        async with reading(self.db) as store:
-            return await store.list_projects(caller.org)
+        async with reading(self.db) as uow:
+            return await uow.projects.of(caller.org)
 
     async def list_all_projects(self) -> list[ProjectRecord]:
-        async with reading(self.db) as store:
-            return await store.list_projects(None)
+        async with reading(self.db) as uow:
+            return await uow.projects.all()
 
     async def get_project(self, caller: Caller, project: str) -> ProjectRecord:
-        async with reading(self.db) as store:
-            return await load_project(store, caller, project)
+        async with reading(self.db) as uow:
+            return await load_project(uow, caller, project)
 
     async def create_project(
         self,
@@ -57,13 +57,13 @@ class ProjectService:
         domain.validate_title("project", title)
         domain.validate_description(description)
 
-        async def produce(store: Store) -> ProjectRecord:
-            if await store.get_project(caller.org, project) is not None:
+        async def produce(uow: UnitOfWork) -> ProjectRecord:
+            if await uow.projects.get(caller.org, project) is not None:
                 raise Conflict(f"project {project} already exists", "duplicate-project")
-            rec = await store.create_project(caller.org, project, title, description, st.value)
-            await store.set_project_default_types(rec.id, types)
+            rec = await uow.projects.create(caller.org, project, title, description, st.value)
+            await uow.projects.set_default_types(rec.id, types)
             await record_event(
-                store, caller, rec, None, "project.created", status=st.value, annotationTypes=types
+                uow, caller, rec, None, "project.created", status=st.value, annotationTypes=types
             )
             return rec
 
@@ -76,12 +76,12 @@ class ProjectService:
         caller.require_staff("change a project's status")
         st = domain.parse_project_status(status)
 
-        async def produce(store: Store) -> ProjectRecord:
-            p = await load_project(store, caller, project, lock=True)
+        async def produce(uow: UnitOfWork) -> ProjectRecord:
+            p = await load_project(uow, caller, project, lock=True)
             if p.status != st.value:
-                await store.set_project_status(p.id, st.value)
+                await uow.projects.set_status(p.id, st.value)
                 await record_event(
-                    store, caller, p, None, "project.status-changed", **{"from": p.status, "to": st.value}
+                    uow, caller, p, None, "project.status-changed", **{"from": p.status, "to": st.value}
                 )
             return replace(p, status=st.value)
 
@@ -96,20 +96,20 @@ class ProjectService:
         caller.require_staff("configure annotation types")
         clean = domain.normalize_annotation_types(types)
 
-        async def produce(store: Store) -> list[str]:
-            p = await load_project(store, caller, project, lock=True)
-            await store.set_project_default_types(p.id, clean)
-            await record_event(store, caller, p, None, "project.annotation-types-set", annotationTypes=clean)
-            return await store.project_catalogue(p.id)
+        async def produce(uow: UnitOfWork) -> list[str]:
+            p = await load_project(uow, caller, project, lock=True)
+            await uow.projects.set_default_types(p.id, clean)
+            await record_event(uow, caller, p, None, "project.annotation-types-set", annotationTypes=clean)
+            return await uow.projects.catalogue(p.id)
 
         return await run_write(
             self.db, caller, write, fingerprint("project-types", project, clean), list[str], produce
         )
 
     async def project_annotation_types(self, caller: Caller, project: str) -> list[str]:
-        async with reading(self.db) as store:
-            p = await load_project(store, caller, project)
-            return await store.project_catalogue(p.id)
+        async with reading(self.db) as uow:
+            p = await load_project(uow, caller, project)
+            return await uow.projects.catalogue(p.id)
 
     # -------------------------------------------------------------------------- audit log
 
@@ -118,10 +118,10 @@ class ProjectService:
     ) -> tuple[list[EventRecord], int | None]:
         """A page of the audit log, oldest first, and the cursor of the next page (None at the end)."""
         limit = max(1, min(limit, MAX_EVENT_PAGE))
-        async with reading(self.db) as store:
-            p = await load_project(store, caller, project)
-            b = await load_batch(store, p, batch) if batch is not None else None
-            rows = await store.list_events(
+        async with reading(self.db) as uow:
+            p = await load_project(uow, caller, project)
+            b = await load_batch(uow, p, batch) if batch is not None else None
+            rows = await uow.events.page(
                 project_id=p.id, batch_id=b.id if b else None, after=after, limit=limit + 1
             )
         more = len(rows) > limit

@@ -31,12 +31,12 @@ from annobatch.services.lookups import (
 )
 from annobatch.services.placement import insert_input, place_input
 from annobatch.services.scene_descriptions import Described, describe
-from annobatch.services.transactions import Write, fingerprint, run_write
+from annobatch.services.transactions import Write, fingerprint, reading, run_write, writing
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database
+from annobatch.storage.queries.inputs import InputFilter
 from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
-from annobatch.storage.scenes import InputFilter, SceneStore
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,8 @@ class SceneService:
 
     async def initialize(self, caller: Caller, workspace_id: str | None) -> str:
         """A fresh scene uuid. Nothing is written: the client initializes even for a dry run."""
-        async with self.db.transaction() as tx:
-            await resolve_workspace(Store(tx), caller, workspace_id)
+        async with reading(self.db) as uow:
+            await resolve_workspace(uow, caller, workspace_id)
         return str(uuid.uuid4())
 
     async def create_scene(
@@ -90,23 +90,22 @@ class SceneService:
         domain.validate_scene(described.draft)  # everything that needs no database, first
         fp = fingerprint("scene", workspace_id, scene_type, project, batch, msgspec.json.encode(body))
 
-        async def produce(store: Store) -> CreatedScene:
-            ss = SceneStore(store.tx)
-            ws = await resolve_workspace(store, caller, workspace_id)
-            existing = await ss.get_scene_any_org(scene_id)
+        async def produce(uow: UnitOfWork) -> CreatedScene:
+            ws = await resolve_workspace(uow, caller, workspace_id)
+            existing = await uow.scenes.get_any_org(scene_id)
             if existing is not None:
                 if existing.organization_id == caller.org and existing.fingerprint == fp:
                     pending = existing.status == SceneStatus.PENDING
                     return CreatedScene(
-                        existing, [r for r in await ss.resources(scene_id) if r.upload and pending]
+                        existing, [r for r in await uow.scenes.resources(scene_id) if r.upload and pending]
                     )
                 raise Conflict(
                     f"scene {scene_id} already exists; initialize a new scene for a new one",
                     "duplicate-scene",
                 )
-            draft = await self._complete_draft(ss, caller, scene_id, scene_type, described)
+            draft = await self._complete_draft(uow, caller, scene_id, scene_type, described)
             resources = domain.validate_scene(draft)
-            placed = None if project is None else await place_input(store, ss, caller, project, batch)
+            placed = None if project is None else await place_input(uow, caller, project, batch)
             uploads = scene_type.uploads_files
             status = domain.initial_scene_status(len(resources) if uploads else 0)
             now = now_micros()
@@ -117,22 +116,22 @@ class SceneService:
                 described.motion_compensate, to_json(described.spec), fp, None, now, now,
             )  # fmt: skip
             rows = [_resource_row(scene_id, i, r, uploads) for i, r in enumerate(resources)]
-            await ss.create_scene(scene, rows)
+            await uow.scenes.create(scene, rows)
             if placed is not None and status is SceneStatus.CREATED:
-                await insert_input(store, ss, caller, placed[0], placed[1], scene, status.value)
+                await insert_input(uow, caller, placed[0], placed[1], scene, status.value)
             return CreatedScene(scene, rows if status is SceneStatus.PENDING else [])
 
         return await run_write(self.db, caller, write, fp, CreatedScene, produce)
 
     @staticmethod
     async def _complete_draft(
-        ss: SceneStore, caller: Caller, scene_id: str, scene_type: SceneType, d: Described
+        uow: UnitOfWork, caller: Caller, scene_id: str, scene_type: SceneType, d: Described
     ) -> domain.SceneDraft:
         """Add what the database knows: the calibration's sensors and the IMU data's time span."""
         calibration = None
         if scene_type.needs_calibration:
             cal_id = d.calibration_id or ""
-            cal = await ss.get_calibration(caller.org, cal_id) if cal_id else None
+            cal = await uow.calibrations.get(caller.org, cal_id) if cal_id else None
             if cal is None:
                 raise InvalidInput(
                     f"calibration {cal_id} not found; create it first (POST /v1/calibrations)",
@@ -142,7 +141,7 @@ class SceneService:
             calibration = {sensor: str(e.get("calibration_type")) for sensor, e in entries.items()}
         imu_span = None
         if d.imu_id is not None:
-            imu = await ss.get_imu(caller.org, d.imu_id)
+            imu = await uow.imu.get(caller.org, d.imu_id)
             if imu is None or imu.scene_id != scene_id:
                 raise InvalidInput(
                     f"IMU data {d.imu_id} was not sent for scene {scene_id}; send it first (POST /v1/imu)",
@@ -156,10 +155,9 @@ class SceneService:
     async def upload_target(self, scene_id: str, position: int) -> ResourceRecord:
         """The file an upload URL names, if it may still be uploaded. No caller: the signed URL is
         the permission."""
-        async with self.db.transaction() as tx:
-            ss = SceneStore(tx)
-            scene = await ss.get_scene_any_org(scene_id)
-            resource = None if scene is None else await ss.resource(scene_id, position)
+        async with reading(self.db) as uow:
+            scene = await uow.scenes.get_any_org(scene_id)
+            resource = None if scene is None else await uow.scenes.resource(scene_id, position)
             if scene is None or resource is None or not resource.upload:
                 raise NotFound(f"scene {scene_id} has no file {position} to upload", "upload-not-found")
             domain.require_scene_accepts_uploads(scene_id, scene.status)
@@ -170,14 +168,13 @@ class SceneService:
     ) -> str | None:
         """Point the file at its new blob; answer the blob it replaces (to delete). A scene that was
         committed meanwhile refuses (the caller deletes the new blob)."""
-        async with self.db.transaction(write=True) as tx:
-            ss = SceneStore(tx)
-            scene = await ss.get_scene_any_org(scene_id)
+        async with writing(self.db) as uow:
+            scene = await uow.scenes.get_any_org(scene_id)
             assert scene is not None
             domain.require_scene_accepts_uploads(scene_id, scene.status)
-            resource = await ss.resource(scene_id, position)
+            resource = await uow.scenes.resource(scene_id, position)
             assert resource is not None
-            await ss.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
+            await uow.scenes.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
             return resource.blob_key
 
     # ---------------------------------------------------------------------------- commit
@@ -186,35 +183,33 @@ class SceneService:
         """Every file arrived → the input goes into its batch, the files are checked, and the
         scene ends `created` (or `failed`, saying why). Idempotent: a finished scene is answered
         as it is, an interrupted one is finished."""
-        async with self.db.transaction(write=True) as tx:
-            store, ss = Store(tx), SceneStore(tx)
-            scene = await load_scene(ss, caller, scene_id, lock=True)
+        async with writing(self.db) as uow:
+            scene = await load_scene(uow, caller, scene_id, lock=True)
             if not domain.commit_needed(scene.id, scene.status):
                 return scene
-            resources = await ss.resources(scene.id)
+            resources = await uow.scenes.resources(scene.id)
             if scene.status == SceneStatus.PENDING:
                 missing = [r.resource_id for r in resources if r.upload and r.blob_key is None]
                 domain.require_all_uploaded(scene.id, missing)
                 domain.require_scene_move(scene.id, scene.status, SceneStatus.PROCESSING)
                 if scene.project_id is not None and scene.batch_id is not None:
-                    project = await ss.project_external_id(scene.project_id)
-                    named, _, _ = await ss.batch_by_id(scene.batch_id)
-                    p, batch_id = await place_input(store, ss, caller, project, named)
-                    await insert_input(store, ss, caller, p, batch_id, scene, SceneStatus.PROCESSING.value)
-                await ss.set_scene_status(scene.id, SceneStatus.PROCESSING.value)
-                await ss.set_inputs_status(scene.id, SceneStatus.PROCESSING.value)
+                    project = await uow.projects.external_id(scene.project_id)
+                    named, _, _ = await uow.batches.by_id(scene.batch_id)
+                    p, batch_id = await place_input(uow, caller, project, named)
+                    await insert_input(uow, caller, p, batch_id, scene, SceneStatus.PROCESSING.value)
+                await uow.scenes.set_status(scene.id, SceneStatus.PROCESSING.value)
+                await uow.inputs.set_status_of_scene(scene.id, SceneStatus.PROCESSING.value)
         problems = await self._inspect(resources)
-        async with self.db.transaction(write=True) as tx:
-            ss = SceneStore(tx)
-            scene = await load_scene(ss, caller, scene.id, lock=True)
+        async with writing(self.db) as uow:
+            scene = await load_scene(uow, caller, scene.id, lock=True)
             if scene.status != SceneStatus.PROCESSING:
                 return scene  # a concurrent commit finished it
             target = SceneStatus.FAILED if problems else SceneStatus.CREATED
             domain.require_scene_move(scene.id, scene.status, target)
             error = "; ".join(problems[:5]) if problems else None
-            await ss.set_scene_status(scene.id, target.value, error)
-            await ss.set_inputs_status(scene.id, target.value)
-            return await load_scene(ss, caller, scene.id)
+            await uow.scenes.set_status(scene.id, target.value, error)
+            await uow.inputs.set_status_of_scene(scene.id, target.value)
+            return await load_scene(uow, caller, scene.id)
 
     async def _inspect(self, resources: list[ResourceRecord]) -> list[str]:
         """A quick look at each uploaded file (no transaction is open: this reads the blob store)."""
@@ -246,25 +241,23 @@ class SceneService:
         ids = parse_uuids("scene", uuids)
         if len(external_ids) > MAX_IDS:
             raise InvalidInput(f"at most {MAX_IDS} external ids per request", "too-many-ids")
-        async with self.db.transaction() as tx:
-            ss = SceneStore(tx)
+        async with reading(self.db) as uow:
             if ids:
-                found = await ss.scenes_by(caller.org, ids=ids)
+                found = await uow.scenes.by_ids(caller.org, ids)
                 missing = sorted(set(ids) - {s.id for s in found})
             else:
-                found = await ss.scenes_by(caller.org, external_ids=list(dict.fromkeys(external_ids)))
+                found = await uow.scenes.by_external_ids(caller.org, list(dict.fromkeys(external_ids)))
                 missing = sorted(set(external_ids) - {s.external_id for s in found})
         if missing:
             raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
         return found
 
     async def scene(self, caller: Caller, scene_id: str, include_invalidated: bool = False) -> SceneDetail:
-        async with self.db.transaction() as tx:
-            ss = SceneStore(tx)
-            scene = await load_scene(ss, caller, scene_id)
+        async with reading(self.db) as uow:
+            scene = await load_scene(uow, caller, scene_id)
             if SceneStatus(scene.status).is_invalidated and not include_invalidated:
                 raise NotFound(f"scene {scene_id} is invalidated", "scene-not-found")
-            return SceneDetail(scene, await ss.resources(scene.id))
+            return SceneDetail(scene, await uow.scenes.resources(scene.id))
 
     async def view(self, scene_id: str) -> SceneDetail | None:
         """Everything the view page shows of a scene. The scene's uuid is the permission."""
@@ -272,18 +265,17 @@ class SceneService:
             scene_id = parse_uuid("scene", scene_id)
         except InvalidInput:
             return None
-        async with self.db.transaction() as tx:
-            ss = SceneStore(tx)
-            scene = await ss.get_scene_any_org(scene_id)
+        async with reading(self.db) as uow:
+            scene = await uow.scenes.get_any_org(scene_id)
             if scene is None:
                 return None
-            inputs = await ss.page_inputs(
+            inputs = await uow.inputs.page(
                 scene.organization_id,
                 InputFilter(scene_ids=(scene_id,), include_invalidated=True),
                 None,
                 1000,
             )
-            return SceneDetail(scene, await ss.resources(scene_id), inputs)
+            return SceneDetail(scene, await uow.scenes.resources(scene_id), inputs)
 
     # ---------------------------------------------------------------------------- invalidation
 
@@ -298,27 +290,26 @@ class SceneService:
         if not ids:
             raise InvalidInput("name at least one scene to invalidate", "invalid-body")
 
-        async def produce(store: Store) -> Invalidated:
-            ss = SceneStore(store.tx)
-            found = {s.id: s for s in await ss.scenes_by(caller.org, ids=ids)}
+        async def produce(uow: UnitOfWork) -> Invalidated:
+            found = {s.id: s for s in await uow.scenes.by_ids(caller.org, ids)}
             missing = [i for i in ids if i not in found]
             if missing:
                 raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
             done = Invalidated(0, [])
             for sid in sorted(ids):  # one lock order for every caller: no deadlock between two
-                scene = await load_scene(ss, caller, sid, lock=True)
+                scene = await load_scene(uow, caller, sid, lock=True)
                 if SceneStatus(scene.status).is_invalidated:
                     continue
                 domain.require_scene_move(sid, scene.status, target)
-                await ss.set_scene_status(sid, target.value)
-                for inp in await ss.inputs_of_scene(sid):
+                await uow.scenes.set_status(sid, target.value)
+                for inp in await uow.inputs.of_scene(sid):
                     data = to_json({"input": inp.id, "scene": sid, "reason": reason})
-                    await store.add_event(
+                    await uow.events.add(
                         caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data
                     )
-                await ss.set_inputs_status(sid, target.value)
-                done.blobs.extend(r.blob_key for r in await ss.resources(sid) if r.blob_key)
-                await ss.forget_blobs(sid)
+                await uow.inputs.set_status_of_scene(sid, target.value)
+                done.blobs.extend(r.blob_key for r in await uow.scenes.resources(sid) if r.blob_key)
+                await uow.scenes.forget_blobs(sid)
                 done = Invalidated(done.scenes + 1, done.blobs)
             return done
 

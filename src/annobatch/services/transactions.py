@@ -15,7 +15,7 @@ from annobatch.domain import Conflict
 from annobatch.services.identity import Caller
 from annobatch.storage.database import Database, IntegrityError
 from annobatch.storage.records import IdempotentAnswer, now_micros
-from annobatch.storage.store import Store
+from annobatch.storage.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
 
@@ -38,18 +38,18 @@ def fingerprint(*parts: Any) -> str:
 
 
 @asynccontextmanager
-async def reading(db: Database) -> AsyncIterator[Store]:
+async def reading(db: Database) -> AsyncIterator[UnitOfWork]:
     """A read-only transaction."""
     async with db.transaction() as tx:
-        yield Store(tx)
+        yield UnitOfWork(tx)
 
 
 @asynccontextmanager
-async def writing(db: Database, dry_run: bool = False) -> AsyncIterator[Store]:
+async def writing(db: Database, dry_run: bool = False) -> AsyncIterator[UnitOfWork]:
     """A write transaction; a dry run is always rolled back."""
     ctx = db.dry_run() if dry_run else db.transaction(write=True)
     async with ctx as tx:
-        yield Store(tx)
+        yield UnitOfWork(tx)
 
 
 async def run_write(
@@ -58,17 +58,17 @@ async def run_write(
     write: Write,
     fingerprint: str,
     result_type: type[R],
-    produce: Callable[[Store], Awaitable[R]],
+    produce: Callable[[UnitOfWork], Awaitable[R]],
 ) -> R:
     """Run `produce` in one write transaction. With an idempotency key, the same key and request
     within 24 h answers the first result instead of running again; a different request under
     the same key is a conflict."""
     key = None if write.dry_run else write.idempotency_key
     try:
-        async with writing(db, write.dry_run) as store:
+        async with writing(db, write.dry_run) as uow:
             if key is not None:
-                await store.lock_idempotency_key(f"{caller.org}:{key}")
-                prev = await store.get_idempotent(caller.org, key)
+                await uow.idempotency.lock(f"{caller.org}:{key}")
+                prev = await uow.idempotency.get(caller.org, key)
                 if prev is not None and prev.created > now_micros() - IDEMPOTENCY_WINDOW_MICROS:
                     if prev.fingerprint != fingerprint:
                         raise Conflict(
@@ -77,13 +77,13 @@ async def run_write(
                             "idempotency-key-reused",
                         )
                     return msgspec.json.decode(prev.body, type=result_type)
-            result = await produce(store)
+            result = await produce(uow)
             if key is not None:
                 now = now_micros()
                 body = msgspec.json.encode(result)
-                await store.put_idempotent(caller.org, key, IdempotentAnswer(fingerprint, 200, body, now))
+                await uow.idempotency.put(caller.org, key, IdempotentAnswer(fingerprint, 200, body, now))
                 if random.random() < PURGE_PROBABILITY:
-                    await store.purge_idempotent(before=now - IDEMPOTENCY_WINDOW_MICROS)
+                    await uow.idempotency.purge(before=now - IDEMPOTENCY_WINDOW_MICROS)
             return result
     except IntegrityError as e:
         # Constraints back the domain's checks up; reaching one means a concurrent writer won.

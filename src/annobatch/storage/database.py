@@ -1,7 +1,7 @@
 """One interface, two drivers: statements compiled once per dialect, run on `sqlite3` or `asyncpg`.
 
 SQLAlchemy builds and compiles the statements; the raw drivers run them. Neither the ORM nor an
-async adapter sits on the hot path (see the architecture notes for the measurements).
+async adapter sits on the hot path (docs/architecture.md gives the measurements).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import msgspec
 
 from annobatch.client._errors import BadRequest
-from annobatch.client._transport import Transport
+from annobatch.client._requester import Requester
 from annobatch.domain import BatchStatus, InvalidInput, validate_external_id
 from annobatch.schemas import (
     BatchDetail,
@@ -47,20 +47,20 @@ def _typed_status(batch: B) -> B:
 class ProjectResource:
     """Projects and their batches, as the official client names them."""
 
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
 
     def get_projects(self) -> list[Project]:
         """Every project of the caller's organization."""
-        return self._t.call("GET", "/v1/projects", Envelope[list[Project]]).data
+        return self._requester.call("GET", "/v1/projects", Envelope[list[Project]]).data
 
     def get_project(self, project: str) -> Project:
         """One project; `NotFound` when the organization has no such project."""
-        return self._t.call("GET", f"/v1/projects/{_seg('project', project)}", Envelope[Project]).data
+        return self._requester.call("GET", f"/v1/projects/{_seg('project', project)}", Envelope[Project]).data
 
     def get_project_batches(self, project: str) -> list[ProjectBatch]:
         """Every batch of `project`, oldest first."""
-        batches = self._t.call(
+        batches = self._requester.call(
             "GET", f"/v1/projects/{_seg('project', project)}/batches", Envelope[list[ProjectBatch]]
         )
         return [_typed_status(b) for b in batches.data]
@@ -86,7 +86,7 @@ class ProjectResource:
             CreateBatchRequest(publish_previous_batches=publish_previous_batches, title=title)
         )
         body = {k: v for k, v in body.items() if v is not None}
-        created = self._t.call(
+        created = self._requester.call(
             "POST",
             f"/v1/projects/{_seg('project', project)}/batches/{_seg('batch', batch)}",
             Envelope[ProjectBatch],
@@ -101,7 +101,7 @@ class ProjectResource:
     ) -> ProjectBatch:
         """Publish an open batch: it becomes `ready` and accepts no more inputs. Publishing a batch
         that is already `ready` returns it unchanged."""
-        published = self._t.call(
+        published = self._requester.call(
             "POST",
             f"/v1/projects/{_seg('project', project)}/batches/{_seg('batch', batch)}/publish",
             Envelope[ProjectBatch],
@@ -115,11 +115,11 @@ class ProjectResource:
         path = f"/v1/projects/{_seg('project', project)}"
         if batch:
             path += f"/batches/{_seg('batch', batch)}"
-        return self._t.call("GET", path + "/annotation-types", Envelope[list[str]]).data
+        return self._requester.call("GET", path + "/annotation-types", Envelope[list[str]]).data
 
     def get_batch(self, project: str, batch: str) -> BatchDetail:
         """One batch with its annotation types and how many of its inputs are in each status."""
-        detail = self._t.call(
+        detail = self._requester.call(
             "GET",
             f"/v1/projects/{_seg('project', project)}/batches/{_seg('batch', batch)}",
             Envelope[BatchDetail],
@@ -138,7 +138,7 @@ class ProjectResource:
             params: dict[str, str | int] = {"limit": page_size}
             if cursor is not None:
                 params["cursorId"] = cursor
-            page = self._t.call("GET", path, Page[Event], params=params)
+            page = self._requester.call("GET", path, Page[Event], params=params)
             yield from page.data
             cursor = page.metadata.next_cursor_id
             if cursor is None:

@@ -9,7 +9,17 @@ from typing import Any
 
 import click
 
-from annobatch.cli._operator_base import common_options, env, info, iso, print_json, print_table, run, when
+from annobatch.cli._tables import print_json
+from annobatch.cli.operator.base import (
+    ORG_OPTION,
+    common_options,
+    env,
+    info,
+    iso,
+    print_table,
+    run,
+    when,
+)
 from annobatch.services import Services
 from annobatch.services.accounts import NewCredential
 from annobatch.services.identity import ISSUER, operator
@@ -116,7 +126,7 @@ def org_list() -> None:
         ])  # fmt: skip
         return
     rows = [(o.id, o.name, ", ".join(w.name for w in wss), when(o.created)) for o, wss in found]
-    print_table(None, ["id", "name", "workspaces", "created"], rows)
+    print_table(["id", "name", "workspaces", "created"], rows)
 
 
 # ------------------------------------------------------------------------------------ workspace
@@ -128,7 +138,7 @@ def workspace() -> None:
 
 
 @workspace.command("create")
-@click.option("--org", "org_ref", required=True, metavar="ORG", help="Organization id or name.")
+@ORG_OPTION
 @click.argument("name")
 @common_options
 def workspace_create(org_ref: str, name: str) -> None:
@@ -155,7 +165,7 @@ def credentials() -> None:
 
 
 @credentials.command("create")
-@click.option("--org", "org_ref", required=True, metavar="ORG", help="Organization id or name.")
+@ORG_OPTION
 @click.option(
     "--workspace", "ws_ref", metavar="WS",
     help="Workspace id or name; without it the credential is developer in every workspace of ORG.",

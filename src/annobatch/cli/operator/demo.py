@@ -16,14 +16,15 @@ from typing import Any
 
 import click
 
-from annobatch.cli._operator_base import common_options, connect, env, shown_url
-from annobatch.cli._operator_org import credentials_document, write_credentials
-from annobatch.cli._operator_serve import display_path, prepare, run_server
+from annobatch import CREDENTIALS_ENV, HOST_ENV
+from annobatch.cli.operator.base import common_options, connect, env, shown_url
+from annobatch.cli.operator.org import credentials_document, write_credentials
+from annobatch.cli.operator.serve import prepare, run_server
 from annobatch.domain import BatchAction, NotFound
 from annobatch.services import Services
 from annobatch.services.identity import operator
 from annobatch.storage.database import open_database
-from annobatch.storage.store import OrganizationRecord
+from annobatch.storage.records import OrganizationRecord
 
 DEMO_ORG = "demo"
 CREDENTIALS_FILE = "demo-credentials.json"
@@ -149,6 +150,14 @@ async def seed(url: str, credentials_path: Path) -> DemoWorld:
         await db.close()
 
 
+def display_path(path: Path) -> str:
+    """`path` as the user would type it: relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _script(name: str) -> str:
     """How to call one of our scripts from here: bare when it is on PATH, else by its path."""
     beside = Path(sys.executable).parent / name
@@ -188,7 +197,7 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
         "",
         "kognicutil:",
         "",
-        f"    export KOGNIC_CREDENTIALS={creds} ANNOBATCH_HOST={url}",
+        f"    export {CREDENTIALS_ENV}={creds} {HOST_ENV}={url}",
         f"    {kognicutil} projects",
         f"    {kognicutil} project highway --batches",
         "",

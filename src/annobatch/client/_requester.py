@@ -1,4 +1,8 @@
-"""Sending one API call: timeouts, retries with backoff and jitter, the envelope, typed errors."""
+"""Making one API call: timeouts, retries with backoff and jitter, the envelope, typed errors.
+
+The `Requester` sits above `httpx.Client` and sends through it; it is not an httpx transport (the
+layer below a client that moves one request over a connection, which tests replace with
+`httpx.MockTransport`)."""
 
 from __future__ import annotations
 
@@ -56,9 +60,10 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-class Transport:
-    """One host, one `httpx.Client`, one auth. Every call may be retried: reads are safe to
-    repeat, and every write carries an `Idempotency-Key`, so a repeat answers the first result."""
+class Requester:
+    """Makes the SDK's API calls: one host, one `httpx.Client`, one auth. Every call may be
+    retried: reads are safe to repeat, and every write carries an `Idempotency-Key`, so a repeat
+    answers the first result."""
 
     def __init__(
         self,

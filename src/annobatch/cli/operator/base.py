@@ -13,18 +13,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import msgspec
 from rich.console import Console
-from rich.table import Table
 
+from annobatch.cli import _tables as tables
+from annobatch.domain import DomainError
 from annobatch.services import Services
+from annobatch.settings import DEFAULT_DATA_DIR, Settings, UnsafeSettings
+from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import current_revisions, newest_revisions
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_DATA = "data"
+ORG_OPTION = click.option("--org", "org_ref", required=True, metavar="ORG", help="Organization id or name.")
 
 
 @dataclass
@@ -36,13 +38,15 @@ class Env:
     database_url: str | None
     as_json: bool = False
 
-    @property
-    def url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data / 'annobatch.db'}"
+    def settings(self) -> Settings:
+        """Where the data and the database are, resolved as the server resolves them: the
+        database URL, else the SQLite file in the data directory. Nothing else is read from the
+        environment: commands other than `serve` need no secret."""
+        return Settings(data_dir=self.data, database_url=self.database_url or "")
 
     @property
-    def shown_url(self) -> str:
-        return shown_url(self.url)
+    def url(self) -> str:
+        return self.settings().database_url
 
 
 def shown_url(url: str) -> str:
@@ -64,11 +68,23 @@ class OperatorError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class OperatorGroup(click.Group):
+    """Turns a rule's refusal into one line on stderr and exit status 1, for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as e:
+            raise OperatorError(e.message) from None
+        except UnsafeSettings as e:
+            raise OperatorError(str(e)) from None
+
+
 def env(ctx: click.Context | None = None) -> Env:
     ctx = ctx or click.get_current_context()
     found = ctx.find_object(Env)
     if found is None:  # a subcommand invoked on its own (tests); the defaults apply
-        found = Env(Path(DEFAULT_DATA), None)
+        found = Env(DEFAULT_DATA_DIR, None)
         ctx.obj = found
     return found
 
@@ -147,10 +163,15 @@ def open_checked(url: str) -> Database:
     return db
 
 
-def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None) -> T:
-    """Open the database, check that it is initialised, run `work` on one event loop, close."""
+def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None, *, files: bool = False) -> T:
+    """Open the database, check that it is initialised, run `work` on one event loop, close.
+
+    Only a command that reads or writes files asks for them (`files=True`): it gets the data
+    directory's blob store, made on first use. Without it nothing is created on disk, and an
+    operation that touches files refuses."""
     e = e or env()
-    url = e.url
+    settings = e.settings()
+    url = settings.database_url
     db = open_checked(url)
 
     async def go() -> T:
@@ -159,7 +180,8 @@ def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None) -> T:
             problem = await schema_problem(db, url)
             if problem:
                 raise OperatorError(problem)
-            return await work(Services.over(db))
+            blobs = open_blob_store(settings.data_dir) if files else None
+            return await work(Services.over(db, blobs))
         finally:
             await db.close()
 
@@ -186,20 +208,13 @@ def iso(micros: int) -> str:
     return datetime.fromtimestamp(micros / 1_000_000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def print_json(value: Any) -> None:
-    click.echo(msgspec.json.format(msgspec.json.encode(value), indent=2).decode())
+#: Columns whose values are short and whole (ids, statuses, times): never broken across lines.
+_NO_WRAP = frozenset({"id", "organization", "project", "batch", "status", "created", "updated", "inputs"})
 
 
-_NO_WRAP = {"id", "organization", "project", "batch", "status", "created", "updated", "inputs"}
-
-
-def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for c in columns:
-        table.add_column(c, overflow="fold", no_wrap=c in _NO_WRAP)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console().print(table)
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A table on the operator's console; long descriptions fold instead of being cut."""
+    tables.print_table(console(), columns, rows, fold=True, no_wrap=_NO_WRAP)
 
 
 def info(message: str) -> None:

@@ -1,27 +1,20 @@
-"""`annobatch serve` and `annobatch db upgrade`: bring the schema up to date, then run granian."""
+"""`annobatch serve`: bring the schema up to date, then run the HTTP server (granian). The server
+application is loaded by granian's workers from `APP_FACTORY`: no command imports it, and granian
+itself is imported only when it is about to run."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import socket
-from pathlib import Path
 
 import click
 
-from annobatch.cli._operator_base import (
-    Env,
-    OperatorError,
-    common_options,
-    connect,
-    env,
-    info,
-    print_json,
-    shown_url,
-)
+from annobatch.cli.operator.base import Env, OperatorError, common_options, connect, env, info, shown_url
+from annobatch.cli.operator.db import migrate
+from annobatch.services.identity import load_signing_key
 from annobatch.settings import Settings, UnsafeSettings
 from annobatch.storage.database import open_database
-from annobatch.storage.migrate import newest_revisions, upgrade
 
 APP_FACTORY = "annobatch.server.app:from_env"
 
@@ -38,25 +31,9 @@ def server_settings(e: Env, dev: bool) -> Settings:
     return settings
 
 
-def migrate(url: str) -> str:
-    """Apply pending migrations; one clear line when the database cannot be reached."""
-    from alembic.util import CommandError
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        upgrade(url)
-    except (OSError, DBAPIError, CommandError) as e:
-        cause = getattr(e, "orig", None) or e  # the driver's own words, without SQLAlchemy's wrapping
-        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        raise OperatorError(f"cannot migrate the database at {shown_url(url)}: {first}") from None
-    return url
-
-
 async def _prepare_signing_key(settings: Settings) -> None:
     """Make the database-kept signing key before any worker starts, so workers never race to
     create it (with ANNOBATCH_SECRET_KEY set there is nothing to do)."""
-    from annobatch.services.identity import load_signing_key
-
     if settings.secret_key:
         return
     db = open_database(settings.database_url)
@@ -95,10 +72,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    os.environ["ANNOBATCH_DATA"] = str(settings.data_dir)
-    os.environ["ANNOBATCH_DATABASE_URL"] = settings.database_url
-    if settings.dev:
-        os.environ["ANNOBATCH_DEV"] = "1"
+    os.environ.update(settings.location_env())
     server = Granian(
         APP_FACTORY,
         address=host,
@@ -126,29 +100,3 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
         f"on {shown_url(settings.database_url)}"
     )
     run_server(settings, host, port, workers)
-
-
-@click.group()
-def db() -> None:
-    """The database schema."""
-
-
-@db.command("upgrade")
-@common_options
-def db_upgrade() -> None:
-    """Create the database, or bring its schema to the newest revision."""
-    e = env()
-    url = migrate(e.url)
-    heads = ", ".join(sorted(newest_revisions(url)))
-    if e.as_json:
-        print_json({"database": shown_url(url), "revision": heads})
-        return
-    click.echo(f"database {shown_url(url)} is at revision {heads} (newest)")
-
-
-def display_path(path: Path) -> str:
-    """`path` as the user would type it: relative to the working directory when it is inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

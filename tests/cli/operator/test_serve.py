@@ -14,8 +14,10 @@ from typing import Any
 
 from click.testing import CliRunner
 from kognic.io.client import KognicIOClient
+from operator_testing import assert_refused
 
 from annobatch.cli.operator import main
+from annobatch.settings import Settings
 from liveserver import annobatch_command, free_port, serving
 
 
@@ -111,3 +113,20 @@ def test_serve_on_a_port_in_use_is_refused_in_one_line(database_url: str) -> Non
     assert r.stderr.strip().splitlines() == [
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use; choose another --port"
     ]
+
+
+def test_serve_refuses_a_weak_secret_key_in_one_line(tmp_path: Path) -> None:
+    r = CliRunner().invoke(
+        main,
+        ["--data", str(tmp_path), "serve"],
+        env={"ANNOBATCH_SECRET_KEY": "secret", "ANNOBATCH_DATABASE_URL": ""},
+    )
+    assert_refused(r, "ANNOBATCH_SECRET_KEY", "--dev")
+    assert not (tmp_path / "annobatch.db").exists()
+
+
+def test_serve_hands_its_workers_the_same_data_directory_database_and_mode(tmp_path: Path) -> None:
+    for dev in (False, True):
+        chosen = Settings(data_dir=tmp_path, database_url="postgresql://db.example/annobatch", dev=dev)
+        seen = Settings.from_env(chosen.location_env())
+        assert (seen.data_dir, seen.database_url, seen.dev) == (tmp_path, chosen.database_url, dev)

@@ -1,0 +1,66 @@
+"""What every query module builds its statements with, written once: named parameters, the insert
+of a whole row, a record's fields as parameters, and the statements whose shape depends on the
+request (a list of ids), built once per shape and kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from annobatch.storage.database import Query
+from annobatch.storage.records import Record
+
+
+def b(name: str) -> sa.BindParameter[Any]:
+    """A named parameter: `{"name": value}` at run time."""
+    return sa.bindparam(name)
+
+
+def insert(table: sa.Table, returning: str | None = None) -> Query:
+    """An insert taking every column by its name; with `returning`, the database numbers the row
+    (its autoincrement key is left out) and the statement answers that column."""
+    cols = [c.name for c in table.c if not (c.primary_key and c.autoincrement is True)]
+    if returning is None:
+        cols = [c.name for c in table.c]
+    stmt = table.insert().values({c: b(c) for c in cols})
+    if returning is not None:
+        stmt = stmt.returning(table.c[returning])
+    return Query(stmt)
+
+
+def params(record: Record) -> dict[str, Any]:
+    """A record's fields by name: the parameters of its table's `insert`."""
+    return msgspec.structs.asdict(record)
+
+
+# Statements with a shape of their own per request: built once per shape.
+_SHAPED: dict[tuple[Any, ...], Query] = {}
+
+
+def bucket(n: int) -> int:
+    """Lists of ids are padded to a power of two so that few shapes of a statement exist."""
+    size = 1
+    while size < n:
+        size *= 2
+    return size
+
+
+def in_list(
+    column: sa.ColumnElement[Any], prefix: str, values: Sequence[Any]
+) -> tuple[sa.ColumnElement[bool], dict[str, Any]]:
+    """`column IN (:prefix0, …)` over `values` padded to their bucket, and its parameters."""
+    n = bucket(len(values))
+    names = [f"{prefix}{i}" for i in range(n)]
+    padded = list(values) + [values[-1]] * (n - len(values))
+    return column.in_([b(name) for name in names]), dict(zip(names, padded, strict=True))
+
+
+def shaped(key: tuple[Any, ...], build: Callable[[], Any]) -> Query:
+    """The statement of this shape, built by `build` the first time the shape is asked for."""
+    q = _SHAPED.get(key)
+    if q is None:
+        q = _SHAPED[key] = Query(build())
+    return q

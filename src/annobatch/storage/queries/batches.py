@@ -1,0 +1,154 @@
+"""Batches: a project's batches by external id, their status and annotation types, and their
+inputs counted by status.
+
+Every change to a project's batches bumps the project's `batches_revision` in the same
+transaction: a kept batch list stays good while the revision it was built at is current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from annobatch.storage import tables as t
+from annobatch.storage.database import Query, Tx
+from annobatch.storage.queries._sql import b, bucket, in_list, insert, shaped
+from annobatch.storage.records import BatchRecord, now_micros
+
+_P, _B, _BAT, _I = t.projects, t.batches, t.batch_annotation_types, t.inputs
+
+_BATCH_BY_EXT = sa.select(*_B.c).where(_B.c.project_id == b("project_id"), _B.c.external_id == b("batch"))
+Q_BATCH_INSERT = insert(_B, returning="id")
+Q_BATCH = Query(_BATCH_BY_EXT)
+Q_BATCH_FOR_UPDATE = Query(_BATCH_BY_EXT.with_for_update())
+Q_BATCH_BY_ID = Query(sa.select(*_B.c).where(_B.c.id == b("id")))
+Q_BATCHES = Query(sa.select(*_B.c).where(_B.c.project_id == b("project_id")).order_by(_B.c.created, _B.c.id))
+Q_BATCHES_FOR_UPDATE = Query(
+    sa.select(*_B.c)
+    .where(_B.c.project_id == b("project_id"))
+    .order_by(_B.c.created, _B.c.id)
+    .with_for_update()
+)
+Q_BATCH_LATEST = Query(
+    sa.select(*_B.c)
+    .where(_B.c.project_id == b("project_id"))
+    .order_by(_B.c.created.desc(), _B.c.id.desc())
+    .limit(1)
+)
+Q_BATCH_SET_STATUS = Query(
+    sa.update(_B).where(_B.c.id == b("id")).values(status=b("status"), updated=b("updated"))
+)
+Q_BATCH_TOUCH = Query(sa.update(_B).where(_B.c.id == b("id")).values(updated=b("updated")))
+_BUMP = {"batches_revision": _P.c.batches_revision + 1}
+Q_PROJECT_BUMP = Query(sa.update(_P).where(_P.c.id == b("project_id")).values(_BUMP))
+Q_PROJECT_BUMP_BY_BATCH = Query(
+    sa.update(_P)
+    .where(_P.c.id == sa.select(_B.c.project_id).where(_B.c.id == b("batch_id")).scalar_subquery())
+    .values(_BUMP)
+)
+
+Q_BAT = Query(
+    sa.select(_BAT.c.annotation_type).where(_BAT.c.batch_id == b("batch_id")).order_by(_BAT.c.position)
+)
+Q_BAT_INSERT = insert(_BAT)
+Q_BAT_DELETE = Query(sa.delete(_BAT).where(_BAT.c.batch_id == b("batch_id")))
+
+Q_INPUT_COUNTS = Query(
+    sa.select(_I.c.status, sa.func.count()).where(_I.c.batch_id == b("batch_id")).group_by(_I.c.status)
+)
+
+
+class BatchQueries:
+    """`uow.batches`: create, find, list and lock a project's batches; status, annotation types,
+    input counts."""
+
+    __slots__ = ("tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def create(self, project_id: int, batch: str, title: str, status: str) -> BatchRecord:
+        now = now_micros()
+        values = {
+            "project_id": project_id,
+            "external_id": batch,
+            "title": title,
+            "status": status,
+            "created": now,
+            "updated": now,
+        }
+        bid = await self.tx.fetch_val(Q_BATCH_INSERT, values)
+        await self.tx.execute(Q_PROJECT_BUMP, {"project_id": project_id})
+        return BatchRecord(bid, project_id, batch, title, status, now, now)
+
+    async def get(self, project_id: int, batch: str, lock: bool = False) -> BatchRecord | None:
+        q = Q_BATCH_FOR_UPDATE if lock else Q_BATCH
+        row = await self.tx.fetch_one(q, {"project_id": project_id, "batch": batch})
+        return None if row is None else BatchRecord(*row)
+
+    async def by_id(self, batch_id: int) -> tuple[str, str, int]:
+        """(external id, status, project id) of a batch known to exist (a row points at it)."""
+        row = await self.tx.fetch_one(Q_BATCH_BY_ID, {"id": batch_id})
+        assert row is not None
+        return row[2], row[4], row[1]
+
+    async def of(self, project_id: int) -> list[BatchRecord]:
+        """The project's batches, oldest first."""
+        return [BatchRecord(*r) for r in await self.tx.fetch_all(Q_BATCHES, {"project_id": project_id})]
+
+    async def lock_all(self, project_id: int) -> list[tuple[int, str, str]]:
+        """The project's batches (id, external id, status), locked against concurrent moves
+        (PostgreSQL; SQLite write transactions are serial already)."""
+        rows = await self.tx.fetch_all(Q_BATCHES_FOR_UPDATE, {"project_id": project_id})
+        return [(r[0], r[2], r[4]) for r in rows]
+
+    async def latest(self, project_id: int) -> BatchRecord | None:
+        row = await self.tx.fetch_one(Q_BATCH_LATEST, {"project_id": project_id})
+        return None if row is None else BatchRecord(*row)
+
+    async def set_status(self, batch_id: int, status: str) -> int:
+        """Answers the batch's new `updated` time."""
+        now = now_micros()
+        await self.tx.execute(Q_BATCH_SET_STATUS, {"id": batch_id, "status": status, "updated": now})
+        await self.tx.execute(Q_PROJECT_BUMP_BY_BATCH, {"batch_id": batch_id})
+        return now
+
+    async def types(self, batch_id: int) -> list[str]:
+        return [r[0] for r in await self.tx.fetch_all(Q_BAT, {"batch_id": batch_id})]
+
+    async def set_types(self, batch_id: int, types: list[str]) -> int:
+        """Answers the batch's new `updated` time."""
+        await self.tx.execute(Q_BAT_DELETE, {"batch_id": batch_id})
+        rows = [{"batch_id": batch_id, "annotation_type": a, "position": i} for i, a in enumerate(types)]
+        if rows:
+            await self.tx.execute_many(Q_BAT_INSERT, rows)
+        now = now_micros()
+        await self.tx.execute(Q_BATCH_TOUCH, {"id": batch_id, "updated": now})
+        await self.tx.execute(Q_PROJECT_BUMP_BY_BATCH, {"batch_id": batch_id})
+        return now
+
+    async def types_by_batch(self, batch_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The annotation types of several batches at once (a page of inputs names a few)."""
+        if not batch_ids:
+            return {}
+        ids = list(dict.fromkeys(batch_ids))
+        clause, values = in_list(_BAT.c.batch_id, "b", ids)
+
+        def build() -> Any:
+            return (
+                sa.select(_BAT.c.batch_id, _BAT.c.annotation_type)
+                .where(clause)
+                .order_by(_BAT.c.batch_id, _BAT.c.position)
+            )
+
+        q = shaped(("batch-types", bucket(len(ids))), build)
+        found: dict[int, list[str]] = {i: [] for i in batch_ids}
+        for bid, a in await self.tx.fetch_all(q, values):
+            found.setdefault(int(bid), []).append(a)
+        return found
+
+    async def input_counts(self, batch_id: int) -> dict[str, int]:
+        """The batch's inputs counted by status."""
+        return {s: n for s, n in await self.tx.fetch_all(Q_INPUT_COUNTS, {"batch_id": batch_id})}

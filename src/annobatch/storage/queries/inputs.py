@@ -1,0 +1,201 @@
+"""Inputs: a scene placed in a batch. Beside the single-row queries, the listings: a page of the
+caller's inputs in (created, id) order after a cursor, narrowed by an `InputFilter`.
+
+The page query is the hot path of the inputs endpoints; its shape is what keeps a page's cost
+flat however many inputs there are (see `InputQueries.page`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from annobatch.storage import tables as t
+from annobatch.storage.database import Query, Tx
+from annobatch.storage.queries._sql import b, bucket, in_list, insert, params, shaped
+from annobatch.storage.records import InputRecord, InputRow
+
+
+@dataclass(frozen=True, slots=True)
+class InputFilter:
+    """What `v2/inputs/query` and `v1/inputs/fetch` may narrow a listing to."""
+
+    project_id: int | None = None
+    batch_id: int | None = None
+    scene_ids: tuple[str, ...] = ()
+    external_ids: tuple[str, ...] = ()
+    include_invalidated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the previous page ended: its last input's (created, id)."""
+
+    created: int
+    id: str
+
+
+_I, _S, _P, _B = t.inputs, t.scenes, t.projects, t.batches
+
+Q_INPUT_INSERT = insert(_I)
+Q_INPUT = Query(sa.select(*_I.c).where(_I.c.id == b("id"), _I.c.organization_id == b("org")))
+Q_INPUT_DELETE = Query(sa.delete(_I).where(_I.c.id == b("id")))
+Q_INPUTS_OF_SCENE = Query(
+    sa.select(*_I.c).where(_I.c.scene_id == b("scene_id")).order_by(_I.c.created, _I.c.id)
+)
+Q_INPUT_OF_SCENE_IN_BATCH = Query(
+    sa.select(*_I.c).where(_I.c.scene_id == b("scene_id"), _I.c.batch_id == b("batch_id"))
+)
+Q_INPUTS_SET_STATUS = Query(sa.update(_I).where(_I.c.scene_id == b("scene_id")).values(status=b("status")))
+
+# Listings join an input to its scene only; batch and project names are looked up once per
+# distinct batch of a page (a join per row lets a planner pick a poor order for small tables).
+_ROW_COLS = (
+    _I.c.id, _I.c.scene_id, _I.c.status, _I.c.created, _I.c.batch_id,
+    _S.c.external_id, _S.c.scene_type, _S.c.calibration_id, _S.c.error_message,
+)  # fmt: skip
+_ROW_FROM = _I.join(_S, _S.c.id == _I.c.scene_id)
+Q_BATCH_NAMES = Query(
+    sa.select(_B.c.external_id, _P.c.external_id)
+    .select_from(_B.join(_P, _P.c.id == _B.c.project_id))
+    .where(_B.c.id == b("id"))
+)
+
+
+class InputQueries:
+    """`uow.inputs`: create, find and delete inputs; move a scene's inputs' status; list them."""
+
+    __slots__ = ("tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def create(self, rec: InputRecord) -> None:
+        await self.tx.execute(Q_INPUT_INSERT, params(rec))
+
+    async def get(self, org: int, input_id: str) -> InputRecord | None:
+        row = await self.tx.fetch_one(Q_INPUT, {"id": input_id, "org": org})
+        return None if row is None else InputRecord(*row)
+
+    async def delete(self, input_id: str) -> None:
+        await self.tx.execute(Q_INPUT_DELETE, {"id": input_id})
+
+    async def of_scene(self, scene_id: str) -> list[InputRecord]:
+        return [InputRecord(*r) for r in await self.tx.fetch_all(Q_INPUTS_OF_SCENE, {"scene_id": scene_id})]
+
+    async def in_batch(self, scene_id: str, batch_id: int) -> InputRecord | None:
+        """The scene's input in this batch, if it has one there."""
+        row = await self.tx.fetch_one(Q_INPUT_OF_SCENE_IN_BATCH, {"scene_id": scene_id, "batch_id": batch_id})
+        return None if row is None else InputRecord(*row)
+
+    async def set_status_of_scene(self, scene_id: str, status: str) -> None:
+        """An input's status follows its scene's: every input of the scene moves with it."""
+        await self.tx.execute(Q_INPUTS_SET_STATUS, {"scene_id": scene_id, "status": status})
+
+    async def rows(self, org: int, input_ids: Sequence[str]) -> list[InputRow]:
+        """The organization's inputs among these ids, as listings show them."""
+        if not input_ids:
+            return []
+        clause, values = in_list(_I.c.id, "v", input_ids)
+
+        def build() -> Any:
+            return (
+                sa.select(*_ROW_COLS).select_from(_ROW_FROM).where(_I.c.organization_id == b("org"), clause)
+            )
+
+        q = shaped(("input-rows", bucket(len(input_ids))), build)
+        return await self._named(await self.tx.fetch_all(q, {"org": org, **values}))
+
+    async def page(self, org: int, f: InputFilter, after: Cursor | None, limit: int) -> list[InputRow]:
+        """A page of inputs in (created, id) order, after the cursor: a range scan on an index
+        that starts with the narrowest filter (batch, project or organization), so that a page
+        costs the same however many inputs there are."""
+        conds, values, key = _page_conditions(org, f, after)
+        values["limit"] = limit
+
+        def build() -> Any:
+            # The page is taken from the index first (a LIMITed range scan), then its rows are joined
+            # to their scenes: a planner cannot spread that over parallel workers, whose start-up
+            # would cost more than the whole page.
+            page = (
+                sa.select(*_I.c)
+                .where(*conds)
+                .order_by(_I.c.created, _I.c.id)
+                .limit(b("limit"))
+                .subquery("page")
+            )
+            return (
+                sa.select(
+                    page.c.id,
+                    page.c.scene_id,
+                    page.c.status,
+                    page.c.created,
+                    page.c.batch_id,
+                    _S.c.external_id,
+                    _S.c.scene_type,
+                    _S.c.calibration_id,
+                    _S.c.error_message,
+                )
+                .select_from(page.join(_S, _S.c.id == page.c.scene_id))
+                .order_by(page.c.created, page.c.id)
+            )
+
+        q = shaped(key, build)
+        return await self._named(await self.tx.fetch_all(q, values))
+
+    async def _named(self, rows: Sequence[Sequence[Any]]) -> list[InputRow]:
+        names: dict[int, tuple[str, str]] = {}
+        for r in rows:
+            if r[4] not in names:
+                row = await self.tx.fetch_one(Q_BATCH_NAMES, {"id": r[4]})
+                assert row is not None
+                names[r[4]] = (row[1], row[0])
+        return [InputRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], *names[r[4]]) for r in rows]
+
+
+def _page_conditions(
+    org: int, f: InputFilter, after: Cursor | None
+) -> tuple[list[Any], dict[str, Any], tuple[Any, ...]]:
+    """The WHERE of a page, its parameters, and the key of its shape."""
+    # Exactly one of batch, project, organization leads (each has its own index on
+    # (…, created, id)); the batch and project were found within the caller's organization.
+    values: dict[str, Any] = {}
+    conds: list[Any] = []
+    if f.batch_id is not None:
+        conds.append(_I.c.batch_id == b("batch_id"))
+        values["batch_id"] = f.batch_id
+    elif f.project_id is not None:
+        conds.append(_I.c.project_id == b("project_id"))
+        values["project_id"] = f.project_id
+    else:
+        conds.append(_I.c.organization_id == b("org"))
+        values["org"] = org
+    if not f.include_invalidated:
+        conds.append(_I.c.status.not_like("invalidated%"))
+    if after is not None:
+        after_key = sa.tuple_(
+            sa.bindparam("after_created", type_=sa.BigInteger), sa.bindparam("after_id", type_=sa.String)
+        )
+        conds.append(sa.tuple_(_I.c.created, _I.c.id) > after_key)
+        values.update(after_created=after.created, after_id=after.id)
+    key: list[Any] = [
+        "page",
+        f.batch_id is not None,
+        f.project_id is not None,
+        f.include_invalidated,
+        after is not None,
+    ]
+    if f.scene_ids:
+        clause, p = in_list(_I.c.scene_id, "s", f.scene_ids)
+        conds.append(clause)
+        values.update(p)
+        key.append(("s", bucket(len(f.scene_ids))))
+    if f.external_ids:
+        clause, p = in_list(_S.c.external_id, "e", f.external_ids)
+        conds.append(_I.c.scene_id.in_(sa.select(_S.c.id).where(_S.c.organization_id == b("org"), clause)))
+        values.update(p, org=org)
+        key.append(("e", bucket(len(f.external_ids))))
+    return conds, values, tuple(key)

@@ -1,0 +1,110 @@
+"""Projects: an organization's projects by external id, their status, their default annotation
+types and their catalogue (every type the project knows of)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from annobatch.storage import tables as t
+from annobatch.storage.database import Query, Tx
+from annobatch.storage.queries._sql import b, insert
+from annobatch.storage.records import ProjectRecord, now_micros
+
+_P, _PAT = t.projects, t.project_annotation_types
+
+_PROJECT_BY_EXT = sa.select(*_P.c).where(_P.c.organization_id == b("org"), _P.c.external_id == b("project"))
+Q_PROJECT_INSERT = insert(_P, returning="id")
+Q_PROJECT = Query(_PROJECT_BY_EXT)
+Q_PROJECT_FOR_UPDATE = Query(_PROJECT_BY_EXT.with_for_update())
+Q_PROJECT_BY_ID = Query(sa.select(*_P.c).where(_P.c.id == b("id")))
+Q_PROJECTS = Query(sa.select(*_P.c).where(_P.c.organization_id == b("org")).order_by(_P.c.created, _P.c.id))
+Q_PROJECTS_ALL = Query(sa.select(*_P.c).order_by(_P.c.organization_id, _P.c.created, _P.c.id))
+Q_PROJECT_SET_STATUS = Query(
+    sa.update(_P).where(_P.c.id == b("id")).values(status=b("status"), updated=b("updated"))
+)
+
+Q_PAT = Query(
+    sa.select(_PAT.c.annotation_type).where(_PAT.c.project_id == b("project_id")).order_by(_PAT.c.position)
+)
+Q_PAT_INSERT = insert(_PAT)
+Q_PAT_DELETE = Query(sa.delete(_PAT).where(_PAT.c.project_id == b("project_id")))
+# The project's catalogue: configured defaults first, then every type its batches use.
+Q_CATALOGUE = Query(
+    sa.text(
+        "SELECT annotation_type FROM ("
+        " SELECT annotation_type, 0 AS src, position AS pos, 0 AS bid FROM project_annotation_types"
+        " WHERE project_id = :project_id"
+        " UNION ALL"
+        " SELECT bat.annotation_type, 1, bat.position, b.id FROM batch_annotation_types bat"
+        " JOIN batches b ON b.id = bat.batch_id WHERE b.project_id = :project_id"
+        ") AS u ORDER BY src, bid, pos"
+    )
+)
+
+
+class ProjectQueries:
+    """`uow.projects`: create, find (optionally locking the row: the project row is the lock
+    that serialises changes to its batches on PostgreSQL), list, status and annotation types."""
+
+    __slots__ = ("tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def create(
+        self, org: int, project: str, title: str, description: str, status: str
+    ) -> ProjectRecord:
+        now = now_micros()
+        values = {
+            "organization_id": org,
+            "external_id": project,
+            "title": title,
+            "description": description,
+            "status": status,
+            "created": now,
+            "updated": now,
+            "batches_revision": 0,
+        }
+        pid = await self.tx.fetch_val(Q_PROJECT_INSERT, values)
+        return ProjectRecord(pid, org, project, title, description, status, now, now, 0)
+
+    async def get(self, org: int, project: str, lock: bool = False) -> ProjectRecord | None:
+        row = await self.tx.fetch_one(
+            Q_PROJECT_FOR_UPDATE if lock else Q_PROJECT, {"org": org, "project": project}
+        )
+        return None if row is None else ProjectRecord(*row)
+
+    async def external_id(self, project_id: int) -> str:
+        """The external id of a project known to exist (a row points at it)."""
+        row = await self.tx.fetch_one(Q_PROJECT_BY_ID, {"id": project_id})
+        assert row is not None
+        return str(row[2])
+
+    async def of(self, org: int) -> list[ProjectRecord]:
+        """The organization's projects, oldest first."""
+        return [ProjectRecord(*r) for r in await self.tx.fetch_all(Q_PROJECTS, {"org": org})]
+
+    async def all(self) -> list[ProjectRecord]:
+        """Every organization's projects (the operator's listing)."""
+        return [ProjectRecord(*r) for r in await self.tx.fetch_all(Q_PROJECTS_ALL)]
+
+    async def set_status(self, project_id: int, status: str) -> None:
+        await self.tx.execute(
+            Q_PROJECT_SET_STATUS, {"id": project_id, "status": status, "updated": now_micros()}
+        )
+
+    async def default_types(self, project_id: int) -> list[str]:
+        return [r[0] for r in await self.tx.fetch_all(Q_PAT, {"project_id": project_id})]
+
+    async def set_default_types(self, project_id: int, types: list[str]) -> None:
+        await self.tx.execute(Q_PAT_DELETE, {"project_id": project_id})
+        rows = [{"project_id": project_id, "annotation_type": a, "position": i} for i, a in enumerate(types)]
+        if rows:
+            await self.tx.execute_many(Q_PAT_INSERT, rows)
+
+    async def catalogue(self, project_id: int) -> list[str]:
+        """The defaults, then every type its batches use, each once, in that order."""
+        seen: dict[str, None] = {}
+        for (a,) in await self.tx.fetch_all(Q_CATALOGUE, {"project_id": project_id}):
+            seen.setdefault(a, None)
+        return list(seen)

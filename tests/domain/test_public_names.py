@@ -1,0 +1,112 @@
+"""`annobatch.domain`'s public names: exactly its modules' rules, nothing they import."""
+
+from __future__ import annotations
+
+import annobatch.domain
+from annobatch.domain import batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow
+
+PUBLIC = [
+    "BatchAction",
+    "BatchChoice",
+    "BatchStatus",
+    "CALIBRATION_FIELDS",
+    "ClientCorrection",
+    "Conflict",
+    "DEFAULT_LEASE_SECONDS",
+    "DEFAULT_WORKFLOW",
+    "Decision",
+    "DomainError",
+    "EXTERNAL_ID_RULE",
+    "Forbidden",
+    "INVALIDATION_REASONS",
+    "ImuSample",
+    "InputWork",
+    "InvalidInput",
+    "LIDAR_CALIBRATION",
+    "MAX_DESCRIPTION",
+    "MAX_FRAME_ID",
+    "MAX_RESOURCE_ID",
+    "MAX_SENSOR_NAME",
+    "MAX_TITLE",
+    "NewBatch",
+    "Next",
+    "NotFound",
+    "Phase",
+    "ProjectStatus",
+    "ResourceKind",
+    "Role",
+    "SCENE_MOVES",
+    "SceneDraft",
+    "SceneFrame",
+    "SceneLimits",
+    "SceneResource",
+    "SceneStatus",
+    "SceneType",
+    "TASK_MOVES",
+    "TRANSITIONS",
+    "TaskKind",
+    "TaskStatus",
+    "TooLarge",
+    "Transition",
+    "Unauthenticated",
+    "WORKFORCE_ROLES",
+    "after_client_review",
+    "after_task",
+    "allowed_moves",
+    "batch_move_on_input_completed",
+    "batch_move_on_input_reopened",
+    "batch_move_on_task_started",
+    "batches_to_publish_with",
+    "check_file_content",
+    "choose_input_batch",
+    "commit_needed",
+    "decide_transition",
+    "initial_scene_status",
+    "invalidation_status",
+    "lease_expired",
+    "normalize_annotation_types",
+    "parse_project_status",
+    "parse_scene_type",
+    "parse_workflow",
+    "parse_workforce_role",
+    "plan_new_batch",
+    "require_all_uploaded",
+    "require_assignable",
+    "require_batch_types_editable",
+    "require_holder",
+    "require_input_removable",
+    "require_project_accepts_work",
+    "require_scene_accepts_inputs",
+    "require_scene_accepts_uploads",
+    "require_scene_move",
+    "require_scene_within_limits",
+    "require_task_move",
+    "validate_calibration",
+    "validate_description",
+    "validate_external_id",
+    "validate_imu",
+    "validate_scene",
+    "validate_scene_external_id",
+    "validate_title",
+]
+
+
+def test_the_domain_exports_exactly_the_pinned_sorted_list() -> None:
+    assert annobatch.domain.__all__ == PUBLIC
+    assert sorted(PUBLIC) == PUBLIC
+
+
+def test_every_exported_name_is_defined_in_a_domain_module() -> None:
+    modules = (batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow)
+    for name in PUBLIC:
+        value = getattr(annobatch.domain, name)
+        homes = [m for m in modules if name in m.__all__]
+        assert len(homes) == 1, f"{name} is exported by {len(homes)} modules"
+        module = getattr(value, "__module__", None)
+        assert module is None or module.startswith("annobatch.domain") or not callable(value), name
+
+
+def test_each_module_lists_only_names_it_has() -> None:
+    for module in (batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow):
+        missing = [n for n in module.__all__ if not hasattr(module, n)]
+        assert missing == [], f"{module.__name__}.__all__ names what it lacks: {missing}"
