@@ -10,6 +10,7 @@ empty body as no body (the handler then uses the defaults).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -41,14 +42,14 @@ MISSING_BODY = "the request needs a JSON body"
 class JsonBody(AbstractDTO[Any]):
     """Decodes each handler's `data` from JSON into the type it declares (the app's `dto`)."""
 
-    _types: ClassVar[dict[str, Any]] = {}
+    #: The declared type by route handler, found on the handler's first request.
+    _types: ClassVar[weakref.WeakKeyDictionary[Any, Any]] = weakref.WeakKeyDictionary()
 
     @classmethod
     def create_for_field_definition(
         cls, field_definition: FieldDefinition, handler_id: str, backend_cls: Any = None
     ) -> None:
-        if field_definition.name == "data":
-            cls._types[handler_id] = _declared(field_definition)
+        """Nothing to prepare: no transfer model, the declared type is decoded as it is."""
 
     @classmethod
     def create_openapi_schema(
@@ -68,7 +69,13 @@ class JsonBody(AbstractDTO[Any]):
 
     def body_type(self) -> Any:
         """The type this request's body decodes into."""
-        return self._types[self.asgi_connection.route_handler.handler_id]
+        handler = self.asgi_connection.route_handler
+        found = self._types.get(handler)
+        if found is None:
+            field = handler.parsed_data_field
+            assert field is not None, "a body is decoded only for a handler that declares `data`"
+            found = self._types[handler] = _declared(field)
+        return found
 
     def decode_bytes(self, value: bytes) -> Any:
         if not value.strip():
