@@ -1,0 +1,23 @@
+"""What answers need of the request to make links: the address the client reached us at, and
+the signer of upload URLs."""
+
+from __future__ import annotations
+
+from litestar import Request
+
+from annobatch.services.uploads import UploadSigner
+
+
+def public_base(request: Request) -> str:
+    """The address the client reached us at: the configured public URL, else the request's own
+    scheme and Host header."""
+    configured: str = request.app.state.settings.public_url
+    if configured:
+        return configured.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def upload_signer(request: Request) -> UploadSigner:
+    """The app's upload signer, made when the app starts from its signing key."""
+    found: UploadSigner = request.app.state.upload_signer
+    return found
