@@ -79,7 +79,7 @@ _PING = Query("SELECT 1")
 def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     """The annobatch server. `db` may be handed in (tests); otherwise it is opened from the
     settings when the app starts."""
-    database = db or open_database(settings.database_url)
+    database = db or open_database(settings.database_url, **settings.database_options())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

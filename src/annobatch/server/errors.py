@@ -83,7 +83,7 @@ def http_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
 
 def unavailable(_: Request, exc: Exception) -> Response[dict[str, str]]:
     """A passing condition of the database: 503 with a hint when to retry (clients retry 503)."""
-    log.warning("database unavailable: %s", exc)
+    log.warning("database unavailable: %s (cause: %r)", exc, exc.__cause__)
     body = {"message": str(exc), "code": "unavailable"}
     return Response(body, status_code=503, headers={"Retry-After": "1"})
 
