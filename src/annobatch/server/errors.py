@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from annobatch import domain
 from annobatch.storage.database import Unavailable
+from annobatch.storage.errors import OutOfSpace
 
 log = logging.getLogger("annobatch.server")
 
@@ -88,6 +89,16 @@ def unavailable(_: Request, exc: Exception) -> Response[dict[str, str]]:
     return Response(body, status_code=503, headers={"Retry-After": "1"})
 
 
+def out_of_space(_: Request, exc: Exception) -> Response[dict[str, str]]:
+    """A full disk under the database or the blob store: 507, nothing of the request was kept.
+    The connection closes, since an upload's body may be left unread."""
+    log.error("out of storage space: %s (cause: %r)", exc, exc.__cause__)
+    message = f"the server is out of storage space ({exc}); nothing was kept: try again later"
+    response = error_response(507, message, "insufficient-storage")
+    response.headers["Connection"] = "close"
+    return response
+
+
 def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal server error; the event is logged on the server", "internal")
@@ -96,6 +107,7 @@ def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]
 HANDLERS = {
     domain.DomainError: domain_error,
     Unavailable: unavailable,
+    OutOfSpace: out_of_space,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: internal_error,

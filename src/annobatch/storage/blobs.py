@@ -11,17 +11,19 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import errno
 import hashlib
 import os
 import re
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 from annobatch.domain import TooLarge
+from annobatch.storage.errors import OutOfSpace
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,7}")
 
@@ -87,6 +89,20 @@ class BlobStore(abc.ABC):
 
 # ------------------------------------------------------------------------------- local directory
 
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+
+
+@contextlib.contextmanager
+def _space_errors() -> Iterator[None]:
+    """A full disk or an exhausted quota is `OutOfSpace`; the writer then aborts, keeping nothing."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno in _NO_SPACE:
+            raise OutOfSpace("the disk holding uploaded files is full") from e
+        raise
+
+
 #: Chunks are gathered to this size before worker threads checksum and write them, so that neither
 #: the disk nor the hashing holds up the event loop, and small network chunks cost one thread hop
 #: per buffer. One buffer is written while the next one fills.
@@ -141,12 +157,13 @@ class _LocalWriter(BlobWriter):
             await inflight
 
     def _write_sync(self, data: bytes) -> None:
-        if self.file is None:
-            self.file = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        view = memoryview(data)
-        while view:
-            n = os.write(self.file, view)
-            view = view[n:]
+        with _space_errors():
+            if self.file is None:
+                self.file = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+            view = memoryview(data)
+            while view:
+                n = os.write(self.file, view)
+                view = view[n:]
 
     async def commit(self) -> BlobInfo:
         if self.done:
@@ -165,11 +182,12 @@ class _LocalWriter(BlobWriter):
         if self.file is None:  # an empty blob
             self._write_sync(b"")
         assert self.file is not None
-        os.fsync(self.file)
-        os.close(self.file)
-        self.file = None
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.temp, self.final)
+        with _space_errors():
+            os.fsync(self.file)  # a network file system may report a full disk only now
+            os.close(self.file)
+            self.file = None
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.temp, self.final)
         self.store.sync_dir(self.final.parent)
 
     async def abort(self) -> None:

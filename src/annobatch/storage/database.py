@@ -81,7 +81,8 @@ class IntegrityError(Exception):
 
 class Unavailable(Exception):
     """The database cannot serve now (SQLite stayed locked past the busy timeout, PostgreSQL
-    refused or lost the connection): a passing condition, worth a retry."""
+    refused or lost the connection): a passing condition, worth a retry. A full disk is
+    `storage.errors.OutOfSpace`."""
 
 
 @contextmanager
@@ -93,6 +94,8 @@ def _sqlite_errors() -> Iterator[None]:
     except sqlite3.OperationalError as e:
         if "locked" in str(e) or "busy" in str(e):
             raise Unavailable(f"the database is busy ({e}); retry shortly") from e
+        if getattr(e, "sqlite_errorname", "") == "SQLITE_FULL" or "database or disk is full" in str(e):
+            raise OutOfSpace("the disk holding the database is full") from e
         raise
 
 
@@ -223,7 +226,7 @@ class SQLiteDatabase(Database):
         try:
             yield tx
         except BaseException:
-            conn.execute("ROLLBACK")
+            _sqlite_rollback(conn)
             raise
         if tx.rollback_only:
             conn.execute("ROLLBACK")
@@ -231,9 +234,16 @@ class SQLiteDatabase(Database):
             try:
                 with _sqlite_errors():
                     conn.execute("COMMIT")
-            except Unavailable:
-                conn.execute("ROLLBACK")
+            except (Unavailable, OutOfSpace):
+                _sqlite_rollback(conn)
                 raise
+
+
+def _sqlite_rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is still open: SQLite has already rolled back a transaction that met a full
+    disk, and a second rollback would hide that error behind its own."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 # -------------------------------------------------------------------------------- PostgreSQL
@@ -403,7 +413,7 @@ def _postgres_failure(e: Exception, conn: Any, connecting: bool = False) -> Exce
     import asyncpg
 
     if isinstance(e, asyncpg.DiskFullError):
-        return OutOfSpace("the database is out of storage space")
+        return OutOfSpace("the disk holding the database is full")
     lost_types, connect_types = _failure_types()
     lost = conn is not None and _is_lost(conn)
     if isinstance(e, asyncpg.QueryCanceledError):
