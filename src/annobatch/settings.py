@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annobatch.domain.housekeeping import SweepPolicy
+
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "dev", "test", "annobatch"}
 MIN_SECRET_LENGTH = 32
 
@@ -22,6 +24,11 @@ _DATABASE_INTS = (("db_pool_min_size", POOL_MIN_SIZE_ENV), ("db_pool_size", POOL
 _DATABASE_FLOATS = (
     ("db_acquire_timeout_seconds", ACQUIRE_TIMEOUT_ENV),
     ("db_statement_timeout_seconds", STATEMENT_TIMEOUT_ENV),
+)
+_SWEEP_FLOATS = (
+    ("sweep_interval_seconds", "ANNOBATCH_SWEEP_INTERVAL"),
+    ("sweep_partial_after_seconds", "ANNOBATCH_SWEEP_PARTIAL_AFTER"),
+    ("sweep_orphan_grace_seconds", "ANNOBATCH_SWEEP_ORPHAN_GRACE"),
 )
 #: The data directory when none is named: `./data`, beside where the command runs.
 DEFAULT_DATA_DIR = Path("data")
@@ -61,6 +68,12 @@ class Settings:
     db_acquire_timeout_seconds: float = 5.0
     #: How long one statement may run before it is cancelled and answered 503; 0: no limit.
     db_statement_timeout_seconds: float = 30.0
+    #: How often the server sweeps the blob store (one process at a time); 0: never.
+    sweep_interval_seconds: float = 600.0
+    #: A partial upload nobody wrote to for this long is removed by the sweep.
+    sweep_partial_after_seconds: float = 3600.0
+    #: A blob no row refers to is removed by the sweep once older than this (at least 600 s).
+    sweep_orphan_grace_seconds: float = 24 * 3600.0
     dev: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -80,6 +93,10 @@ class Settings:
                 f"the database pool needs 1 <= {POOL_MIN_SIZE_ENV} <= {POOL_SIZE_ENV} "
                 f"(got {self.db_pool_min_size} and {self.db_pool_size})"
             )
+        try:
+            self.sweep_policy()
+        except ValueError as e:
+            raise ValueError(f"{e} ({', '.join(name for _, name in _SWEEP_FLOATS)})") from None
         if self.db_acquire_timeout_seconds <= 0 or self.db_statement_timeout_seconds < 0:
             raise ValueError(
                 f"{ACQUIRE_TIMEOUT_ENV} must be over 0 and {STATEMENT_TIMEOUT_ENV} at least 0 (no limit)"
@@ -104,7 +121,7 @@ class Settings:
         ):
             if name in e:
                 values[key] = int(e[name])
-        for key, name in _DATABASE_FLOATS:
+        for key, name in (*_DATABASE_FLOATS, *_SWEEP_FLOATS):
             if name in e:
                 values[key] = float(e[name])
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -118,6 +135,14 @@ class Settings:
             "acquire_timeout": self.db_acquire_timeout_seconds,
             "statement_timeout": self.db_statement_timeout_seconds,
         }
+
+    def sweep_policy(self) -> SweepPolicy:
+        """What the blob store's sweep removes, and how often the server runs it."""
+        return SweepPolicy(
+            partial_after_seconds=self.sweep_partial_after_seconds,
+            orphan_grace_seconds=self.sweep_orphan_grace_seconds,
+            interval_seconds=self.sweep_interval_seconds,
+        )
 
     def location_env(self) -> dict[str, str]:
         """The variables that make `from_env` in another process (a server worker) find the same

@@ -93,9 +93,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
+        stop_sweeping = app.state.services.housekeeping.start_sweeping(settings.sweep_policy())
         try:
             yield
         finally:
+            await stop_sweeping()
             if db is None:
                 await database.close()
 

@@ -168,3 +168,29 @@ def test_serve_refuses_an_impossible_database_pool_in_one_line(tmp_path: Path) -
     r = CliRunner().invoke(main, ["--data", str(tmp_path), "serve", "--db-pool-size", "0"])
     assert r.exit_code == 2 and "--db-pool-size" in r.stderr
     assert not (tmp_path / "annobatch.db").exists()
+
+
+def test_the_servers_sweep_is_set_from_the_environment_and_an_unsafe_one_refused(tmp_path: Path) -> None:
+    env = {
+        "ANNOBATCH_SWEEP_INTERVAL": "0",
+        "ANNOBATCH_SWEEP_PARTIAL_AFTER": "7200",
+        "ANNOBATCH_SWEEP_ORPHAN_GRACE": "3600",
+    }
+    policy = Settings.from_env(env, data_dir=tmp_path).sweep_policy()
+    assert (policy.interval_seconds, policy.partial_after_seconds, policy.orphan_grace_seconds) == (
+        0,
+        7200,
+        3600,
+    )
+    defaults = Settings(data_dir=tmp_path).sweep_policy()
+    assert (defaults.interval_seconds, defaults.partial_after_seconds, defaults.orphan_grace_seconds) == (
+        600,
+        3600,
+        86400,
+    )
+    r = CliRunner().invoke(
+        main,
+        ["--data", str(tmp_path), "serve"],
+        env={"ANNOBATCH_DATABASE_URL": "", "ANNOBATCH_SWEEP_ORPHAN_GRACE": "60"},
+    )
+    assert_refused(r, "at least 600", "ANNOBATCH_SWEEP_ORPHAN_GRACE")

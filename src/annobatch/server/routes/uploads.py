@@ -48,7 +48,7 @@ async def upload(
         await ops.blobs.delete(key)
         raise
     if replaced is not None:
-        await ops.blobs.delete(replaced)
+        await ops.delete_recorded([replaced])
     return schemas.Envelope(schemas.Uploaded(blob.size, blob.sha256))
 
 

@@ -20,6 +20,7 @@ class Scenes:
     client: TestClient[Any]
     headers: dict[str, str]
     workspace: str
+    org: int
 
     def create(self) -> tuple[str, str]:
         """A new pending scene of one camera image: its uuid and its file's upload URL."""
@@ -46,4 +47,4 @@ def scenes_client(client: TestClient[Any], world: World) -> Scenes:
     world.project(org, "p1", ["object-detection"])
     world.batch(org, "p1", "b1")
     workspaces = world.run(world.ops.accounts.list_workspaces(operator(org)))
-    return Scenes(client, bearer(client, cred), workspaces[0][0].id)
+    return Scenes(client, bearer(client, cred), workspaces[0][0].id, org)
