@@ -43,7 +43,11 @@ def refusing(call: Any, err: int) -> Any:
 
 @pytest.mark.parametrize(
     ("call", "err", "size"),
-    [("write", errno.ENOSPC, 0), ("write", errno.ENOSPC, 9 * 1024 * 1024), ("fsync", errno.EDQUOT, 0)],
+    [
+        pytest.param("write", errno.ENOSPC, 0, id="enospc-on-write"),
+        pytest.param("write", errno.ENOSPC, 9 * 1024 * 1024, id="enospc-mid-stream"),
+        pytest.param("fsync", errno.EDQUOT, 0, id="edquot-on-fsync"),
+    ],
 )
 def test_an_upload_meeting_a_full_disk_answers_507_keeps_nothing_and_succeeds_later(
     app_client: TestClient[Any],
