@@ -71,6 +71,36 @@ def test_a_bad_cursor_is_bad_input(app_client, h) -> None:
     )
 
 
+@pytest.mark.parametrize("path", ["/v1/projects/p1/events", "/v1/projects/p1/batches/b1/events"])
+@pytest.mark.parametrize("cursor", ["9223372036854775808", "99999999999999999999999999999999"])
+def test_a_cursor_beyond_64_bits_is_bad_input_naming_it(app_client, h, path: str, cursor: str) -> None:
+    app_client.post("/v1/projects/p1/batches/b1", json={}, headers=h)
+    r = app_client.get(f"{path}?cursorId={cursor}", headers=h)
+    assert r.status_code == 400, r.text
+    assert r.json() == {
+        "message": "invalid request: cursorId: Expected `int` <= 9223372036854775807",
+        "code": "invalid-input",
+    }
+
+
+#: Arabic-Indic, fullwidth and superscript digits, and ASCII digits mixed with one of them.
+OTHER_DIGITS = ["\u0661\u0662\u0663", "\uff11\uff12\uff13", "\u00b9", "12\u0663"]
+
+
+@pytest.mark.parametrize("path", ["/v1/projects/p1/events", "/v1/projects/p1/batches/b1/events"])
+@pytest.mark.parametrize("cursor", OTHER_DIGITS)
+def test_a_cursor_in_digits_other_than_ascii_is_bad_input(app_client, h, path: str, cursor: str) -> None:
+    app_client.post("/v1/projects/p1/batches/b1", json={}, headers=h)
+    r = app_client.get(path, params={"cursorId": cursor}, headers=h)
+    assert r.status_code == 400, r.text
+    assert r.json()["message"].startswith("invalid request: cursorId: ")
+
+
+def test_the_largest_cursor_is_an_empty_last_page(app_client, h) -> None:
+    r = app_client.get("/v1/projects/p1/events?cursorId=9223372036854775807", headers=h)
+    assert r.status_code == 200 and r.json() == {"data": [], "metadata": {"nextCursorId": None}}
+
+
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(body=st.binary(max_size=200), batch=st.text(min_size=1, max_size=20))
 def test_no_body_or_id_makes_the_server_fail(app_client, h, body: bytes, batch: str) -> None:

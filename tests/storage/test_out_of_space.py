@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from scene_uploads import JPEG, scenes_client
 
 from annobatch.server.app import create_app
 from annobatch.services import Services
@@ -21,6 +20,7 @@ from annobatch.storage.blobs import LocalBlobStore
 from annobatch.storage.database import SQLiteDatabase
 from annobatch.storage.migrate import upgrade
 from conftest import World, bearer
+from scene_uploads import JPEG, scenes_client
 
 
 def assert_out_of_space(r: Any) -> None:

@@ -8,6 +8,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from annobatch import domain
+from annobatch.server.bodies import MISSING_BODY
 from annobatch.storage.database import Unavailable
 from annobatch.storage.errors import OutOfSpace
 
@@ -48,11 +49,18 @@ def validation_error(request: Request, exc: Exception) -> Response[dict[str, str
     """Litestar's own validation of paths, queries and bodies: 400 with a message that names the
     field, never the framework's generic text."""
     assert isinstance(exc, ValidationException)
+    items = [item for item in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(item, dict)]
+    # Bodies are decoded by `bodies.JsonBody`, which answers its own errors: what Litestar reports
+    # of the body is only that a needed one is missing, and the parameters' errors come first.
+    missing_body = [item for item in items if item.get("source") == "body" and item.get("key") == "data"]
+    if missing_body and len(missing_body) == len(items):
+        return error_response(400, MISSING_BODY, "invalid-body")
     parts = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict):
-            key, msg = item.get("key"), item.get("message", "")
-            parts.append(f"{_camel(str(key))}: {msg}" if key else str(msg))
+    for item in items:
+        if item in missing_body:
+            continue
+        key, msg = item.get("key"), item.get("message", "")
+        parts.append(f"{_camel(str(key))}: {msg}" if key else str(msg))
     detail = "; ".join(parts) or str(exc.detail)
     if "JSON is malformed" in detail or "malformed" in detail.lower():
         detail = "the request body is not valid JSON"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from test_scenes_api import JPEG_BYTES, cameras_body
+from scenes_testing import JPEG_BYTES, cameras_body
 
 from annobatch.storage.blobs import LocalBlobStore
 from conftest import Live, unique

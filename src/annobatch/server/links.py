@@ -1,4 +1,5 @@
-"""What the HTTP adapter needs of upload URLs: the address clients reach us at, and the signer."""
+"""What answers need of the request to make links: the address the client reached us at, and
+the signer of upload URLs."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def public_base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def signer(request: Request) -> UploadSigner:
-    """The app's upload signer, made by `create_app` from its signing key."""
+def upload_signer(request: Request) -> UploadSigner:
+    """The app's upload signer, made when the app starts from its signing key."""
     found: UploadSigner = request.app.state.upload_signer
     return found

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from litestar.testing import TestClient
-from test_scenes_api import JPEG_BYTES, Api, api, cameras_body
+from scenes_testing import JPEG_BYTES, Api, api, cameras_body
 
 __all__ = ["api"]  # the fixture, shared with the scene API tests
 

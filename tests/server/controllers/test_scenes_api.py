@@ -4,85 +4,15 @@ and bad input answered with 4xx messages that name the problem."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
+from scenes_testing import JPEG_BYTES, Api, api, cameras_body
 
-from annobatch.services.accounts import NewCredential
 from annobatch.services.identity import operator
-from conftest import World, bearer
+from conftest import World
 
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) + b"\xff\xd9"
-PCD_BYTES = b"# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 1\n" + (
-    b"HEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 1\nDATA ascii\n1 2 3\n"
-)
-
-
-def cameras_body(scene_id: str, *names: str, external_id: str = "ext-1") -> dict[str, Any]:
-    images = [
-        {"filename": f"/data/{n}.jpg", "resourceId": f"/data/{n}.jpg", "sensorName": n, "clientFilename": n}
-        for n in names or ("CAM",)
-    ]
-    return {
-        "externalId": external_id,
-        "frame": {"images": images},
-        "metadata": {"region": "se"},
-        "internalId": scene_id,
-        "featureFlags": {"shouldMotionCompensate": True},
-    }
-
-
-@dataclass
-class Api:
-    """A client of one organization with one project `p1` and an open batch `b1`."""
-
-    client: TestClient[Any]
-    headers: dict[str, str]
-    org: int
-    cred: NewCredential
-    workspace: str
-
-    def initialize(self) -> str:
-        r = self.client.post(
-            "/v1/inputs/initialize", json={"workspaceId": self.workspace}, headers=self.headers
-        )
-        assert r.status_code == 200, r.text
-        return str(r.json()["data"]["sceneUuid"])
-
-    def create(self, body: dict[str, Any], path: str = "project/p1/cameras", **headers: str) -> Any:
-        return self.client.post(
-            f"/v1/inputs/{path}?workspaceId={self.workspace}", json=body, headers={**self.headers, **headers}
-        )
-
-    def commit(self, scene_id: str) -> Any:
-        return self.client.post(f"/v1/inputs/{scene_id}/actions/commit", headers=self.headers)
-
-    def query(self, body: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        r = self.client.post("/v2/inputs/query", json=body or {}, headers=self.headers)
-        assert r.status_code == 200, r.text
-        return list(r.json()["data"])
-
-    def scene(self, scene_id: str) -> dict[str, Any]:
-        r = self.client.post("/v2/scenes/query", json={"sceneUuids": [scene_id]}, headers=self.headers)
-        assert r.status_code == 200, r.text
-        return dict(r.json()["data"][0])
-
-    def upload_all(self, files: dict[str, str], data: bytes = JPEG_BYTES) -> None:
-        for url in files.values():
-            r = self.client.put(url, content=data, headers={"Content-Type": "image/jpeg"})
-            assert r.status_code == 200, r.text
-
-
-@pytest.fixture
-def api(app_client: TestClient[Any], world: World) -> Api:
-    org = world.org("acme")
-    cred = world.credential(org)
-    world.project(org, "p1", ["object-detection"])
-    world.batch(org, "p1", "b1")
-    workspaces = world.run(world.ops.accounts.list_workspaces(operator(org)))
-    return Api(app_client, bearer(app_client, cred), org, cred, workspaces[0][0].id)
+__all__ = ["api"]  # the fixture
 
 
 def test_the_flow_step_by_step_puts_the_input_in_the_open_batch(api: Api) -> None:
@@ -206,6 +136,22 @@ def test_a_body_that_is_not_json_is_refused(api: Api) -> None:
     assert (r.status_code, r.json()["message"]) == (400, "the request body is not valid JSON")
 
 
+def test_a_scene_create_without_a_body_is_refused_after_its_scene_type_is_checked(api: Api) -> None:
+    r = api.client.post("/v1/inputs/cameras", headers=api.headers)
+    assert (r.status_code, r.json()["message"]) == (400, "the request needs a JSON body")
+    r = api.client.post("/v1/inputs/sonar", headers=api.headers)
+    assert (r.status_code, r.json()["code"]) == (404, "unknown-scene-type")
+    r = api.client.post("/v1/inputs/sonar", json=cameras_body(api.initialize()), headers=api.headers)
+    assert (r.status_code, r.json()["code"]) == (404, "unknown-scene-type")
+
+
+def test_a_scene_body_decodes_as_its_paths_scene_type(api: Api) -> None:
+    r = api.create(cameras_body(api.initialize()), path="project/p1/lidars")
+    assert r.status_code == 400
+    message = "invalid request body: field frame: Object missing required field `pointClouds`"
+    assert r.json()["message"] == message
+
+
 def test_two_images_from_one_camera_in_a_frame_are_refused(api: Api) -> None:
     body = cameras_body(api.initialize())
     body["frame"]["images"].append(
@@ -239,101 +185,6 @@ def test_requests_without_a_token_are_unauthenticated(api: Api) -> None:
     assert r.status_code == 401
     r = api.client.post("/v2/inputs/query", json={})
     assert r.status_code == 401
-
-
-def test_imu_data_out_of_order_is_refused(api: Api) -> None:
-    sample = {"position": {"x": 0, "y": 0, "z": 0}, "rotationQuaternion": {"w": 1, "x": 0, "y": 0, "z": 0}}
-    body = {
-        "imuData": [{**sample, "timestamp": 20}, {**sample, "timestamp": 10}],
-        "internalId": str(uuid.uuid4()),
-    }
-    r = api.client.post(f"/v1/imu?workspaceId={api.workspace}", json=body, headers=api.headers)
-    assert (r.status_code, r.json()["message"]) == (
-        400,
-        "IMU sample 1: timestamp 10 does not come after 20; samples must be ordered by time",
-    )
-
-
-@pytest.mark.parametrize(
-    ("calibration", "message"),
-    [
-        ({}, "a calibration needs at least one sensor"),
-        ({"L": {"calibration_type": "sonar"}}, "calibration of sensor L: unknown calibration_type 'sonar'"),
-        (
-            {"L": {"calibration_type": "lidar", "position": {"x": 0, "y": 0}}},
-            "field position needs numbers z",
-        ),
-        (
-            {
-                "C": {
-                    "calibration_type": "pinhole",
-                    "position": {"x": 0, "y": 0, "z": 0},
-                    "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0},
-                    "image_width": 8,
-                    "image_height": 8,
-                }
-            },
-            "calibration of sensor C (pinhole): field camera_matrix is missing",
-        ),
-    ],
-)
-def test_bad_calibrations_are_refused_naming_the_field(
-    api: Api, calibration: dict[str, Any], message: str
-) -> None:
-    r = api.client.post(
-        f"/v1/calibrations?workspaceId={api.workspace}",
-        json={"externalId": "cal", "calibration": calibration},
-        headers=api.headers,
-    )
-    assert r.status_code == 400
-    assert message in r.json()["message"]
-
-
-def test_an_unknown_calibration_id_is_not_found(api: Api) -> None:
-    r = api.client.get(f"/v1/calibrations?id={uuid.uuid4()}", headers=api.headers)
-    assert r.status_code == 404
-    r = api.client.get("/v1/calibrations?id=nope", headers=api.headers)
-    assert (r.status_code, r.json()["message"]) == (400, "invalid calibration id 'nope': a uuid")
-
-
-def test_an_input_page_follows_the_cursor_to_the_end(api: Api) -> None:
-    made = []
-    for i in range(5):
-        sid = api.initialize()
-        api.upload_all(api.create(cameras_body(sid, external_id=f"s{i}")).json()["data"]["files"])
-        api.commit(sid)
-        made.append(sid)
-    seen, cursor = [], None
-    while True:
-        q = "/v2/inputs/query?limit=2" + (f"&cursorId={cursor}" if cursor else "")
-        page = api.client.post(q, json={"project": "p1"}, headers=api.headers).json()
-        seen += [i["sceneUuid"] for i in page["data"]]
-        cursor = page["metadata"]["nextCursorId"]
-        if cursor is None:
-            break
-    assert seen == made
-    r = api.client.post("/v2/inputs/query?cursorId=garbage", json={}, headers=api.headers)
-    assert r.status_code == 400 and "invalid cursorId" in r.json()["message"]
-
-
-def test_an_idempotency_key_makes_a_retried_calibration_create_answer_the_first(api: Api) -> None:
-    body = {
-        "externalId": "rig",
-        "calibration": {
-            "L": {
-                "calibration_type": "lidar",
-                "position": {"x": 0, "y": 0, "z": 0},
-                "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0},
-            }
-        },
-    }
-    headers = {**api.headers, "Idempotency-Key": "cal-1"}
-    url = f"/v1/calibrations?workspaceId={api.workspace}"
-    first = api.client.post(url, json=body, headers=headers).json()["data"]
-    again = api.client.post(url, json=body, headers=headers).json()["data"]
-    assert again == first
-    listed = api.client.get("/v1/calibrations?externalId=rig", headers=api.headers).json()["data"]
-    assert [c["id"] for c in listed] == [first["id"]]
 
 
 def test_an_idempotency_key_on_a_scene_create_answers_the_first(api: Api) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import msgspec
-from test_scenes_api import JPEG_BYTES, cameras_body
+from scenes_testing import JPEG_BYTES, cameras_body
 
 from annobatch.services.identity import operator
 from conftest import World

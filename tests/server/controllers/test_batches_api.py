@@ -155,20 +155,6 @@ def test_only_ongoing_projects_take_new_batches(app_client, acme) -> None:
     assert r.status_code == 409 and "only ongoing projects" in r.json()["message"]
 
 
-def test_staff_create_a_project_over_http(app_client, acme) -> None:
-    body = {"project": "p2", "title": "Second", "annotationTypes": ["a", "b"]}
-    r = app_client.post("/v1/projects", json=body, headers=acme["staff"])
-    assert r.status_code == 200, r.text
-    assert r.json()["data"]["description"] == ""
-    assert app_client.post("/v1/projects", json=body, headers=acme["staff"]).status_code == 409
-    assert (
-        app_client.post("/v1/projects", json={**body, "project": "p3"}, headers=acme["client"]).status_code
-        == 403
-    )
-    projects = app_client.get("/v1/projects", headers=acme["client"]).json()["data"]
-    assert [p["project"] for p in projects] == ["p1", "p2"]
-
-
 def test_the_batch_list_follows_every_change_to_the_projects_batches(app_client, acme) -> None:
     h, staff = acme["client"], acme["staff"]
     assert app_client.get("/v1/projects/p1/batches", headers=h).json() == {"data": []}

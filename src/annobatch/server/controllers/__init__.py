@@ -1,0 +1,37 @@
+"""The HTTP API, one module per resource: typed parameters and body → service → presenter.
+
+`API` answers authenticated callers only (`create_app` puts it behind the `authenticate` hook);
+`PUBLIC` needs no token: the token endpoint, the health check, the signed upload URLs and the
+scene pages, whose unguessable uuids are the permission.
+"""
+
+from __future__ import annotations
+
+from litestar import Controller
+
+from annobatch.server.controllers.auth import TokenController
+from annobatch.server.controllers.batches import BatchController
+from annobatch.server.controllers.calibrations import CalibrationController
+from annobatch.server.controllers.health import HealthController
+from annobatch.server.controllers.imu import ImuController
+from annobatch.server.controllers.inputs import InputController, InputV1Controller
+from annobatch.server.controllers.projects import ProjectController
+from annobatch.server.controllers.scenes import SceneController, SceneCreationController
+from annobatch.server.controllers.uploads import UploadController
+from annobatch.server.controllers.view import ViewController
+from annobatch.server.controllers.workspaces import WorkspaceController
+
+API: list[type[Controller]] = [
+    WorkspaceController,
+    ProjectController,
+    BatchController,
+    SceneCreationController,
+    SceneController,
+    InputV1Controller,
+    InputController,
+    CalibrationController,
+    ImuController,
+]
+PUBLIC: list[type[Controller]] = [TokenController, HealthController, UploadController, ViewController]
+
+__all__ = ["API", "PUBLIC"]

@@ -1,0 +1,21 @@
+"""`GET /healthz`: the process answers and its database does."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+
+from annobatch.storage.database import Database, Query
+
+_PING = Query("SELECT 1")
+
+
+class HealthController(Controller):
+    path = "/healthz"
+    tags = ["health"]
+
+    @get(summary="Liveness and database check")
+    async def health(self, database: NamedDependency[Database]) -> dict[str, str]:
+        async with database.transaction() as tx:
+            await tx.fetch_all(_PING)
+        return {"status": "ok", "database": database.dialect}
