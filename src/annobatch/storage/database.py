@@ -124,6 +124,9 @@ class Tx(abc.ABC):
         return None if row is None else row[0]
 
 
+_PING = Query("SELECT 1")
+
+
 class Database(abc.ABC):
     dialect: str
     url: str
@@ -137,6 +140,11 @@ class Database(abc.ABC):
     @abc.abstractmethod
     def transaction(self, write: bool = False) -> Any:
         """`async with db.transaction(write=True) as tx:` commits on success, rolls back on error."""
+
+    async def ping(self) -> None:
+        """One round trip: the database answers (else `Unavailable`, as for any query)."""
+        async with self.transaction() as tx:
+            await tx.fetch_all(_PING)
 
     @asynccontextmanager
     async def dry_run(self) -> AsyncIterator[Tx]:
