@@ -12,10 +12,10 @@ import msgspec
 import pytest
 
 from annobatch import schemas
-from annobatch.domain import Conflict, SceneType
+from annobatch.domain import Conflict, SceneType, SweepPolicy
 from annobatch.services import Services
 from annobatch.services.identity import Caller, operator
-from annobatch.services.transactions import Write
+from annobatch.services.transactions import Write, reading
 from annobatch.settings import Settings
 from annobatch.storage.blobs import LocalBlobStore
 from annobatch.storage.database import Database
@@ -134,3 +134,26 @@ def test_the_retention_is_a_week_unless_set() -> None:
     assert (
         Settings.from_env({"ANNOBATCH_STALE_SCENE_RETENTION": "3600"}).stale_scene_retention_seconds == 3600
     )
+
+
+def test_an_abandoned_scenes_files_are_deleted_by_the_blob_sweep_when_they_cannot_be_now(
+    scenes: Scenes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid = scenes.pending()
+    (blob,) = scenes.blobs(sid)
+
+    async def refuse(key: str) -> None:
+        raise OSError("the disk is away")
+
+    monkeypatch.setattr(scenes.store, "delete", refuse)
+    assert scenes.sweep(scenes.updated(sid) + WEEK * 1_000_000 + 1) == 1
+    assert scenes.scene(sid)[0] == "abandoned" and blob.exists()
+    monkeypatch.undo()
+
+    async def pending() -> list[str]:
+        async with reading(scenes.ops.db) as uow:
+            return await uow.blob_deletions.pending()
+
+    assert scenes.runner.run(pending()) == [f"scenes/{sid}/{blob.name}"]  # recorded for the blob sweep
+    scenes.runner.run(scenes.ops.housekeeping.sweep(SweepPolicy()))
+    assert not blob.exists() and scenes.runner.run(pending()) == []

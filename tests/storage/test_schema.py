@@ -51,10 +51,10 @@ def test_the_migrated_schema_equals_the_table_definitions(database_url: str) -> 
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"])
-def test_revision_0002_carries_existing_scenes_forward_as_they_behaved(
+def test_revision_0003_carries_existing_scenes_forward_as_they_behaved(
     backend: str, tmp_path: Path, postgres_admin_url: str | None, runner: asyncio.Runner
 ) -> None:
-    """Before 0002 a scene's commit sent it to the batch chosen at its create: such scenes count
+    """Before 0003 a scene's commit sent it to the batch chosen at its create: such scenes count
     as having named their batch; a scene without a project named none."""
     with contextlib.ExitStack() as stack:
         if backend == "sqlite":
@@ -62,7 +62,7 @@ def test_revision_0002_carries_existing_scenes_forward_as_they_behaved(
         else:
             assert postgres_admin_url is not None
             url = stack.enter_context(fresh_postgres_database(postgres_admin_url, runner, migrate=False))
-        upgrade(url, "0001")
+        upgrade(url, "0002")
         runner.run(_run(url, _OLD_ROWS))
 
         upgrade(url)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
+from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
@@ -31,6 +32,7 @@ class Services:
     scene_recovery: SceneRecoveryService
     inputs: InputService
     calibrations: CalibrationService
+    housekeeping: HousekeepingService
 
     @classmethod
     def over(cls, db: Database, blobs: BlobStore | None = None) -> Services:
@@ -45,4 +47,5 @@ class Services:
             scene_recovery=SceneRecoveryService(db, store),
             inputs=InputService(db),
             calibrations=CalibrationService(db),
+            housekeeping=HousekeepingService(db, blobs or NoBlobStore()),
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from annobatch import domain
 from annobatch.domain import SceneStatus
+from annobatch.services.housekeeping import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_scene, parse_uuid
 from annobatch.services.placement import place_input
@@ -108,15 +109,16 @@ class SceneRecoveryService:
                 return total
 
     async def _delete(self, blobs: list[str]) -> None:
-        for key in blobs:
-            await self.blobs.delete(key)
+        await finish_deletions(self.db, self.blobs, blobs)
 
 
 async def _abandon(uow: UnitOfWork, scene: SceneRecord, why: str) -> list[str]:
-    """Mark a locked pending scene abandoned and unlink its files; answers their blobs."""
+    """Mark a locked pending scene abandoned and unlink its files, their deletion recorded in the
+    transaction (done after its commit, or by the blob sweep after a crash); answers their blobs."""
     domain.require_scene_move(scene.id, scene.status, SceneStatus.ABANDONED)
     blobs = [r.blob_key for r in await uow.scenes.resources(scene.id) if r.blob_key]
     await uow.scenes.forget_blobs(scene.id)
+    await uow.blob_deletions.record(blobs, now_micros())
     await uow.scenes.set_status(scene.id, SceneStatus.ABANDONED.value, domain.abandoned_message(why))
     return blobs
 

@@ -23,6 +23,7 @@ import msgspec
 
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
+from annobatch.services.housekeeping import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -170,9 +171,11 @@ class SceneService:
     async def record_upload(
         self, scene_id: str, position: int, blob: BlobInfo, content_type: str | None
     ) -> str | None:
-        """Point the file at its new blob; answer the blob it replaces (to delete). The scene row is
-        locked, so that an upload and a commit of one scene never overlap: a scene that was
-        committed (or abandoned) meanwhile refuses, and the caller deletes the new blob."""
+        """Point the file at its new blob; answer the blob it replaces, whose deletion is recorded
+        in the same transaction (the caller deletes it with `delete_recorded`; after a crash, the
+        sweep does). The scene row is locked, so that an upload and a commit of one scene never
+        overlap: a scene that was committed (or abandoned) meanwhile refuses, and the caller
+        deletes the new blob."""
 
         async def produce(uow: UnitOfWork) -> str | None:
             scene = await uow.scenes.get_any_org(scene_id, lock=True)
@@ -182,9 +185,15 @@ class SceneService:
             domain.require_scene_accepts_uploads(scene_id, scene.status)
             await uow.scenes.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
             await uow.scenes.touch(scene_id)
+            if resource.blob_key is not None:
+                await uow.blob_deletions.record([resource.blob_key], now_micros())
             return resource.blob_key
 
         return await transact(self.db, produce)
+
+    async def delete_recorded(self, keys: Sequence[str]) -> None:
+        """Delete blobs whose deletion a committed change recorded (the blob an upload replaced)."""
+        await finish_deletions(self.db, self.blobs, keys)
 
     # ---------------------------------------------------------------------------- commit
 
@@ -355,16 +364,17 @@ class SceneService:
                         caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data
                     )
                 await uow.inputs.set_status_of_scene(sid, target.value)
-                done.blobs.extend(r.blob_key for r in await uow.scenes.resources(sid) if r.blob_key)
+                keys = [r.blob_key for r in await uow.scenes.resources(sid) if r.blob_key]
                 await uow.scenes.forget_blobs(sid)
+                await uow.blob_deletions.record(keys, now_micros())  # deleted after commit
+                done.blobs.extend(keys)
                 done = Invalidated(done.scenes + 1, done.blobs)
             return done
 
         fp = fingerprint("invalidate", ids, reason)
         result = await run_write(self.db, caller, write, fp, Invalidated, produce)
         if not write.dry_run:
-            for key in result.blobs:
-                await self.blobs.delete(key)
+            await finish_deletions(self.db, self.blobs, result.blobs)
         return result.scenes
 
 
