@@ -20,6 +20,7 @@ import jwt
 from annobatch.domain import Forbidden, InvalidInput, Role, Unauthenticated
 from annobatch.storage.database import Database, IntegrityError
 from annobatch.storage.records import CredentialRecord, now_micros
+from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 
 ISSUER = "annobatch"
@@ -80,6 +81,13 @@ class Caller:
     @property
     def is_staff(self) -> bool:
         return self.role is Role.STAFF
+
+    @property
+    def scope(self) -> Scope:
+        """What the caller may find: its organization's scenes, inputs, calibrations and IMU
+        data, only its workspace's when the credential is bound to one (staff are developers in
+        every workspace)."""
+        return Scope(self.org, None if self.is_staff else self.workspace_id)
 
     def require_staff(self, what: str) -> None:
         if not self.is_staff:
