@@ -145,6 +145,23 @@ def test_keys_belong_to_one_organization(app_client, world: World, h) -> None:
     assert r.status_code == 200 and r.json()["data"]["batch"] == "b9"
 
 
+def test_a_key_used_in_one_workspace_never_answers_another_workspaces_request(
+    app_client, world: World
+) -> None:
+    org = world.org("acme")
+    world.run(world.ops.accounts.create_workspace(org, "lidar"))
+    default = bearer(app_client, world.credential(org, workspace="default"))
+    lidar = bearer(app_client, world.credential(org, workspace="lidar"))
+    origin = {"position": {"x": 0, "y": 0, "z": 0}, "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0}}
+    body = {"externalId": "rig", "calibration": {"L": {"calibration_type": "lidar", **origin}}}
+    first = app_client.post("/v1/calibrations", json=body, headers={**default, "Idempotency-Key": "k"})
+    assert first.status_code == 200
+    r = app_client.post("/v1/calibrations", json=body, headers={**lidar, "Idempotency-Key": "k"})
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency-key-reused")
+    assert first.json()["data"]["id"] not in r.text
+    assert app_client.get("/v1/calibrations", headers=lidar).json()["data"] == []
+
+
 def test_a_failed_create_is_not_remembered_under_its_key(app_client, h) -> None:
     hk = {**h, "Idempotency-Key": "k-2"}
     app_client.post("/v1/projects/p1/batches/b1", json={}, headers=h)
