@@ -3,12 +3,14 @@ for a change, its write options (Idempotency-Key, X-Dryrun)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jwt
 import pytest
 from litestar.testing import TestClient
 
+from annobatch.server.dependencies import authenticate
 from conftest import World, bearer
 
 
@@ -98,6 +100,42 @@ def test_a_client_may_not_act_for_another_organization(app_client, two_orgs) -> 
 def test_a_client_may_name_its_own_organization(app_client, two_orgs) -> None:
     h = {**two_orgs["a_client"], "X-Organization-Id": str(two_orgs["a"])}
     assert app_client.get("/v1/projects", headers=h).status_code == 200
+
+
+def authenticated_routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) behind the `authenticate` hook, with the path's parameters filled in."""
+    found = []
+    for route in app.routes:
+        for method, (handler, _) in getattr(route, "route_handler_map", {}).items():
+            if method != "OPTIONS" and handler.resolve_before_request() is authenticate:
+                found.append((method, re.sub(r"\{(\w+):\w+\}", r"x\1", route.path)))
+    return found
+
+
+def test_staff_acting_for_an_organization_that_does_not_exist_are_told_so_on_every_endpoint(
+    app_client, two_orgs
+) -> None:
+    missing = two_orgs["b"] + 1000
+    h = {**two_orgs["b_staff"], "X-Organization-Id": str(missing)}
+    routes = authenticated_routes(app_client.app)
+    assert ("POST", "/v1/projects") in routes and len(routes) > 30
+    for method, path in routes:
+        r = app_client.request(method, path, headers=h, json={"project": "p1", "title": "P"})
+        assert (r.status_code, r.json()) == (
+            404,
+            {"message": f"organization {missing} not found", "code": "organization-not-found"},
+        ), (method, path)
+    # and a client naming it is refused as for any foreign organization, telling nothing more
+    r = app_client.get("/v1/projects", headers={**two_orgs["b_client"], "X-Organization-Id": str(missing)})
+    assert r.status_code == 403
+
+
+def test_staff_naming_an_organization_that_does_not_exist_in_the_workspace_lookup_are_told_so(
+    app_client, two_orgs
+) -> None:
+    missing = two_orgs["b"] + 1000
+    r = app_client.get(f"/v1/workspaces?organizationIds={missing}", headers=two_orgs["b_staff"])
+    assert (r.status_code, r.json()["message"]) == (404, f"organization {missing} not found")
 
 
 def test_a_malformed_organization_header_is_bad_input(app_client, two_orgs) -> None:
