@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from annobatch.domain.housekeeping import SweepPolicy
 
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "dev", "test", "annobatch"}
 MIN_SECRET_LENGTH = 32
@@ -13,6 +16,20 @@ MIN_SECRET_LENGTH = 32
 DATA_ENV = "ANNOBATCH_DATA"
 DATABASE_URL_ENV = "ANNOBATCH_DATABASE_URL"
 DEV_ENV = "ANNOBATCH_DEV"
+POOL_MIN_SIZE_ENV = "ANNOBATCH_DB_POOL_MIN_SIZE"
+POOL_SIZE_ENV = "ANNOBATCH_DB_POOL_SIZE"
+ACQUIRE_TIMEOUT_ENV = "ANNOBATCH_DB_ACQUIRE_TIMEOUT"
+STATEMENT_TIMEOUT_ENV = "ANNOBATCH_DB_STATEMENT_TIMEOUT"
+_DATABASE_INTS = (("db_pool_min_size", POOL_MIN_SIZE_ENV), ("db_pool_size", POOL_SIZE_ENV))
+_DATABASE_FLOATS = (
+    ("db_acquire_timeout_seconds", ACQUIRE_TIMEOUT_ENV),
+    ("db_statement_timeout_seconds", STATEMENT_TIMEOUT_ENV),
+)
+_SWEEP_FLOATS = (
+    ("sweep_interval_seconds", "ANNOBATCH_SWEEP_INTERVAL"),
+    ("sweep_partial_after_seconds", "ANNOBATCH_SWEEP_PARTIAL_AFTER"),
+    ("sweep_orphan_grace_seconds", "ANNOBATCH_SWEEP_ORPHAN_GRACE"),
+)
 #: The data directory when none is named: `./data`, beside where the command runs.
 DEFAULT_DATA_DIR = Path("data")
 
@@ -44,6 +61,19 @@ class Settings:
     #: The address clients reach this server at, for upload URLs and view links; empty: taken from
     #: each request's Host header.
     public_url: str = ""
+    #: PostgreSQL connections each server process keeps at least and at most (README: sizing).
+    db_pool_min_size: int = 1
+    db_pool_size: int = 10
+    #: How long a request waits for a free connection before it is answered 503.
+    db_acquire_timeout_seconds: float = 5.0
+    #: How long one statement may run before it is cancelled and answered 503; 0: no limit.
+    db_statement_timeout_seconds: float = 30.0
+    #: How often the server sweeps the blob store (one process at a time); 0: never.
+    sweep_interval_seconds: float = 600.0
+    #: A partial upload nobody wrote to for this long is removed by the sweep.
+    sweep_partial_after_seconds: float = 3600.0
+    #: A blob no row refers to is removed by the sweep once older than this (at least 600 s).
+    sweep_orphan_grace_seconds: float = 24 * 3600.0
     dev: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -58,6 +88,19 @@ class Settings:
             )
         if self.token_ttl_seconds <= 60:
             raise UnsafeSettings("the token lifetime must be over 60 s: clients renew 60 s before expiry")
+        if not 1 <= self.db_pool_min_size <= self.db_pool_size:
+            raise ValueError(
+                f"the database pool needs 1 <= {POOL_MIN_SIZE_ENV} <= {POOL_SIZE_ENV} "
+                f"(got {self.db_pool_min_size} and {self.db_pool_size})"
+            )
+        try:
+            self.sweep_policy()
+        except ValueError as e:
+            raise ValueError(f"{e} ({', '.join(name for _, name in _SWEEP_FLOATS)})") from None
+        if self.db_acquire_timeout_seconds <= 0 or self.db_statement_timeout_seconds < 0:
+            raise ValueError(
+                f"{ACQUIRE_TIMEOUT_ENV} must be over 0 and {STATEMENT_TIMEOUT_ENV} at least 0 (no limit)"
+            )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,16 +117,38 @@ class Settings:
             ("max_body_bytes", "ANNOBATCH_MAX_BODY_BYTES"),
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
+            *_DATABASE_INTS,
         ):
             if name in e:
                 values[key] = int(e[name])
+        for key, name in (*_DATABASE_FLOATS, *_SWEEP_FLOATS):
+            if name in e:
+                values[key] = float(e[name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
+    def database_options(self) -> dict[str, Any]:
+        """The pool and timeouts, as `storage.database.open_database` takes them."""
+        return {
+            "pool_min_size": self.db_pool_min_size,
+            "pool_size": self.db_pool_size,
+            "acquire_timeout": self.db_acquire_timeout_seconds,
+            "statement_timeout": self.db_statement_timeout_seconds,
+        }
+
+    def sweep_policy(self) -> SweepPolicy:
+        """What the blob store's sweep removes, and how often the server runs it."""
+        return SweepPolicy(
+            partial_after_seconds=self.sweep_partial_after_seconds,
+            orphan_grace_seconds=self.sweep_orphan_grace_seconds,
+            interval_seconds=self.sweep_interval_seconds,
+        )
+
     def location_env(self) -> dict[str, str]:
         """The variables that make `from_env` in another process (a server worker) find the same
-        data directory and database, in the same mode."""
+        data directory and database, connect to it the same way, in the same mode."""
         env = {DATA_ENV: str(self.data_dir), DATABASE_URL_ENV: self.database_url}
+        env.update({name: str(getattr(self, key)) for key, name in (*_DATABASE_INTS, *_DATABASE_FLOATS)})
         if self.dev:
             env[DEV_ENV] = "1"
         return env

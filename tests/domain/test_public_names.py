@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import annobatch.domain
-from annobatch.domain import batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow
+from annobatch.domain import (
+    batches,
+    calibrations,
+    errors,
+    housekeeping,
+    scene_lifecycle,
+    scenes,
+    tasks,
+    workflow,
+)
 
 PUBLIC = [
     "BatchAction",
@@ -28,6 +37,7 @@ PUBLIC = [
     "MAX_RESOURCE_ID",
     "MAX_SENSOR_NAME",
     "MAX_TITLE",
+    "MIN_ORPHAN_GRACE_SECONDS",
     "NewBatch",
     "Next",
     "NotFound",
@@ -42,6 +52,7 @@ PUBLIC = [
     "SceneResource",
     "SceneStatus",
     "SceneType",
+    "SweepPolicy",
     "TASK_MOVES",
     "TRANSITIONS",
     "TaskKind",
@@ -65,6 +76,7 @@ PUBLIC = [
     "invalidation_status",
     "lease_expired",
     "normalize_annotation_types",
+    "orphaned_blobs",
     "parse_project_status",
     "parse_scene_type",
     "parse_workflow",
@@ -97,7 +109,7 @@ def test_the_domain_exports_exactly_the_pinned_sorted_list() -> None:
 
 
 def test_every_exported_name_is_defined_in_a_domain_module() -> None:
-    modules = (batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow)
+    modules = (batches, calibrations, errors, housekeeping, scene_lifecycle, scenes, tasks, workflow)
     for name in PUBLIC:
         value = getattr(annobatch.domain, name)
         homes = [m for m in modules if name in m.__all__]
@@ -107,6 +119,6 @@ def test_every_exported_name_is_defined_in_a_domain_module() -> None:
 
 
 def test_each_module_lists_only_names_it_has() -> None:
-    for module in (batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow):
+    for module in (batches, calibrations, errors, housekeeping, scene_lifecycle, scenes, tasks, workflow):
         missing = [n for n in module.__all__ if not hasattr(module, n)]
         assert missing == [], f"{module.__name__}.__all__ names what it lacks: {missing}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -127,11 +128,46 @@ def test_any_bytes_in_any_chunking_come_back_unchanged(
 
 
 def test_temporary_files_left_by_a_crash_are_swept_when_old(tmp_path: Path) -> None:
-    LocalBlobStore(tmp_path)
+    store = LocalBlobStore(tmp_path)
     old, fresh = tmp_path / ".incoming" / "old.part", tmp_path / ".incoming" / "fresh.part"
     old.write_bytes(b"half an upload")
     fresh.write_bytes(b"an upload in flight")
     day_ago = old.stat().st_mtime - 2 * 24 * 3600
     os.utime(old, (day_ago, day_ago))
-    store = LocalBlobStore(tmp_path)
+    (name,) = asyncio.run(store.partials(modified_before=time.time() - 24 * 3600))
+    asyncio.run(store.remove_partial(name))
     assert store.incoming_files() == [fresh]
+
+
+def test_opening_a_store_removes_nothing(tmp_path: Path) -> None:
+    """Removing is the sweep's: a dry run of it must be able to open the store and see everything."""
+    LocalBlobStore(tmp_path)
+    old = tmp_path / ".incoming" / "old.part"
+    old.write_bytes(b"half an upload")
+    os.utime(old, (0, 0))
+    assert LocalBlobStore(tmp_path).incoming_files() == [old]
+
+
+def test_blobs_are_listed_in_pages_by_age_leaving_out_partial_uploads_and_strangers(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    for i in range(5):
+        asyncio.run(store.put(f"scenes/s{i}/0-a", chunks_of(b"x", 1)))
+        os.utime(store.path(f"scenes/s{i}/0-a"), (1000 + i, 1000 + i))
+    asyncio.run(store.put("scenes/new/0-a", chunks_of(b"x", 1)))
+    (tmp_path / ".incoming" / "x.part").write_bytes(b"partial")
+    (tmp_path / "scenes" / "s0" / ".hidden").write_bytes(b"not a blob key")
+    os.utime(tmp_path / "scenes" / "s0" / ".hidden", (0, 0))
+
+    async def pages(before: float) -> list[list[str]]:
+        return [page async for page in store.blobs(modified_before=before, page=2)]
+
+    found = asyncio.run(pages(1003))
+    assert [len(p) for p in found] == [2, 1]
+    assert sorted(k for p in found for k in p) == ["scenes/s0/0-a", "scenes/s1/0-a", "scenes/s2/0-a"]
+    assert asyncio.run(pages(0)) == []
+
+
+@pytest.mark.parametrize("name", ["../x.part", "x.txt", ".part", "a/b.part"])
+def test_only_partial_uploads_are_removed_as_such(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError, match="invalid partial upload name"):
+        asyncio.run(LocalBlobStore(tmp_path).remove_partial(name))

@@ -7,10 +7,20 @@ operator CLI turn into answers. `annobatch.domain` re-exports every rule: exactl
 its submodules' `__all__` (a test pins the list).
 """
 
-from annobatch.domain import batches, calibrations, errors, scene_lifecycle, scenes, tasks, workflow
+from annobatch.domain import (
+    batches,
+    calibrations,
+    errors,
+    housekeeping,
+    scene_lifecycle,
+    scenes,
+    tasks,
+    workflow,
+)
 from annobatch.domain.batches import *  # noqa: F403
 from annobatch.domain.calibrations import *  # noqa: F403
 from annobatch.domain.errors import *  # noqa: F403
+from annobatch.domain.housekeeping import *  # noqa: F403
 from annobatch.domain.scene_lifecycle import *  # noqa: F403
 from annobatch.domain.scenes import *  # noqa: F403
 from annobatch.domain.tasks import *  # noqa: F403
@@ -21,6 +31,7 @@ __all__ = sorted(
         *batches.__all__,
         *calibrations.__all__,
         *errors.__all__,
+        *housekeeping.__all__,
         *scene_lifecycle.__all__,
         *scenes.__all__,
         *tasks.__all__,

@@ -24,7 +24,7 @@ from annobatch.storage.database import Database, open_database
 def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     """The annobatch server. `db` may be handed in (tests); otherwise it is opened from the
     settings when the app starts."""
-    database = db or open_database(settings.database_url)
+    database = db or open_database(settings.database_url, **settings.database_options())
     shared = Shared(database)
 
     @asynccontextmanager
@@ -37,9 +37,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
+        stop_sweeping = shared.services.housekeeping.start_sweeping(settings.sweep_policy())
         try:
             yield
         finally:
+            await stop_sweeping()
             if db is None:
                 await database.close()
 

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from annobatch import domain
 from annobatch.server.bodies import MISSING_BODY
 from annobatch.storage.database import Unavailable
+from annobatch.storage.errors import OutOfSpace
 
 log = logging.getLogger("annobatch.server")
 
@@ -91,9 +92,19 @@ def http_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
 
 def unavailable(_: Request, exc: Exception) -> Response[dict[str, str]]:
     """A passing condition of the database: 503 with a hint when to retry (clients retry 503)."""
-    log.warning("database unavailable: %s", exc)
+    log.warning("database unavailable: %s (cause: %r)", exc, exc.__cause__)
     body = {"message": str(exc), "code": "unavailable"}
     return Response(body, status_code=503, headers={"Retry-After": "1"})
+
+
+def out_of_space(_: Request, exc: Exception) -> Response[dict[str, str]]:
+    """A full disk under the database or the blob store: 507, nothing of the request was kept.
+    The connection closes, since an upload's body may be left unread."""
+    log.error("out of storage space: %s (cause: %r)", exc, exc.__cause__)
+    message = f"the server is out of storage space ({exc}); nothing was kept: try again later"
+    response = error_response(507, message, "insufficient-storage")
+    response.headers["Connection"] = "close"
+    return response
 
 
 def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]:
@@ -104,6 +115,7 @@ def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]
 HANDLERS = {
     domain.DomainError: domain_error,
     Unavailable: unavailable,
+    OutOfSpace: out_of_space,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: internal_error,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
+from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scenes import SceneService
@@ -29,6 +30,7 @@ class Services:
     scenes: SceneService
     inputs: InputService
     calibrations: CalibrationService
+    housekeeping: HousekeepingService
 
     @classmethod
     def over(cls, db: Database, blobs: BlobStore | None = None) -> Services:
@@ -41,4 +43,5 @@ class Services:
             scenes=SceneService(db, blobs or NoBlobStore()),
             inputs=InputService(db),
             calibrations=CalibrationService(db),
+            housekeeping=HousekeepingService(db, blobs or NoBlobStore()),
         )

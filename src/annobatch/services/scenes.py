@@ -20,6 +20,7 @@ import msgspec
 
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
+from annobatch.services.housekeeping import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -169,8 +170,9 @@ class SceneService:
     async def record_upload(
         self, scene_id: str, position: int, blob: BlobInfo, content_type: str | None
     ) -> str | None:
-        """Point the file at its new blob; answer the blob it replaces (to delete). A scene that was
-        committed meanwhile refuses (the caller deletes the new blob)."""
+        """Point the file at its new blob; answer the blob it replaces, whose deletion is recorded
+        in the same transaction (the caller deletes it with `delete_recorded`; after a crash, the
+        sweep does). A scene that was committed meanwhile refuses (the caller deletes the new blob)."""
         async with writing(self.db) as uow:
             scene = await uow.scenes.get_any_org(scene_id)
             assert scene is not None
@@ -178,7 +180,13 @@ class SceneService:
             resource = await uow.scenes.resource(scene_id, position)
             assert resource is not None
             await uow.scenes.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
+            if resource.blob_key is not None:
+                await uow.blob_deletions.record([resource.blob_key], now_micros())
             return resource.blob_key
+
+    async def delete_recorded(self, keys: Sequence[str]) -> None:
+        """Delete blobs whose deletion a committed change recorded (the blob an upload replaced)."""
+        await finish_deletions(self.db, self.blobs, keys)
 
     # ---------------------------------------------------------------------------- commit
 
@@ -312,16 +320,17 @@ class SceneService:
                         scene.workspace_id,
                     )  # fmt: skip
                 await uow.inputs.set_status_of_scene(sid, target.value)
-                done.blobs.extend(r.blob_key for r in await uow.scenes.resources(sid) if r.blob_key)
+                keys = [r.blob_key for r in await uow.scenes.resources(sid) if r.blob_key]
                 await uow.scenes.forget_blobs(sid)
+                await uow.blob_deletions.record(keys, now_micros())  # deleted after commit
+                done.blobs.extend(keys)
                 done = Invalidated(done.scenes + 1, done.blobs)
             return done
 
         fp = fingerprint("invalidate", ids, reason)
         result = await run_write(self.db, caller, write, fp, Invalidated, produce)
         if not write.dry_run:
-            for key in result.blobs:
-                await self.blobs.delete(key)
+            await finish_deletions(self.db, self.blobs, result.blobs)
         return result.scenes
 
 

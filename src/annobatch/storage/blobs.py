@@ -11,17 +11,19 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import errno
 import hashlib
+import itertools
 import os
 import re
-import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 from annobatch.domain import TooLarge
+from annobatch.storage.errors import OutOfSpace
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,7}")
 
@@ -73,6 +75,20 @@ class BlobStore(abc.ABC):
     async def delete(self, key: str) -> None:
         """Remove the blob; a missing blob is not an error."""
 
+    # Housekeeping: what the sweep looks at. The store lists; the sweep decides what goes.
+
+    @abc.abstractmethod
+    def blobs(self, modified_before: float, page: int = 500) -> AsyncIterator[list[str]]:
+        """Every blob last written before `modified_before` (seconds since the epoch), in pages."""
+
+    @abc.abstractmethod
+    async def partials(self, modified_before: float) -> list[str]:
+        """The partial uploads (blobs being written, never committed) last written before then."""
+
+    @abc.abstractmethod
+    async def remove_partial(self, name: str) -> None:
+        """Remove a partial upload; a missing one is not an error."""
+
     async def put(self, key: str, chunks: AsyncIterable[bytes], limit: int | None = None) -> BlobInfo:
         """Write a whole blob from a stream of chunks; nothing appears unless every chunk arrived."""
         w = self.writer(key, limit)
@@ -86,6 +102,20 @@ class BlobStore(abc.ABC):
 
 
 # ------------------------------------------------------------------------------- local directory
+
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+
+
+@contextlib.contextmanager
+def _space_errors() -> Iterator[None]:
+    """A full disk or an exhausted quota is `OutOfSpace`; the writer then aborts, keeping nothing."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno in _NO_SPACE:
+            raise OutOfSpace("the disk holding uploaded files is full") from e
+        raise
+
 
 #: Chunks are gathered to this size before worker threads checksum and write them, so that neither
 #: the disk nor the hashing holds up the event loop, and small network chunks cost one thread hop
@@ -141,12 +171,13 @@ class _LocalWriter(BlobWriter):
             await inflight
 
     def _write_sync(self, data: bytes) -> None:
-        if self.file is None:
-            self.file = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        view = memoryview(data)
-        while view:
-            n = os.write(self.file, view)
-            view = view[n:]
+        with _space_errors():
+            if self.file is None:
+                self.file = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+            view = memoryview(data)
+            while view:
+                n = os.write(self.file, view)
+                view = view[n:]
 
     async def commit(self) -> BlobInfo:
         if self.done:
@@ -165,11 +196,12 @@ class _LocalWriter(BlobWriter):
         if self.file is None:  # an empty blob
             self._write_sync(b"")
         assert self.file is not None
-        os.fsync(self.file)
-        os.close(self.file)
-        self.file = None
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.temp, self.final)
+        with _space_errors():
+            os.fsync(self.file)  # a network file system may report a full disk only now
+            os.close(self.file)
+            self.file = None
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.temp, self.final)
         self.store.sync_dir(self.final.parent)
 
     async def abort(self) -> None:
@@ -189,23 +221,10 @@ class LocalBlobStore(BlobStore):
     """Blobs as files under `root` (the data directory's `blobs/`); temporary files in
     `root/.incoming/` on the same file system, so that the final rename is atomic."""
 
-    def __init__(self, root: str | Path, stale_after_seconds: float = 24 * 3600) -> None:
+    def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.incoming = self.root / ".incoming"
         self.incoming.mkdir(parents=True, exist_ok=True)
-        self.sweep_incoming(stale_after_seconds)
-
-    def sweep_incoming(self, older_than_seconds: float) -> int:
-        """Remove temporary files a crashed process left behind (nothing refers to them: a blob
-        is only recorded once renamed). Answers how many went."""
-        cutoff = time.time() - older_than_seconds
-        gone = 0
-        for p in self.incoming.glob("*.part"):
-            with contextlib.suppress(OSError):
-                if p.stat().st_mtime < cutoff:
-                    p.unlink()
-                    gone += 1
-        return gone
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -236,6 +255,47 @@ class LocalBlobStore(BlobStore):
     async def delete(self, key: str) -> None:
         path = self.path(key)
         await asyncio.to_thread(path.unlink, True)
+
+    async def blobs(self, modified_before: float, page: int = 500) -> AsyncIterator[list[str]]:
+        walk = self._walk(modified_before)
+        while found := await asyncio.to_thread(lambda: list(itertools.islice(walk, page))):
+            yield found
+
+    def _walk(self, modified_before: float) -> Iterator[str]:
+        """Blob keys under the root, each directory read once (files in `.incoming` and anything
+        that is not a blob key are none of the store's)."""
+        stack = [self.root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.is_dir(follow_symlinks=False):
+                        if Path(entry.path) != self.incoming:
+                            stack.append(Path(entry.path))
+                    elif entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < modified_before:
+                        key = Path(entry.path).relative_to(self.root).as_posix()
+                        if _KEY.fullmatch(key):
+                            yield key
+
+    async def partials(self, modified_before: float) -> list[str]:
+        def old() -> list[str]:
+            found = []
+            for p in self.incoming.glob("*.part"):
+                with contextlib.suppress(FileNotFoundError):
+                    if p.stat().st_mtime < modified_before:
+                        found.append(p.name)
+            return sorted(found)
+
+        return await asyncio.to_thread(old)
+
+    async def remove_partial(self, name: str) -> None:
+        if not name.endswith(".part") or "/" in name or name.startswith("."):
+            raise ValueError(f"invalid partial upload name {name!r}")
+        await asyncio.to_thread((self.incoming / name).unlink, True)
 
     def keys(self, prefix: str = "") -> list[str]:
         """Every committed blob (for tests and housekeeping)."""
@@ -286,6 +346,15 @@ class NoBlobStore(BlobStore):
         self._refuse()
 
     async def delete(self, key: str) -> None:
+        self._refuse()
+
+    def blobs(self, modified_before: float, page: int = 500) -> AsyncIterator[list[str]]:
+        self._refuse()
+
+    async def partials(self, modified_before: float) -> list[str]:
+        self._refuse()
+
+    async def remove_partial(self, name: str) -> None:
         self._refuse()
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
+import functools
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import Dialect
 
 from annobatch.domain import InvalidInput
+from annobatch.storage.errors import OutOfSpace
 
 Row = tuple[Any, ...]
 
@@ -78,7 +81,8 @@ class IntegrityError(Exception):
 
 class Unavailable(Exception):
     """The database cannot serve now (SQLite stayed locked past the busy timeout, PostgreSQL
-    refused or lost the connection): a passing condition, worth a retry."""
+    refused or lost the connection): a passing condition, worth a retry. A full disk is
+    `storage.errors.OutOfSpace`."""
 
 
 @contextmanager
@@ -90,6 +94,8 @@ def _sqlite_errors() -> Iterator[None]:
     except sqlite3.OperationalError as e:
         if "locked" in str(e) or "busy" in str(e):
             raise Unavailable(f"the database is busy ({e}); retry shortly") from e
+        if getattr(e, "sqlite_errorname", "") == "SQLITE_FULL" or "database or disk is full" in str(e):
+            raise OutOfSpace("the disk holding the database is full") from e
         raise
 
 
@@ -118,6 +124,9 @@ class Tx(abc.ABC):
         return None if row is None else row[0]
 
 
+_PING = Query("SELECT 1")
+
+
 class Database(abc.ABC):
     dialect: str
     url: str
@@ -131,6 +140,11 @@ class Database(abc.ABC):
     @abc.abstractmethod
     def transaction(self, write: bool = False) -> Any:
         """`async with db.transaction(write=True) as tx:` commits on success, rolls back on error."""
+
+    async def ping(self) -> None:
+        """One round trip: the database answers (else `Unavailable`, as for any query)."""
+        async with self.transaction() as tx:
+            await tx.fetch_all(_PING)
 
     @asynccontextmanager
     async def dry_run(self) -> AsyncIterator[Tx]:
@@ -220,7 +234,7 @@ class SQLiteDatabase(Database):
         try:
             yield tx
         except BaseException:
-            conn.execute("ROLLBACK")
+            _sqlite_rollback(conn)
             raise
         if tx.rollback_only:
             conn.execute("ROLLBACK")
@@ -228,9 +242,16 @@ class SQLiteDatabase(Database):
             try:
                 with _sqlite_errors():
                     conn.execute("COMMIT")
-            except Unavailable:
-                conn.execute("ROLLBACK")
+            except (Unavailable, OutOfSpace):
+                _sqlite_rollback(conn)
                 raise
+
+
+def _sqlite_rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is still open: SQLite has already rolled back a transaction that met a full
+    disk, and a second rollback would hide that error behind its own."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 # -------------------------------------------------------------------------------- PostgreSQL
@@ -245,51 +266,77 @@ class _PostgresTx(Tx):
 
     async def execute(self, q: Query, params: Mapping[str, Any] | None = None) -> None:
         sql, args = q.bind("postgresql", params)
-        await self._guard(self.conn.execute(sql, *args))
+        await self._guard(self.conn.execute, sql, *args)
 
     async def execute_many(self, q: Query, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         sql = q.compiled("postgresql")[0]
-        await self._guard(self.conn.executemany(sql, [q.bind("postgresql", r)[1] for r in rows]))
+        await self._guard(self.conn.executemany, sql, [q.bind("postgresql", r)[1] for r in rows])
 
     async def fetch_all(self, q: Query, params: Mapping[str, Any] | None = None) -> list[Row]:
         sql, args = q.bind("postgresql", params)
-        rows = await self._guard(self.conn.fetch(sql, *args))
+        rows = await self._guard(self.conn.fetch, sql, *args)
         return [tuple(r) for r in rows]
 
-    @staticmethod
-    async def _guard(aw: Any) -> Any:
+    async def _guard(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """Run one call on the connection, its errors translated (a call on a connection asyncpg
+        already closed fails before it is awaited: that is inside too)."""
         import asyncpg
 
         try:
-            return await aw
+            return await call(*args)
         except asyncpg.IntegrityConstraintViolationError as e:
             raise IntegrityError(str(e)) from e
         except (asyncpg.CharacterNotInRepertoireError, asyncpg.StringDataRightTruncationError) as e:
             # Text PostgreSQL cannot hold (a NUL character, over a column's length) is the caller's
             # to fix, never a server error.
             raise InvalidInput(f"a text value cannot be stored: {e}", "unstorable-text") from e
+        except Exception as e:
+            failure = _postgres_failure(e, self.conn)
+            if failure is None:
+                raise
+            raise failure from e
 
 
 class PostgresDatabase(Database):
     """PostgreSQL through an asyncpg pool. Writers serialise per project with row locks taken by
-    the operations (`SELECT … FOR UPDATE`)."""
+    the operations (`SELECT … FOR UPDATE`).
+
+    Each process holds at most `max_size` connections; a transaction waits up to
+    `acquire_timeout` seconds for one, and a statement runs for at most `statement_timeout`
+    seconds (0: no limit). Whenever the database cannot serve — it refuses or drops connections,
+    has none left, or a wait runs out — the transaction raises `Unavailable`. A connection that
+    failed is closed, never handed out again; the next transaction opens a new one."""
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        min_size: int = 1,
+        max_size: int = 10,
+        acquire_timeout: float = 5.0,
+        statement_timeout: float = 30.0,
+    ) -> None:
         self.url = url
         self.dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
         self.min_size, self.max_size = min_size, max_size
+        self.acquire_timeout, self.statement_timeout = acquire_timeout, statement_timeout
         self._pool: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def connect(self) -> None:
         import asyncpg
 
+        settings = {"statement_timeout": str(round(self.statement_timeout * 1000))}
         self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=self.min_size, max_size=self.max_size, reset=_keep_session
+            self.dsn,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            reset=_keep_session,
+            timeout=self.acquire_timeout,  # of each new connection's set-up
+            server_settings=settings,
         )
         self._loop = asyncio.get_running_loop()
 
@@ -299,36 +346,131 @@ class PostgresDatabase(Database):
             self._pool = None
 
     async def _connect_or_unavailable(self) -> None:
-        import asyncpg
-
         try:
             await self.connect()
-        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as e:
-            raise Unavailable(f"the database cannot be reached ({e}); retry shortly") from e
+        except Exception as e:
+            failure = _postgres_failure(e, None, connecting=True)
+            if failure is None:
+                raise
+            raise failure from e
 
-    @asynccontextmanager
-    async def transaction(self, write: bool = False) -> AsyncIterator[_PostgresTx]:
+    async def _acquire(self) -> Any:
         if self._pool is None or self._loop is not asyncio.get_running_loop():
             # A new event loop (the operator CLI, a test thread): a pool belongs to one loop.
             await self._connect_or_unavailable()
-        async with self._pool.acquire() as conn:
+        try:
+            return await self._pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError as e:
+            raise Unavailable(
+                f"no database connection came free within {self.acquire_timeout:g} s "
+                f"(the pool holds {self.max_size}); retry shortly"
+            ) from e
+        except Exception as e:
+            failure = _postgres_failure(e, None, connecting=True)
+            if failure is None:
+                raise
+            raise failure from e
+
+    async def _release(self, conn: Any) -> None:
+        """Back to the pool, or closed if broken. Never raises: whatever the transaction's outcome,
+        it was decided before (asyncpg terminates a connection whose reset fails)."""
+        try:
+            await self._pool.release(conn)
+        except Exception:
+            _terminate(conn)
+
+    @asynccontextmanager
+    async def transaction(self, write: bool = False) -> AsyncIterator[_PostgresTx]:
+        conn = await self._acquire()
+        try:
+            tx = _PostgresTx(conn)
             if not write:
                 # Under READ COMMITTED every statement reads its own snapshot, in a transaction
                 # or not: a read needs no BEGIN and COMMIT, two round trips fewer.
-                yield _PostgresTx(conn)
+                yield tx
                 return
             tr = conn.transaction()
-            await tr.start()
-            tx = _PostgresTx(conn)
+            await tx._guard(tr.start)
             try:
                 yield tx
             except BaseException:
-                await tr.rollback()
+                await _rollback(conn, tr)
                 raise
             if tx.rollback_only:
-                await tr.rollback()
+                await _rollback(conn, tr)
             else:
-                await tr.commit()
+                await tx._guard(tr.commit)
+        finally:
+            await self._release(conn)
+
+
+async def _rollback(conn: Any, tr: Any) -> None:
+    """Roll back; a connection that cannot even do that (it was lost) is closed instead, and the
+    error that brought us here is the one that counts."""
+    try:
+        await tr.rollback()
+    except Exception:
+        _terminate(conn)
+
+
+def _postgres_failure(e: Exception, conn: Any, connecting: bool = False) -> Exception | None:
+    """What an asyncpg error means here: `Unavailable` when the database cannot serve now
+    (anything while connecting; a lost connection, an operator's or the server's intervention, too
+    many connections, a statement timeout), `OutOfSpace` when it has no room left; else None:
+    the error stands as it is (a bug). A connection that failed is closed."""
+    import asyncpg
+
+    if isinstance(e, asyncpg.DiskFullError):
+        return OutOfSpace("the disk holding the database is full")
+    lost_types, connect_types = _failure_types()
+    lost = conn is not None and _is_lost(conn)
+    if isinstance(e, asyncpg.QueryCanceledError):
+        why = "a statement took too long"
+    elif isinstance(e, asyncpg.TooManyConnectionsError):
+        why = "it has no connections left"
+    elif lost or isinstance(e, lost_types) or (connecting and isinstance(e, connect_types)):
+        why = "no connection could be made" if connecting else "the connection to it was lost"
+    else:
+        return None
+    if conn is not None and not isinstance(e, asyncpg.QueryCanceledError):
+        _terminate(conn)
+    # The driver's words (which may name hosts and users) go to the log with the cause, not to clients.
+    head = "the database cannot be reached" if connecting else "the database cannot serve now"
+    return Unavailable(f"{head}: {why} ({type(e).__name__}); retry shortly")
+
+
+def _is_lost(conn: Any) -> bool:
+    """Whether the pooled connection is closed. asyncpg detaches a closed connection from the
+    pool's handle at once, and the handle then refuses every call: that is lost too."""
+    import asyncpg
+
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _terminate(conn: Any) -> None:
+    """Close a connection that must not serve again (the pool opens a new one in its place)."""
+    import asyncpg
+
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
+
+
+@functools.cache
+def _failure_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """The errors that mean a lost connection, and those that mean no connection could be made."""
+    import asyncpg
+
+    lost = (
+        OSError,
+        asyncpg.PostgresConnectionError,  # class 08: the connection broke
+        asyncpg.OperatorInterventionError,  # class 57: terminated, shut down, cannot connect now
+        asyncpg.InsufficientResourcesError,  # class 53: out of connections or memory
+    )
+    connecting = (*lost, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+    return lost, connecting
 
 
 async def _keep_session(conn: Any) -> None:
@@ -338,10 +480,24 @@ async def _keep_session(conn: Any) -> None:
     session state: its advisory locks are transaction-scoped."""
 
 
-def open_database(url: str) -> Database:
-    """`sqlite:///path/to/file.db` or `postgresql://user@host/db`."""
+def open_database(
+    url: str,
+    *,
+    pool_min_size: int = 1,
+    pool_size: int = 10,
+    acquire_timeout: float = 5.0,
+    statement_timeout: float = 30.0,
+) -> Database:
+    """`sqlite:///path/to/file.db` or `postgresql://user@host/db`. The pool's sizes and the
+    timeouts apply to PostgreSQL (SQLite opens one connection per thread)."""
     if url.startswith("sqlite:///"):
         return SQLiteDatabase(url.removeprefix("sqlite:///"))
     if url.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
-        return PostgresDatabase(url.replace("postgres://", "postgresql://", 1))
+        return PostgresDatabase(
+            url.replace("postgres://", "postgresql://", 1),
+            min_size=pool_min_size,
+            max_size=pool_size,
+            acquire_timeout=acquire_timeout,
+            statement_timeout=statement_timeout,
+        )
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")

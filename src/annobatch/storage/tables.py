@@ -232,4 +232,26 @@ scene_resources = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=True),
     sa.Column("content_type", sa.String(200), nullable=True),
     sa.Column("uploaded", Micros, nullable=True),
+    # Whether a blob is still referred to, asked by the sweep of unreferenced blobs.
+    sa.Index(None, "blob_key"),
+)
+
+blob_deletions = sa.Table(
+    "blob_deletions",
+    metadata,
+    # A blob that a committed change left without a row referring to it: recorded in that change's
+    # transaction, deleted after its commit (then the record goes), or by the sweep after a crash.
+    sa.Column("blob_key", sa.String(300), primary_key=True),
+    sa.Column("created", Micros, nullable=False),
+)
+
+housekeeping = sa.Table(
+    "housekeeping",
+    metadata,
+    # One row per periodic job (the sweep): who runs it now, until when, and when it last finished,
+    # so that one process at a time runs it across every worker and replica.
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=True),
+    sa.Column("expires", Micros, nullable=False),
+    sa.Column("finished", Micros, nullable=False),
 )

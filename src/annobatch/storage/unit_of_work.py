@@ -14,9 +14,11 @@ from typing import Any, Generic, TypeVar, overload
 
 from annobatch.storage.database import Tx
 from annobatch.storage.queries.batches import BatchQueries
+from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
 from annobatch.storage.queries.credentials import CredentialQueries
 from annobatch.storage.queries.events import EventQueries
+from annobatch.storage.queries.housekeeping import HousekeepingQueries
 from annobatch.storage.queries.idempotency import IdempotencyQueries
 from annobatch.storage.queries.imu import ImuQueries
 from annobatch.storage.queries.inputs import InputQueries
@@ -69,6 +71,8 @@ class UnitOfWork:
     inputs = _Group(InputQueries)
     calibrations = _Group(CalibrationQueries)
     imu = _Group(ImuQueries)
+    blob_deletions = _Group(BlobDeletionQueries)
+    housekeeping = _Group(HousekeepingQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

@@ -130,3 +130,67 @@ def test_serve_hands_its_workers_the_same_data_directory_database_and_mode(tmp_p
         chosen = Settings(data_dir=tmp_path, database_url="postgresql://db.example/annobatch", dev=dev)
         seen = Settings.from_env(chosen.location_env())
         assert (seen.data_dir, seen.database_url, seen.dev) == (tmp_path, chosen.database_url, dev)
+
+
+def test_serve_hands_its_workers_the_same_pool_and_timeouts(tmp_path: Path) -> None:
+    env = {
+        "ANNOBATCH_DB_POOL_MIN_SIZE": "2",
+        "ANNOBATCH_DB_POOL_SIZE": "7",
+        "ANNOBATCH_DB_ACQUIRE_TIMEOUT": "2.5",
+        "ANNOBATCH_DB_STATEMENT_TIMEOUT": "0",
+    }
+    chosen = Settings.from_env(env, data_dir=tmp_path, database_url="postgresql://db.example/annobatch")
+    assert chosen.database_options() == {
+        "pool_min_size": 2,
+        "pool_size": 7,
+        "acquire_timeout": 2.5,
+        "statement_timeout": 0.0,
+    }
+    assert Settings.from_env(chosen.location_env()).database_options() == chosen.database_options()
+    defaults = Settings(data_dir=tmp_path).database_options()
+    assert defaults == {
+        "pool_min_size": 1,
+        "pool_size": 10,
+        "acquire_timeout": 5.0,
+        "statement_timeout": 30.0,
+    }
+
+
+def test_serve_refuses_an_impossible_database_pool_in_one_line(tmp_path: Path) -> None:
+    for env in (
+        {"ANNOBATCH_DB_POOL_SIZE": "0"},
+        {"ANNOBATCH_DB_POOL_MIN_SIZE": "5", "ANNOBATCH_DB_POOL_SIZE": "2"},
+    ):
+        r = CliRunner().invoke(
+            main, ["--data", str(tmp_path), "serve"], env={"ANNOBATCH_DATABASE_URL": "", **env}
+        )
+        assert_refused(r, "ANNOBATCH_DB_POOL_MIN_SIZE", "ANNOBATCH_DB_POOL_SIZE")
+    r = CliRunner().invoke(main, ["--data", str(tmp_path), "serve", "--db-pool-size", "0"])
+    assert r.exit_code == 2 and "--db-pool-size" in r.stderr
+    assert not (tmp_path / "annobatch.db").exists()
+
+
+def test_the_servers_sweep_is_set_from_the_environment_and_an_unsafe_one_refused(tmp_path: Path) -> None:
+    env = {
+        "ANNOBATCH_SWEEP_INTERVAL": "0",
+        "ANNOBATCH_SWEEP_PARTIAL_AFTER": "7200",
+        "ANNOBATCH_SWEEP_ORPHAN_GRACE": "3600",
+    }
+    policy = Settings.from_env(env, data_dir=tmp_path).sweep_policy()
+    assert (policy.interval_seconds, policy.partial_after_seconds, policy.orphan_grace_seconds) == (
+        0,
+        7200,
+        3600,
+    )
+    defaults = Settings(data_dir=tmp_path).sweep_policy()
+    assert (defaults.interval_seconds, defaults.partial_after_seconds, defaults.orphan_grace_seconds) == (
+        600,
+        3600,
+        86400,
+    )
+    r = CliRunner().invoke(
+        main,
+        ["--data", str(tmp_path), "serve"],
+        env={"ANNOBATCH_DATABASE_URL": "", "ANNOBATCH_SWEEP_ORPHAN_GRACE": "60"},
+    )
+    assert_refused(r, "at least 600", "ANNOBATCH_SWEEP_ORPHAN_GRACE")

@@ -2,7 +2,7 @@
 HTTP), as staff acting for the organization named with `--org`.
 
 One module per group of commands: `org` (organizations, workspaces, credentials), `projects`,
-`batches`, `db`, `serve`, `demo`; what they share (where the database is, running one unit of
+`batches`, `blobs`, `db`, `serve`, `demo`; what they share (where the database is, running one unit of
 work, errors, output) is in `base`.
 
 Commands other than `db upgrade`, `serve` and `demo` never create or migrate a database: on one
@@ -17,6 +17,7 @@ import click
 
 from annobatch.cli.operator.base import Env, OperatorGroup
 from annobatch.cli.operator.batches import batch
+from annobatch.cli.operator.blobs import blobs
 from annobatch.cli.operator.db import db
 from annobatch.cli.operator.demo import demo
 from annobatch.cli.operator.org import credentials, org, workspace
@@ -55,5 +56,5 @@ def main(ctx: click.Context, data: Path, database_url: str | None, as_json: bool
     ctx.obj = Env(data, database_url or None, as_json)
 
 
-for _command in (serve, demo, db, org, workspace, credentials, project, batch):
+for _command in (serve, demo, db, org, workspace, credentials, project, batch, blobs):
     main.add_command(_command)

@@ -13,17 +13,19 @@ import click
 from annobatch.cli.operator.base import Env, OperatorError, common_options, connect, env, info, shown_url
 from annobatch.cli.operator.db import migrate
 from annobatch.services.identity import load_signing_key
-from annobatch.settings import Settings, UnsafeSettings
+from annobatch.settings import POOL_SIZE_ENV, Settings, UnsafeSettings
 from annobatch.storage.database import open_database
 
 APP_FACTORY = "annobatch.server.app:from_env"
 
 
-def server_settings(e: Env, dev: bool) -> Settings:
+def server_settings(e: Env, dev: bool, db_pool_size: int | None = None) -> Settings:
     """The server's settings from the environment and the command line; unsafe ones are refused."""
     data = e.data.resolve()
     try:
-        settings = Settings.from_env(data_dir=data, database_url=e.database_url, dev=True if dev else None)
+        settings = Settings.from_env(
+            data_dir=data, database_url=e.database_url, dev=True if dev else None, db_pool_size=db_pool_size
+        )
     except UnsafeSettings as err:
         raise OperatorError(str(err)) from None
     except ValueError as err:  # a number that is not one, in ANNOBATCH_TOKEN_TTL and the like
@@ -57,10 +59,10 @@ def require_free_port(host: str, port: int) -> None:
             ) from None
 
 
-def prepare(e: Env, dev: bool, host: str, port: int) -> Settings:
+def prepare(e: Env, dev: bool, host: str, port: int, db_pool_size: int | None = None) -> Settings:
     """Everything `serve` and `demo` do before the server starts, cheapest check first: settings,
     the port, the schema, the signing key."""
-    settings = server_settings(e, dev)
+    settings = server_settings(e, dev, db_pool_size)
     require_free_port(host, port)
     migrate(settings.database_url)
     asyncio.run(_prepare_signing_key(settings))
@@ -90,13 +92,24 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), metavar="N",
               help="Worker processes.")  # fmt: skip
+@click.option(
+    "--db-pool-size",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=None,
+    help=f"PostgreSQL connections per worker, at most (default 10). Env: {POOL_SIZE_ENV}.",
+)
 @click.option("--dev", is_flag=True, help="Development: allow a weak ANNOBATCH_SECRET_KEY.")
 @common_options
-def serve(host: str, port: int, workers: int, dev: bool) -> None:
+def serve(host: str, port: int, workers: int, db_pool_size: int | None, dev: bool) -> None:
     """Apply pending migrations, then serve the API (granian) until interrupted."""
-    settings = prepare(env(), dev, host, port)
+    settings = prepare(env(), dev, host, port, db_pool_size)
+    pool = ""
+    if not settings.database_url.startswith("sqlite"):
+        size = settings.db_pool_size
+        pool = f" (up to {size} connections per worker, {size * workers} in all)"
     info(
         f"annobatch serving http://{host}:{port} with {workers} worker{'s' if workers > 1 else ''} "
-        f"on {shown_url(settings.database_url)}"
+        f"on {shown_url(settings.database_url)}{pool}"
     )
     run_server(settings, host, port, workers)

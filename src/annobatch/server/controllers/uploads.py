@@ -61,5 +61,5 @@ class UploadController(Controller):
             await scenes.blobs.delete(key)
             raise
         if replaced is not None:
-            await scenes.blobs.delete(replaced)
+            await scenes.delete_recorded([replaced])
         return schemas.Envelope(schemas.Uploaded(blob.size, blob.sha256))

@@ -1,0 +1,211 @@
+"""Housekeeping of the blob store: deletions that survive a crash, and the sweep.
+
+A change that leaves blobs without a row referring to them (an invalidation, a file uploaded
+again) records them in `blob_deletions` in its own transaction; after the commit the files are
+deleted and then the records (`finish_deletions`). A crash in between leaves the records, and the
+sweep finishes them. The sweep also removes partial uploads nobody writes to any more and blobs no
+row refers to past a grace period (`domain.SweepPolicy`); the server runs it periodically, one
+process at a time across workers and replicas, and `annobatch blobs sweep` on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from annobatch.domain import SweepPolicy, orphaned_blobs
+from annobatch.services.transactions import reading, writing
+from annobatch.storage.blobs import BlobStore
+from annobatch.storage.database import Database
+from annobatch.storage.records import now_micros
+
+log = logging.getLogger("annobatch.housekeeping")
+
+SWEEP = "blob-sweep"
+#: How long a running sweep holds its lease; it renews it after each page of work, so that a sweep
+#: that died is taken over after this long, and one that lives is never run twice at once.
+LEASE_SECONDS = 300.0
+#: The server's first sweep comes this long after start at most (a random moment, so that workers
+#: starting together do not all ask at once); later ones every interval.
+FIRST_SWEEP_WITHIN_SECONDS = 30.0
+
+
+@dataclass
+class SweepReport:
+    """What a sweep removed (or, in a dry run, would remove)."""
+
+    dry_run: bool = False
+    #: blobs whose deletion a committed change recorded, left by a crash or a failed delete
+    deletions: list[str] = field(default_factory=list)
+    #: temporary files of uploads nobody writes to any more
+    partials: list[str] = field(default_factory=list)
+    #: blobs no row refers to, past the grace period
+    orphans: list[str] = field(default_factory=list)
+    #: False when the sweep stopped early: its lease was lost to another process
+    complete: bool = True
+
+    @property
+    def removed(self) -> int:
+        return len(self.deletions) + len(self.partials) + len(self.orphans)
+
+
+async def finish_deletions(db: Database, blobs: BlobStore, keys: Sequence[str]) -> list[str]:
+    """Delete blobs whose deletion a committed transaction recorded, then the records. A blob that
+    cannot be deleted now keeps its record, for the sweep; nothing here fails the change that
+    committed. Answers the keys deleted."""
+    done = []
+    for key in keys:
+        try:
+            await blobs.delete(key)
+        except Exception as e:
+            log.warning("blob %s not deleted now, the sweep will retry: %s", key, e)
+            continue
+        done.append(key)
+    if done:
+        # The change committed: a failure here is the sweep's to finish, never the caller's error.
+        try:
+            async with writing(db) as uow:
+                await uow.blob_deletions.forget(done)
+        except Exception as e:
+            log.warning("records of %d deleted blobs kept, the sweep will forget them: %s", len(done), e)
+    return done
+
+
+def process_name() -> str:
+    """Who holds a lease: host, process, and a token that tells two stores in one process apart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LeaseLost(Exception):
+    """The sweep's lease ran out and another process took it: this sweep stops where it is."""
+
+
+class HousekeepingService:
+    """The sweep of the blob store, on demand or periodically."""
+
+    def __init__(self, db: Database, blobs: BlobStore) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.holder = process_name()
+
+    async def sweep(
+        self, policy: SweepPolicy, *, dry_run: bool = False, only_if_due: bool = False
+    ) -> SweepReport | None:
+        """One sweep: finish recorded deletions, remove abandoned partial uploads, remove blobs no
+        row refers to past the grace period. None when another process is sweeping (or, with
+        `only_if_due`, when the last sweep finished less than the policy's interval ago). A dry run
+        removes nothing and takes no lease: it reports what a sweep would remove now."""
+        now = time.time()
+        report = SweepReport(dry_run=dry_run)
+        if dry_run:
+            await self._sweep(policy, now, report, dry_run=True)
+            return report
+        due_before = policy.due_before(now) if only_if_due else now
+        if not await self._claim(now, due_before):
+            return None
+        try:
+            await self._sweep(policy, now, report, dry_run=False)
+        except LeaseLost:
+            log.warning("the blob sweep's lease was taken over; this sweep stops here")
+            report.complete = False
+        finally:
+            with contextlib.suppress(Exception):
+                async with writing(self.db) as uow:
+                    await uow.housekeeping.release(SWEEP, self.holder, now_micros())
+        return report
+
+    async def _sweep(self, policy: SweepPolicy, now: float, report: SweepReport, dry_run: bool) -> None:
+        async for keys in self._recorded_deletions():
+            if not dry_run:
+                keys = await finish_deletions(self.db, self.blobs, keys)
+                await self._renew()
+            report.deletions.extend(keys)
+        for name in await self.blobs.partials(policy.partials_before(now)):
+            if not dry_run:
+                await self.blobs.remove_partial(name)
+            report.partials.append(name)
+        async for page in self.blobs.blobs(policy.orphans_before(now)):
+            async with reading(self.db) as uow:
+                orphans = orphaned_blobs(page, await uow.blob_deletions.referenced(page))
+            for key in orphans:
+                if not dry_run:
+                    try:
+                        await self.blobs.delete(key)
+                    except OSError as e:
+                        log.warning("unreferenced blob %s not deleted: %s", key, e)
+                        continue
+                report.orphans.append(key)
+            if not dry_run:
+                await self._renew()
+
+    async def _recorded_deletions(self) -> AsyncIterator[list[str]]:
+        after = ""
+        while True:
+            async with reading(self.db) as uow:
+                keys = await uow.blob_deletions.pending(after)
+            if not keys:
+                return
+            yield keys
+            after = keys[-1]
+
+    async def _claim(self, now: float, due_before: float) -> bool:
+        async with writing(self.db) as uow:
+            return await uow.housekeeping.claim(
+                SWEEP, self.holder, _micros(now), _micros(now + LEASE_SECONDS), _micros(due_before)
+            )
+
+    async def _renew(self) -> None:
+        async with writing(self.db) as uow:
+            if not await uow.housekeeping.renew(SWEEP, self.holder, _micros(time.time() + LEASE_SECONDS)):
+                raise LeaseLost
+
+    def start_sweeping(self, policy: SweepPolicy) -> Callable[[], Awaitable[None]]:
+        """Run `sweep_periodically` as a task of the running event loop (unless the policy's
+        interval is 0); answers how to stop it."""
+        if not policy.interval_seconds:
+            return _nothing
+        task = asyncio.create_task(self.sweep_periodically(policy), name="annobatch blob sweep")
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        return stop
+
+    async def sweep_periodically(self, policy: SweepPolicy) -> None:
+        """Sweep every `policy.interval_seconds` (the process that finds it due does), until
+        cancelled. A failing sweep (the database unavailable, say) is logged and tried again."""
+        delay = random.uniform(0, min(FIRST_SWEEP_WITHIN_SECONDS, policy.interval_seconds))
+        while True:
+            await asyncio.sleep(delay)
+            delay = policy.interval_seconds * random.uniform(0.5, 1.0)
+            try:
+                report = await self.sweep(policy, only_if_due=True)
+            except Exception:
+                log.exception("the blob sweep failed; it runs again in %.0f s", delay)
+                continue
+            if report is not None and report.removed:
+                log.info(
+                    "blob sweep: %d recorded deletions finished, %d partial uploads and %d "
+                    "unreferenced blobs removed",
+                    len(report.deletions),
+                    len(report.partials),
+                    len(report.orphans),
+                )
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _micros(seconds: float) -> int:
+    return int(seconds * 1_000_000)
