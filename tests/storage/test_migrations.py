@@ -16,7 +16,7 @@ from conftest import fresh_postgres_database
 WS_A, WS_B = "aaaaaaaa-0000-0000-0000-000000000000", "bbbbbbbb-0000-0000-0000-000000000000"
 SCENE_A, SCENE_B = "aaaaaaaa-1111-0000-0000-000000000000", "bbbbbbbb-1111-0000-0000-000000000000"
 
-AT_0001 = [
+BEFORE_0003 = [
     "INSERT INTO organizations (id, name, created) VALUES (1, 'acme', 0)",
     *(
         "INSERT INTO workspaces (id, external_id, organization_id, name, created)"
@@ -43,18 +43,18 @@ EVENTS = [
 
 
 @pytest.fixture
-def url_at_0001(
+def url_before_0003(
     database_url: str, tmp_path: Path, postgres_admin_url: str | None, runner: asyncio.Runner
 ) -> Iterator[str]:
-    """A database of its own at the first revision (`database_url` only picks the backend)."""
+    """A database of its own at the revision before 0003 (`database_url` only picks the backend)."""
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'old.db'}"
-        upgrade(url, "0001")
+        upgrade(url, "0002")
         yield url
         return
     assert postgres_admin_url is not None
     with fresh_postgres_database(postgres_admin_url, runner, migrate=False) as url:
-        upgrade(url, "0001")
+        upgrade(url, "0002")
         yield url
 
 
@@ -74,16 +74,16 @@ def run_sql(url: str, runner: asyncio.Runner, statements: list[str], read: str) 
 
 
 def test_the_audit_logs_entries_about_inputs_are_filed_in_their_scenes_workspace(
-    url_at_0001: str, runner: asyncio.Runner
+    url_before_0003: str, runner: asyncio.Runner
 ) -> None:
     entries = [
         "INSERT INTO events (organization_id, project_id, batch_id, kind, actor, data, created)"
         f" VALUES (1, 1, 1, '{kind}', 'test', '{json.dumps(data)}', 0)"
         for kind, data in EVENTS
     ]
-    run_sql(url_at_0001, runner, AT_0001 + entries, "SELECT 1")
-    upgrade(url_at_0001)
-    rows = run_sql(url_at_0001, runner, [], "SELECT kind, workspace_id FROM events ORDER BY id")
+    run_sql(url_before_0003, runner, BEFORE_0003 + entries, "SELECT 1")
+    upgrade(url_before_0003)
+    rows = run_sql(url_before_0003, runner, [], "SELECT kind, workspace_id FROM events ORDER BY id")
     assert rows == [
         ("batch.created", None),
         ("input.created", WS_A),
