@@ -51,7 +51,10 @@ def test_a_write_commits_what_every_group_of_its_unit_wrote(db: Database, runner
         async with reading(db) as uow:
             p = await uow.projects.get(caller.org, "p1")
             assert p is not None and p.batches_revision == 1
-            assert len(await uow.events.page(project_id=p.id, batch_id=None, after=0, limit=10)) == 1
+            assert (
+                len(await uow.events.page(caller.scope, project_id=p.id, batch_id=None, after=0, limit=10))
+                == 1
+            )
 
     runner.run(go())
 

@@ -66,5 +66,7 @@ async def insert_input(
     rec = InputRecord(str(uuid.uuid4()), caller.org, project.id, batch_id, scene.id, status, now_micros())
     await uow.inputs.create(rec)
     data = {"input": rec.id, "scene": scene.id, "externalId": scene.external_id, "status": status}
-    await uow.events.add(caller.org, project.id, batch_id, "input.created", caller.email, to_json(data))
+    await uow.events.add(
+        caller.org, project.id, batch_id, "input.created", caller.email, to_json(data), scene.workspace_id
+    )
     return rec

@@ -40,6 +40,7 @@ from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database, TransactionAborted
 from annobatch.storage.queries.inputs import InputFilter
 from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
+from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 
 
@@ -98,7 +99,8 @@ class SceneService:
             ws = await resolve_workspace(uow, caller, workspace_id)
             existing = await uow.scenes.get_any_org(scene_id)
             if existing is not None:
-                if existing.organization_id == caller.org and existing.fingerprint == fp:
+                ours = existing.organization_id == caller.org and existing.workspace_id == ws.id
+                if ours and existing.fingerprint == fp:
                     pending = existing.status == SceneStatus.PENDING
                     return CreatedScene(
                         existing, [r for r in await uow.scenes.resources(scene_id) if r.upload and pending]
@@ -107,7 +109,7 @@ class SceneService:
                     f"scene {scene_id} already exists; initialize a new scene for a new one",
                     "duplicate-scene",
                 )
-            draft = await self._complete_draft(uow, caller, scene_id, scene_type, described)
+            draft = await self._complete_draft(uow, Scope(caller.org, ws.id), scene_id, scene_type, described)
             resources = domain.validate_scene(draft)
             placed = None if project is None else await place_input(uow, caller, project, batch)
             uploads = scene_type.uploads_files
@@ -130,13 +132,14 @@ class SceneService:
 
     @staticmethod
     async def _complete_draft(
-        uow: UnitOfWork, caller: Caller, scene_id: str, scene_type: SceneType, d: Described
+        uow: UnitOfWork, workspace: Scope, scene_id: str, scene_type: SceneType, d: Described
     ) -> domain.SceneDraft:
-        """Add what the database knows: the calibration's sensors and the IMU data's time span."""
+        """Add what the database knows: the calibration's sensors and the IMU data's time span
+        (both of the scene's workspace)."""
         calibration = None
         if scene_type.needs_calibration:
             cal_id = d.calibration_id or ""
-            cal = await uow.calibrations.get(caller.org, cal_id) if cal_id else None
+            cal = await uow.calibrations.get(workspace, cal_id) if cal_id else None
             if cal is None:
                 raise InvalidInput(
                     f"calibration {cal_id} not found; create it first (POST /v1/calibrations)",
@@ -146,7 +149,7 @@ class SceneService:
             calibration = {sensor: str(e.get("calibration_type")) for sensor, e in entries.items()}
         imu_span = None
         if d.imu_id is not None:
-            imu = await uow.imu.get(caller.org, d.imu_id)
+            imu = await uow.imu.get(workspace, d.imu_id)
             if imu is None or imu.scene_id != scene_id:
                 raise InvalidInput(
                     f"IMU data {d.imu_id} was not sent for scene {scene_id}; send it first (POST /v1/imu)",
@@ -290,10 +293,10 @@ class SceneService:
             raise InvalidInput(f"at most {MAX_IDS} external ids per request", "too-many-ids")
         async with reading(self.db) as uow:
             if ids:
-                found = await uow.scenes.by_ids(caller.org, ids)
+                found = await uow.scenes.by_ids(caller.scope, ids)
                 missing = sorted(set(ids) - {s.id for s in found})
             else:
-                found = await uow.scenes.by_external_ids(caller.org, list(dict.fromkeys(external_ids)))
+                found = await uow.scenes.by_external_ids(caller.scope, list(dict.fromkeys(external_ids)))
                 missing = sorted(set(external_ids) - {s.external_id for s in found})
         if missing:
             raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
@@ -317,7 +320,7 @@ class SceneService:
             if scene is None:
                 return None
             inputs = await uow.inputs.page(
-                scene.organization_id,
+                Scope(scene.organization_id),
                 InputFilter(scene_ids=(scene_id,), include_invalidated=True),
                 None,
                 1000,
@@ -338,7 +341,7 @@ class SceneService:
             raise InvalidInput("name at least one scene to invalidate", "invalid-body")
 
         async def produce(uow: UnitOfWork) -> Invalidated:
-            found = {s.id: s for s in await uow.scenes.by_ids(caller.org, ids)}
+            found = {s.id: s for s in await uow.scenes.by_ids(caller.scope, ids)}
             missing = [i for i in ids if i not in found]
             if missing:
                 raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
@@ -361,8 +364,9 @@ class SceneService:
                 for inp in inputs:
                     data = to_json({"input": inp.id, "scene": sid, "reason": reason})
                     await uow.events.add(
-                        caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data
-                    )
+                        caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data,
+                        scene.workspace_id,
+                    )  # fmt: skip
                 await uow.inputs.set_status_of_scene(sid, target.value)
                 keys = [r.blob_key for r in await uow.scenes.resources(sid) if r.blob_key]
                 await uow.scenes.forget_blobs(sid)

@@ -84,6 +84,12 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(msgspec.json.encode(parts)).hexdigest()
 
 
+def _in_workspace(request: str, workspace_id: str) -> str:
+    """Idempotency keys are the organization's: the same request from a credential bound to
+    another workspace is another request, never answered with the first one's result."""
+    return fingerprint(request, workspace_id)
+
+
 @asynccontextmanager
 async def reading(db: Database) -> AsyncIterator[UnitOfWork]:
     """A read-only transaction."""
@@ -136,6 +142,8 @@ async def run_write(
     With an idempotency key, the same key and request within 24 h answers the first result
     instead of running again; a different request under the same key is a conflict."""
     key = None if write.dry_run else write.idempotency_key
+    if key is not None and caller.scope.workspace_id is not None:
+        fingerprint = _in_workspace(fingerprint, caller.scope.workspace_id)
 
     async def once(uow: UnitOfWork) -> R:
         if key is not None:

@@ -76,6 +76,7 @@ class EventRecord(Record, frozen=True):
     actor: str
     data: str
     created: int
+    workspace_id: str | None
     project: str
     batch: str | None
 

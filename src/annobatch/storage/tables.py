@@ -115,6 +115,9 @@ events = sa.Table(
     sa.Column("actor", sa.String(320), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("created", Micros, nullable=False),
+    # The workspace of the scene an entry is about (an input's); NULL for the organization's
+    # own entries (projects, batches). A credential bound to a workspace reads only its own.
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=True),
     sa.Index(None, "project_id", "id"),
     sa.Index(None, "batch_id", "id"),
 )

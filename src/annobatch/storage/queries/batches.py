@@ -14,10 +14,11 @@ import sqlalchemy as sa
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
-from annobatch.storage.queries._sql import b, bucket, in_list, insert, shaped
+from annobatch.storage.queries._sql import Scoped, b, bucket, in_list, insert, shaped
 from annobatch.storage.records import BatchRecord, now_micros
+from annobatch.storage.scope import Scope
 
-_P, _B, _BAT, _I = t.projects, t.batches, t.batch_annotation_types, t.inputs
+_P, _B, _BAT, _I, _S = t.projects, t.batches, t.batch_annotation_types, t.inputs, t.scenes
 
 _BATCH_BY_EXT = sa.select(*_B.c).where(_B.c.project_id == b("project_id"), _B.c.external_id == b("batch"))
 Q_BATCH_INSERT = insert(_B, returning="id")
@@ -56,8 +57,10 @@ Q_BAT = Query(
 Q_BAT_INSERT = insert(_BAT)
 Q_BAT_DELETE = Query(sa.delete(_BAT).where(_BAT.c.batch_id == b("batch_id")))
 
-Q_INPUT_COUNTS = Query(
-    sa.select(_I.c.status, sa.func.count()).where(_I.c.batch_id == b("batch_id")).group_by(_I.c.status)
+Q_INPUT_COUNTS = Scoped(
+    sa.select(_I.c.status, sa.func.count()).where(_I.c.batch_id == b("batch_id")).group_by(_I.c.status),
+    # an input is in the workspace of its scene
+    sa.exists().where(_S.c.id == _I.c.scene_id, _S.c.workspace_id == b("ws")),
 )
 
 
@@ -164,6 +167,7 @@ class BatchQueries:
             found.setdefault(int(bid), []).append(a)
         return found
 
-    async def input_counts(self, batch_id: int) -> dict[str, int]:
-        """The batch's inputs counted by status."""
-        return {s: n for s, n in await self.tx.fetch_all(Q_INPUT_COUNTS, {"batch_id": batch_id})}
+    async def input_counts(self, batch_id: int, scope: Scope) -> dict[str, int]:
+        """The batch's inputs within the scope (a batch holds inputs of several workspaces)
+        counted by status."""
+        return {s: n for s, n in await self.tx.fetch_all(*Q_INPUT_COUNTS.bind(scope, batch_id=batch_id))}
