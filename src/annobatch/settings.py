@@ -146,6 +146,7 @@ class Settings:
             partial_after_seconds=self.sweep_partial_after_seconds,
             orphan_grace_seconds=self.sweep_orphan_grace_seconds,
             interval_seconds=self.sweep_interval_seconds,
+            stale_scene_after_seconds=self.stale_scene_retention_seconds,
         )
 
     def location_env(self) -> dict[str, str]:

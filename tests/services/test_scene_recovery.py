@@ -5,6 +5,7 @@ left alone."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -157,3 +158,29 @@ def test_an_abandoned_scenes_files_are_deleted_by_the_blob_sweep_when_they_canno
     assert scenes.runner.run(pending()) == [f"scenes/{sid}/{blob.name}"]  # recorded for the blob sweep
     scenes.runner.run(scenes.ops.housekeeping.sweep(SweepPolicy()))
     assert not blob.exists() and scenes.runner.run(pending()) == []
+
+
+def test_the_blob_sweep_abandons_stale_pending_scenes_and_removes_their_files_in_the_same_run(
+    scenes: Scenes,
+) -> None:
+    stale = scenes.pending()
+    policy = SweepPolicy(
+        partial_after_seconds=3600, orphan_grace_seconds=24 * 3600, stale_scene_after_seconds=1
+    )
+    time.sleep(1.1)  # past the one-second retention this policy sets
+    report = scenes.runner.run(scenes.ops.housekeeping.sweep(policy))
+    assert report is not None and report.abandoned_scenes == 1
+    assert scenes.scene(stale)[0] == "abandoned" and scenes.blobs(stale) == []
+
+
+def test_a_dry_run_sweep_abandons_nothing(scenes: Scenes) -> None:
+    kept = scenes.pending()
+    policy = SweepPolicy(stale_scene_after_seconds=1)
+    time.sleep(1.1)
+    report = scenes.runner.run(scenes.ops.housekeeping.sweep(policy, dry_run=True))
+    assert report is not None and report.abandoned_scenes == 0
+    assert scenes.scene(kept)[0] == "pending" and len(scenes.blobs(kept)) == 1
+
+
+def test_settings_hand_the_pending_scene_retention_to_the_sweep() -> None:
+    assert Settings(stale_scene_retention_seconds=3600).sweep_policy().stale_scene_after_seconds == 3600

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from annobatch import domain
 from annobatch.domain import SceneStatus
-from annobatch.services.housekeeping import finish_deletions
+from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_scene, parse_uuid
 from annobatch.services.placement import place_input

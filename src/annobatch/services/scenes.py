@@ -23,7 +23,7 @@ import msgspec
 
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
-from annobatch.services.housekeeping import finish_deletions
+from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
