@@ -52,3 +52,10 @@ clean:
 CRASH_ARGS ?=
 crash: install-test
 	PYTHONPATH=tests $(BIN)/python -m crash.driver $(CRASH_ARGS)
+
+# The long fuzz run: schemathesis against the served OpenAPI document, >= 10,000 cases per
+# backend, findings to tests/fuzz/RESULTS.md (`make test` runs a short one).
+.PHONY: fuzz
+FUZZ_ARGS ?=
+fuzz: install-test
+	PYTHONPATH=tests $(BIN)/python -m fuzz.long_run $(FUZZ_ARGS)
