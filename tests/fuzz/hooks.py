@@ -4,7 +4,10 @@
   scene and input, a scene type, a batch action), so that the rest of the request (cursors,
   limits, flags) is looked at by code past the lookup;
 - upload URLs carry `expires` and `signature`, which the served document does not list (they are
-  what the server signs): any text, and digit-like text (`Nd`, `No`: `²` passes `str.isdigit`).
+  what the server signs): any text, and digit-like text;
+- every query parameter, and the `position` of an upload, is sometimes integer-like at the edge:
+  digits of any script (`٣`, and `²`, which passes `str.isdigit` but not `int`), numbers past
+  64 bits, hundreds of digits.
 
 `install(schema, known)` adds them to one schema (the pytest test); importing `fuzz.cli_hooks`
 adds them globally (`SCHEMATHESIS_HOOKS=fuzz.cli_hooks` for the `schemathesis` command line).
@@ -23,8 +26,16 @@ SCENE_TYPES = (
 )  # fmt: skip
 BATCH_ACTIONS = ("open", "publish", "start", "complete", "archive", "reopen")
 
-_DIGITISH = st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=40)
-_SIGNED_PARAM = st.one_of(st.text(max_size=80), _DIGITISH, st.integers().map(str))
+_DIGITISH = st.text(
+    alphabet=st.characters(categories=["Nd", "No"]).filter(str.isdigit), min_size=1, max_size=40
+)
+_INTEGERISH = st.one_of(
+    _DIGITISH,
+    st.integers(min_value=2**63 - 2, max_value=2**70).map(str),
+    st.integers(max_value=-(2**63) + 2).map(str),
+    st.integers(min_value=100, max_value=500).map(lambda n: "9" * n),
+)
+_SIGNED_PARAM = st.one_of(st.text(max_size=80), _INTEGERISH, st.integers().map(str))
 
 
 def _existing(known: dict[str, str], name: str) -> st.SearchStrategy[Any] | None:
@@ -32,8 +43,10 @@ def _existing(known: dict[str, str], name: str) -> st.SearchStrategy[Any] | None
         return st.sampled_from(SCENE_TYPES)
     if name == "action":
         return st.sampled_from(BATCH_ACTIONS)
+    if name == "position":
+        return st.one_of(st.just(int(known.get(name, "0"))), _INTEGERISH)
     if name in known:
-        return st.just(int(known[name]) if name == "position" else known[name])
+        return st.just(known[name])
     return None
 
 
@@ -58,11 +71,13 @@ def path_parameters_hook(known: dict[str, str]) -> Callable[..., Any]:
 
 
 def flatmap_query(context: Any, query: dict[str, Any] | None) -> st.SearchStrategy[Any]:
+    edged = st.fixed_dictionaries({k: st.one_of(st.just(v), _INTEGERISH) for k, v in (query or {}).items()})
+    base = st.one_of(st.just(query), edged) if query else st.just(query)
     operation = getattr(context, "operation", None)
     if operation is None or not str(operation.path).startswith("/v1/uploads/"):
-        return st.just(query)
+        return base
     signed = st.fixed_dictionaries({}, optional={"expires": _SIGNED_PARAM, "signature": _SIGNED_PARAM})
-    return signed.map(lambda extra: {**(query or {}), **extra})
+    return st.tuples(base, signed).map(lambda pair: {**(pair[0] or {}), **pair[1]})
 
 
 def install(register: Callable[[Callable[..., Any]], Any], known: dict[str, str]) -> None:
