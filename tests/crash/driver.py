@@ -123,6 +123,21 @@ def server_errors(logs: list[Path]) -> Counter[str]:
 # ---------------------------------------------------------------------------------- a backend
 
 
+class CannotGoOn(Exception):
+    """The server cannot be started again: the backend's run ends here (recorded as a violation)."""
+
+
+def restarted(dep: Deployment, tally: Tally, tries: int = 2) -> bool:
+    """Start the server again; a start that fails is a violation (with its log's last lines)."""
+    for attempt in range(1, tries + 1):
+        try:
+            dep.start()
+            return True
+        except RuntimeError as e:
+            tally.found("restart-failed", f"kill {tally.kills} try {attempt}", str(e)[-500:])
+    return False
+
+
 def one_round(dep: Deployment, tally: Tally, bearer: str, o: Options, rng: random.Random) -> str:
     """Load, SIGKILL at a random moment, restart, retry, check. Answers the new bearer token."""
     ledger = tally.ledger
@@ -138,7 +153,8 @@ def one_round(dep: Deployment, tally: Tally, bearer: str, o: Options, rng: rando
         th.join(30)
         if th.is_alive():
             ledger.harness_errors.append(f"{th.name} still running 30 s after the kill")
-    dep.start()
+    if not restarted(dep, tally):
+        raise CannotGoOn(f"the server did not start again after kill {tally.kills}")
     bearer = token(dep.url, dep.tenant)
     after_restart(ledger, dep.url, bearer)
     findings, tally.scenes = invariants.check(dep, ledger.sent, o.grace)
@@ -161,7 +177,11 @@ def run_backend(backend: str, o: Options, root: Path, rng: random.Random, deadli
             if time.monotonic() > deadline:
                 tally.stopped_early = f"stopped after {n} rounds: --max-minutes reached"
                 break
-            bearer = one_round(dep, tally, bearer, o, rng)
+            try:
+                bearer = one_round(dep, tally, bearer, o, rng)
+            except CannotGoOn as e:
+                tally.stopped_early = str(e)
+                break
             last_kill = time.monotonic()
             summary = ", ".join(f"{k} {len(v)}" for k, v in sorted(tally.violations.items())) or "none"
             print(f"[{backend}] round {tally.rounds}: {tally.ledger.requests} requests, found: {summary}")

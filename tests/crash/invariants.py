@@ -62,14 +62,22 @@ def read_sqlite(path: Path) -> Facts:
     facts = Facts()
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            facts.integrity += [("db-integrity", "sqlite", line) for line in result[:20]]
-        for table, rowid, parent, fk in conn.execute("PRAGMA foreign_key_check"):
-            facts.integrity.append(("db-dangling-foreign-key", f"{table}#{rowid}", f"{parent} (fk {fk})"))
-        facts.rows = {name: [tuple(r) for r in conn.execute(sql)] for name, sql in _FACTS.items()}
+        return _read_sqlite(conn, facts)
+    except sqlite3.DatabaseError as e:  # a file SQLite cannot read is the worst integrity finding
+        facts.integrity.append(("db-integrity", "sqlite", f"{type(e).__name__}: {e}"))
+        facts.rows = {name: [] for name in _FACTS}
+        return facts
     finally:
         conn.close()
+
+
+def _read_sqlite(conn: sqlite3.Connection, facts: Facts) -> Facts:
+    result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    if result != ["ok"]:
+        facts.integrity += [("db-integrity", "sqlite", line) for line in result[:20]]
+    for table, rowid, parent, fk in conn.execute("PRAGMA foreign_key_check"):
+        facts.integrity.append(("db-dangling-foreign-key", f"{table}#{rowid}", f"{parent} (fk {fk})"))
+    facts.rows = {name: [tuple(r) for r in conn.execute(sql)] for name, sql in _FACTS.items()}
     return facts
 
 

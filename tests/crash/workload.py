@@ -196,7 +196,8 @@ def batch_client(c: Client, s: RoundState, rng: random.Random, tid: int) -> None
                     )
         if rng.random() < 0.15 and s.open_batch is not None:
             c.send("batch-publish", "POST", f"/v1/projects/{project}/batches/{s.open_batch}/publish")
-        s.stop.wait(rng.uniform(0.05, 0.3))
+        # Slower than the scenes: each batch takes a few scenes before the next one publishes it.
+        s.stop.wait(rng.uniform(0.2, 1.2))
 
 
 def cameras_body(scene_id: str, cameras: list[str], external_id: str) -> dict[str, Any]:
