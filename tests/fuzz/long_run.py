@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from crash.report import machine
-from fuzz.runner import Finding, FuzzRun, run
+from fuzz.runner import Finding, FuzzRun, run, shape
 from fuzz.target import fuzz_target
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -53,7 +53,7 @@ class BackendRuns:
     def add(self, seed: int, max_examples: int, r: FuzzRun) -> None:
         self.runs.append((seed, max_examples, r))
         for f in r.findings:
-            key = (f.operation, f.origin, f.exception)
+            key = (f.operation, f.origin, shape(f.exception))
             old = self.findings.get(key)
             if old is None:
                 self.findings[key] = f

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -144,11 +145,11 @@ def findings(r: FuzzRun) -> list[Finding]:
         if err is not None:
             pending.remove(err)
         origin, exc = _place(err) if err else ("(nothing logged)", f"HTTP {call['status']}")
-        groups.setdefault((str(call["op"]), origin, _shape(exc)), []).append((call, err))
+        groups.setdefault((str(call["op"]), origin, shape(exc)), []).append((call, err))
     for err in pending:  # logged, though no 5xx was answered for it
         origin, exc = _place(err)
         fake = {"op": f"{err.method} {err.path}", "method": err.method, "url": err.path, "status": 0}
-        groups.setdefault((str(fake["op"]), origin, _shape(exc)), []).append((fake, err))
+        groups.setdefault((str(fake["op"]), origin, shape(exc)), []).append((fake, err))
     found = []
     for (op, origin, _), members in groups.items():
         call, err = min(members, key=lambda m: len(str(m[0]["url"])) + len(str(m[0].get("body", ""))))
@@ -186,7 +187,7 @@ def minimize(target: FuzzTarget, f: Finding, budget: int = 60) -> Finding:
         except httpx.HTTPError:
             return False
         new = target.server_errors()[before:]
-        return r.status_code >= 500 and any(_shape(_place(e)[1]) == _shape(f.exception) for e in new)
+        return r.status_code >= 500 and any(shape(_place(e)[1]) == shape(f.exception) for e in new)
 
     i = 0
     while i < len(params) and sent < budget:
@@ -210,11 +211,10 @@ def _place(err: ServerError) -> tuple[str, str]:
     return place
 
 
-def _shape(exception: str) -> str:
-    """An exception's type and message with numbers and quoted values taken out."""
-    import re
-
-    return re.sub(r"'[^']*'|\d+", "…", exception)[:200]
+def shape(exception: str) -> str:
+    """An exception's type and message with numbers (even cut short, `123...`) and quoted values
+    taken out: what tells one defect from another."""
+    return re.sub(r"'[^']*'|\d+(\.\.\.)?", "…", exception)[:200]
 
 
 def describe(r: FuzzRun) -> str:
