@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from annobatch.server import controllers, errors
 from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
+from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
 from annobatch.services import Services
 from annobatch.services.identity import Authority, load_signing_key
@@ -63,7 +64,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         debug=False,
         logging_config=None,
     )
-    app.asgi_handler = normalize_paths(app.asgi_handler)
+    edge = limit_body_reads(normalize_paths(app.asgi_handler), settings.body_read_timeout_seconds)
+    app.asgi_handler = edge
     return app
 
 
