@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 
 from annobatch.server import controllers, errors
 from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
+from annobatch.server.headers import secure_headers
 from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
 from annobatch.services import Services
@@ -54,6 +56,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[*controllers.PUBLIC, api],
+        cors_config=cors(settings),
         dependencies=shared.public_dependencies(),
         dto=JsonBody,
         return_dto=None,
@@ -65,8 +68,23 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         logging_config=None,
     )
     edge = limit_body_reads(normalize_paths(app.asgi_handler), settings.body_read_timeout_seconds)
-    app.asgi_handler = edge
+    app.asgi_handler = secure_headers(edge)
     return app
+
+
+def cors(settings: Settings) -> CORSConfig | None:
+    """Browsers may call the API only from the configured origins (none by default). Tokens travel
+    in the Authorization header, never in cookies: no credentials mode."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Dryrun", "X-Organization-Id"],
+        expose_headers=["Retry-After"],
+        allow_credentials=False,
+        max_age=600,
+    )
 
 
 def from_env() -> Litestar:
