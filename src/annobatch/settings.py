@@ -3,6 +3,7 @@ operator CLI alike: the one place that says where the data is and what the varia
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,13 @@ class Settings:
             raise ValueError("the token failure limits must be at least 0 (0: no limit)")
         if self.token_failure_window_seconds <= 0:
             raise ValueError("ANNOBATCH_TOKEN_FAILURE_WINDOW must be over 0")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ANNOBATCH_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
+                ) from None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
