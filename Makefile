@@ -44,3 +44,18 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Not part of `make test`: SIGKILLs a server under load, round after round, on SQLite and on the
+# local PostgreSQL, and checks what must survive (tests/crash/RESULTS.md). CRASH_ARGS="--rounds 5"
+# for a short run.
+.PHONY: crash
+CRASH_ARGS ?=
+crash: install-test
+	PYTHONPATH=tests $(BIN)/python -m crash.driver $(CRASH_ARGS)
+
+# The long fuzz run: schemathesis against the served OpenAPI document, >= 10,000 cases per
+# backend, findings to tests/fuzz/RESULTS.md (`make test` runs a short one).
+.PHONY: fuzz
+FUZZ_ARGS ?=
+fuzz: install-test
+	PYTHONPATH=tests $(BIN)/python -m fuzz.long_run $(FUZZ_ARGS)

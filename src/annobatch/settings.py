@@ -3,6 +3,7 @@ operator CLI alike: the one place that says where the data is and what the varia
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,26 @@ _DATABASE_FLOATS = (
     ("db_acquire_timeout_seconds", ACQUIRE_TIMEOUT_ENV),
     ("db_statement_timeout_seconds", STATEMENT_TIMEOUT_ENV),
 )
+HEADER_READ_TIMEOUT_ENV = "ANNOBATCH_HEADER_READ_TIMEOUT"
+BODY_READ_TIMEOUT_ENV = "ANNOBATCH_BODY_READ_TIMEOUT"
+MAX_CONNECTIONS_ENV = "ANNOBATCH_MAX_CONNECTIONS"
+#: What guards the server against slow and failing clients: handed to the workers with the rest.
+_EDGE_INTS = (
+    ("max_connections", MAX_CONNECTIONS_ENV),
+    ("token_failures_per_client", "ANNOBATCH_TOKEN_FAILURES_PER_CLIENT"),
+    ("token_failures_per_address", "ANNOBATCH_TOKEN_FAILURES_PER_ADDRESS"),
+)
+_EDGE_FLOATS = (
+    ("header_read_timeout_seconds", HEADER_READ_TIMEOUT_ENV),
+    ("body_read_timeout_seconds", BODY_READ_TIMEOUT_ENV),
+    ("token_failure_window_seconds", "ANNOBATCH_TOKEN_FAILURE_WINDOW"),
+)
+_EDGE_LISTS = (
+    ("cors_origins", "ANNOBATCH_CORS_ORIGINS"),
+    ("trusted_proxies", "ANNOBATCH_TRUSTED_PROXIES"),
+)
+#: granian reads a request's headers for at most this long.
+MAX_HEADER_READ_TIMEOUT = 60.0
 _SWEEP_FLOATS = (
     ("sweep_interval_seconds", "ANNOBATCH_SWEEP_INTERVAL"),
     ("sweep_partial_after_seconds", "ANNOBATCH_SWEEP_PARTIAL_AFTER"),
@@ -77,6 +98,25 @@ class Settings:
     #: A scene left pending (not committed, no upload) this long is abandoned by the sweep and its
     #: files removed (`SceneRecoveryService.sweep_stale_scenes`).
     stale_scene_retention_seconds: int = 7 * 24 * 3600
+    #: How long a client may take to send a request's headers (at most 60 s). granian's timer for
+    #: the headers starts as soon as a connection waits for a request, so this is also how long an
+    #: idle kept-alive connection stays open.
+    header_read_timeout_seconds: float = 10.0
+    #: How long a request's body may go without a byte arriving before it is answered 408 and its
+    #: connection closed.
+    body_read_timeout_seconds: float = 30.0
+    #: Connections each worker process serves at once; more wait in the listen backlog.
+    max_connections: int = 1024
+    #: Origins that browsers may call the API from (CORS); none: cross-origin calls are refused.
+    cors_origins: tuple[str, ...] = ()
+    #: Failed token requests allowed within the window per client id, and per client address, before
+    #: further ones are answered 429 (each process counts its own); 0: no limit.
+    token_failures_per_client: int = 10
+    token_failures_per_address: int = 100
+    token_failure_window_seconds: float = 60.0
+    #: Addresses or networks of the proxies in front (a balancer) whose `X-Forwarded-For` names the
+    #: client, for the limits per address.
+    trusted_proxies: tuple[str, ...] = ()
     dev: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -104,6 +144,26 @@ class Settings:
             raise ValueError(
                 f"{ACQUIRE_TIMEOUT_ENV} must be over 0 and {STATEMENT_TIMEOUT_ENV} at least 0 (no limit)"
             )
+        self._check_edge()
+
+    def _check_edge(self) -> None:
+        if not 0.001 <= self.header_read_timeout_seconds <= MAX_HEADER_READ_TIMEOUT:
+            raise ValueError(f"{HEADER_READ_TIMEOUT_ENV} must be from 0.001 to {MAX_HEADER_READ_TIMEOUT:g} s")
+        if self.body_read_timeout_seconds <= 0:
+            raise ValueError(f"{BODY_READ_TIMEOUT_ENV} must be over 0")
+        if self.max_connections < 1:
+            raise ValueError(f"{MAX_CONNECTIONS_ENV} must be at least 1")
+        if min(self.token_failures_per_client, self.token_failures_per_address) < 0:
+            raise ValueError("the token failure limits must be at least 0 (0: no limit)")
+        if self.token_failure_window_seconds <= 0:
+            raise ValueError("ANNOBATCH_TOKEN_FAILURE_WINDOW must be over 0")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ANNOBATCH_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
+                ) from None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -125,9 +185,15 @@ class Settings:
         ):
             if name in e:
                 values[key] = int(e[name])
-        for key, name in (*_DATABASE_FLOATS, *_SWEEP_FLOATS):
+        for key, name in _EDGE_INTS:
+            if name in e:
+                values[key] = int(e[name])
+        for key, name in (*_DATABASE_FLOATS, *_SWEEP_FLOATS, *_EDGE_FLOATS):
             if name in e:
                 values[key] = float(e[name])
+        for key, name in _EDGE_LISTS:
+            if name in e:
+                values[key] = tuple(v.strip() for v in e[name].split(",") if v.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -151,9 +217,12 @@ class Settings:
 
     def location_env(self) -> dict[str, str]:
         """The variables that make `from_env` in another process (a server worker) find the same
-        data directory and database, connect to it the same way, in the same mode."""
+        data directory and database, connect to it the same way, in the same mode, with the same
+        limits on clients."""
         env = {DATA_ENV: str(self.data_dir), DATABASE_URL_ENV: self.database_url}
-        env.update({name: str(getattr(self, key)) for key, name in (*_DATABASE_INTS, *_DATABASE_FLOATS)})
+        numbers = (*_DATABASE_INTS, *_DATABASE_FLOATS, *_EDGE_INTS, *_EDGE_FLOATS)
+        env.update({name: str(getattr(self, key)) for key, name in numbers})
+        env.update({name: ",".join(getattr(self, key)) for key, name in _EDGE_LISTS})
         if self.dev:
             env[DEV_ENV] = "1"
         return env

@@ -8,6 +8,7 @@ from annobatch.domain import (
     calibrations,
     errors,
     housekeeping,
+    integers,
     scene_lifecycle,
     scenes,
     tasks,
@@ -27,6 +28,8 @@ PUBLIC = [
     "DomainError",
     "EXTERNAL_ID_RULE",
     "Forbidden",
+    "INT64_MAX",
+    "INT64_MIN",
     "INVALIDATION_REASONS",
     "ImuSample",
     "InputWork",
@@ -82,6 +85,7 @@ PUBLIC = [
     "lease_expired",
     "normalize_annotation_types",
     "orphaned_blobs",
+    "parse_integer",
     "parse_project_status",
     "parse_scene_type",
     "parse_workflow",
@@ -115,7 +119,17 @@ def test_the_domain_exports_exactly_the_pinned_sorted_list() -> None:
 
 
 def test_every_exported_name_is_defined_in_a_domain_module() -> None:
-    modules = (batches, calibrations, errors, housekeeping, scene_lifecycle, scenes, tasks, workflow)
+    modules = (
+        batches,
+        calibrations,
+        errors,
+        housekeeping,
+        integers,
+        scene_lifecycle,
+        scenes,
+        tasks,
+        workflow,
+    )
     for name in PUBLIC:
         value = getattr(annobatch.domain, name)
         homes = [m for m in modules if name in m.__all__]
@@ -125,6 +139,16 @@ def test_every_exported_name_is_defined_in_a_domain_module() -> None:
 
 
 def test_each_module_lists_only_names_it_has() -> None:
-    for module in (batches, calibrations, errors, housekeeping, scene_lifecycle, scenes, tasks, workflow):
+    for module in (
+        batches,
+        calibrations,
+        errors,
+        housekeeping,
+        integers,
+        scene_lifecycle,
+        scenes,
+        tasks,
+        workflow,
+    ):
         missing = [n for n in module.__all__ if not hasattr(module, n)]
         assert missing == [], f"{module.__name__}.__all__ names what it lacks: {missing}"

@@ -12,6 +12,7 @@ from annobatch.domain import (
     calibrations,
     errors,
     housekeeping,
+    integers,
     scene_lifecycle,
     scenes,
     tasks,
@@ -21,6 +22,7 @@ from annobatch.domain.batches import *  # noqa: F403
 from annobatch.domain.calibrations import *  # noqa: F403
 from annobatch.domain.errors import *  # noqa: F403
 from annobatch.domain.housekeeping import *  # noqa: F403
+from annobatch.domain.integers import *  # noqa: F403
 from annobatch.domain.scene_lifecycle import *  # noqa: F403
 from annobatch.domain.scenes import *  # noqa: F403
 from annobatch.domain.tasks import *  # noqa: F403
@@ -32,6 +34,7 @@ __all__ = sorted(
         *calibrations.__all__,
         *errors.__all__,
         *housekeeping.__all__,
+        *integers.__all__,
         *scene_lifecycle.__all__,
         *scenes.__all__,
         *tasks.__all__,

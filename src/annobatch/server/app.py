@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 
 from annobatch.server import controllers, errors
 from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
+from annobatch.server.headers import secure_headers
+from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
+from annobatch.server.throttle import TokenLimits
 from annobatch.services import Services
 from annobatch.services.identity import Authority, load_signing_key
 from annobatch.services.uploads import UploadSigner
@@ -37,6 +41,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
+        app.state.token_limits = TokenLimits.from_settings(settings)
         stop_sweeping = shared.services.housekeeping.start_sweeping(settings.sweep_policy())
         try:
             yield
@@ -53,6 +58,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[*controllers.PUBLIC, api],
+        cors_config=cors(settings),
         dependencies=shared.public_dependencies(),
         dto=JsonBody,
         return_dto=None,
@@ -63,8 +69,24 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         debug=False,
         logging_config=None,
     )
-    app.asgi_handler = normalize_paths(app.asgi_handler)
+    edge = limit_body_reads(normalize_paths(app.asgi_handler), settings.body_read_timeout_seconds)
+    app.asgi_handler = secure_headers(edge)
     return app
+
+
+def cors(settings: Settings) -> CORSConfig | None:
+    """Browsers may call the API only from the configured origins (none by default). Tokens travel
+    in the Authorization header, never in cookies: no credentials mode."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Dryrun", "X-Organization-Id"],
+        expose_headers=["Retry-After"],
+        allow_credentials=False,
+        max_age=600,
+    )
 
 
 def from_env() -> Litestar:

@@ -10,10 +10,13 @@ empty body as no body (the handler then uses the defaults).
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 import weakref
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import msgspec
 from litestar.dto import AbstractDTO, DTOFieldDefinition
@@ -30,7 +33,7 @@ from litestar.types import Empty
 from litestar.typing import FieldDefinition
 from litestar.utils.typing import make_non_optional_union
 
-from annobatch.domain import InvalidInput
+from annobatch.domain import INT64_MAX, INT64_MIN, InvalidInput
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -82,11 +85,18 @@ class JsonBody(AbstractDTO[Any]):
             return Empty  # as if nothing was sent: the handler's default, else "needs a JSON body"
         type_ = self.body_type()
         try:
-            return msgspec.json.decode(value, type=type_)
+            decoded = msgspec.json.decode(value, type=type_)
         except msgspec.ValidationError as e:
             raise InvalidInput(f"invalid request body: {_field_message(e)}", "invalid-body") from None
         except msgspec.DecodeError:
             raise InvalidInput("the request body is not valid JSON", "invalid-json") from None
+        except RecursionError:  # nested past what the decoder can follow, far past MAX_DEPTH
+            raise InvalidInput(
+                f"invalid request body: nested deeper than {MAX_DEPTH} levels", "invalid-body"
+            ) from None
+        if has_free_form(type_):
+            check_free_form(decoded)
+        return decoded
 
 
 def _declared(field_definition: FieldDefinition) -> Any:
@@ -94,6 +104,72 @@ def _declared(field_definition: FieldDefinition) -> Any:
     if field_definition.is_optional:
         return make_non_optional_union(field_definition.annotation)
     return field_definition.annotation
+
+
+# ----------------------------------------------------------------------- free-form JSON
+
+#: How deep a request body may nest objects and arrays. A typed body cannot nest deeper than its
+#: type; free-form JSON (a calibration's parameters) is held to this, so that what is stored can be
+#: encoded and read back.
+MAX_DEPTH = 32
+
+
+@functools.cache
+def has_free_form(type_: Any) -> bool:
+    """Whether a body of `type_` may carry JSON of any shape (an `Any` somewhere in the type)."""
+    if typing.get_origin(type_) in (typing.Union, types.UnionType):  # untagged Structs: one by one
+        return any(has_free_form(t) for t in typing.get_args(type_))
+    seen: set[type] = set()
+    todo = [msgspec.inspect.type_info(type_)]
+    while todo:
+        info = todo.pop()
+        if isinstance(info, msgspec.inspect.AnyType):
+            return True
+        if isinstance(info, msgspec.inspect.StructType):
+            if info.cls in seen:
+                continue
+            seen.add(info.cls)
+            todo.extend(f.type for f in info.fields)
+        elif isinstance(info, msgspec.inspect.UnionType):
+            todo.extend(info.types)
+        elif isinstance(info, msgspec.inspect.DictType):
+            todo.extend((info.key_type, info.value_type))
+        elif isinstance(info, msgspec.inspect.CollectionType):  # lists, sets, tuple[T, ...]
+            todo.append(info.item_type)
+        elif isinstance(info, msgspec.inspect.TupleType):
+            todo.extend(info.item_types)
+    return False
+
+
+def check_free_form(value: Any) -> None:
+    """Refuse (400, naming the field) a decoded body that nests deeper than `MAX_DEPTH` or carries
+    an integer beyond 64 bits: what its type could not hold to that."""
+    todo: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while todo:
+        item, path = todo.pop()
+        if isinstance(item, bool | float | str) or item is None:
+            continue
+        if isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                _refuse(path, "an integer beyond 64 bits")
+            continue
+        if len(path) >= MAX_DEPTH:
+            _refuse(path, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, msgspec.Struct):
+            names = zip(item.__struct_encode_fields__, item.__struct_fields__, strict=True)
+            todo.extend((getattr(item, attr), (*path, wire)) for wire, attr in names)
+        elif isinstance(item, dict):
+            todo.extend((v, (*path, str(k))) for k, v in item.items())
+        elif isinstance(item, list | tuple | set | frozenset):
+            todo.extend((v, (*path, i)) for i, v in enumerate(item))
+
+
+def _refuse(path: tuple[str | int, ...], problem: str) -> NoReturn:
+    shown = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[:8]).lstrip(".")
+    if len(path) > 8:
+        shown += "…"
+    where = f"field {shown}" if shown else "the body"
+    raise InvalidInput(f"invalid request body: {where}: {problem}", "invalid-body")
 
 
 def _field_message(e: msgspec.ValidationError) -> str:

@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from annobatch import domain
 from annobatch.server.bodies import MISSING_BODY
+from annobatch.server.limits import BodyReadTimeout
 from annobatch.storage.database import Unavailable
 from annobatch.storage.errors import OutOfSpace
 
@@ -29,6 +30,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    408: "request-timeout",
     409: "conflict",
     413: "too-large",
     415: "unsupported-media-type",
@@ -107,6 +109,14 @@ def out_of_space(_: Request, exc: Exception) -> Response[dict[str, str]]:
     return response
 
 
+def body_read_timeout(_: Request, exc: Exception) -> Response[dict[str, str]]:
+    """A body that stopped arriving (`limits.limit_body_reads`): 408, and the connection closes, as
+    the rest of the body is not coming (or not read)."""
+    response = error_response(408, str(exc), "request-timeout")
+    response.headers["Connection"] = "close"
+    return response
+
+
 def internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal server error; the event is logged on the server", "internal")
@@ -116,6 +126,7 @@ HANDLERS = {
     domain.DomainError: domain_error,
     Unavailable: unavailable,
     OutOfSpace: out_of_space,
+    BodyReadTimeout: body_read_timeout,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: internal_error,

@@ -9,6 +9,12 @@ from annobatch import presenters
 from annobatch.domain import SceneType
 from annobatch.services.scenes import SceneDetail
 
+#: The pages carry their style inline and load nothing: the strictest policy that shows them.
+POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+
 
 def scene_page(d: SceneDetail) -> str:
     return _page(f"Scene {d.scene.external_id}", _describe_scene(d))

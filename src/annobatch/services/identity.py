@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 
-from annobatch.domain import Forbidden, InvalidInput, NotFound, Role, Unauthenticated
+from annobatch.domain import Forbidden, NotFound, Role, Unauthenticated, parse_integer
 from annobatch.storage.database import Database, IntegrityError
 from annobatch.storage.records import CredentialRecord, now_micros
 from annobatch.storage.scope import Scope
@@ -206,12 +206,7 @@ def _acting_org(home: int, role: Role, header: str | None) -> int:
     """Staff may act for any organization with `X-Organization-Id`; a client only for its own."""
     if header is None or header.strip() == "":
         return home
-    try:
-        org = int(header)
-    except ValueError:
-        raise InvalidInput(
-            f"X-Organization-Id must be an organization id (an integer), not {header!r}"
-        ) from None
+    org = parse_integer(header.strip(), "X-Organization-Id", minimum=0)
     if org != home and role is not Role.STAFF:
         raise Forbidden(f"this credential may not act for organization {org}", "foreign-organization")
     return org

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from annobatch import domain
-from annobatch.domain import InvalidInput, NotFound, SceneStatus
+from annobatch.domain import InvalidInput, NotFound, SceneStatus, parse_integer
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -46,11 +46,11 @@ def decode_cursor(value: str | None) -> Cursor | None:
     if value is None or value == "":
         return None
     created, _, input_id = value.partition("_")
-    if not created.isdigit() or not input_id:
+    if not input_id:
         raise InvalidInput(
             f"invalid cursorId {value!r}: use the nextCursorId of the previous page", "invalid-cursor"
         )
-    return Cursor(int(created), input_id)
+    return Cursor(parse_integer(created, "cursorId", minimum=0, code="invalid-cursor"), input_id)
 
 
 class InputService:

@@ -14,7 +14,7 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from annobatch.domain import Forbidden
+from annobatch.domain import Forbidden, parse_integer
 
 UPLOAD_PATH = "/v1/uploads"
 _CONTEXT = b"annobatch upload URLs v1"
@@ -50,15 +50,19 @@ class UploadSigner:
         signature: str | None,
         now: float | None = None,
     ) -> None:
-        """Refuse (403) a URL that was not signed here for this scene and file, or has expired."""
-        if not expires or not signature or not expires.isdigit():
+        """Refuse (403) a URL that was not signed here for this scene and file, or has expired; an
+        `expires` that is not an integer is invalid input (400)."""
+        if not expires or not signature:
             raise Forbidden(
                 "this upload URL is not signed; use the URL the scene's create answered", "bad-signature"
             )
-        want = self.signature(scene_id, position, int(expires))
-        if not hmac.compare_digest(want, signature):
+        expiry = parse_integer(expires, "expires", minimum=0)
+        want = self.signature(scene_id, position, expiry)
+        # As bytes: `compare_digest` refuses str with non-ASCII characters (a forged signature may
+        # have any).
+        if not hmac.compare_digest(want.encode(), signature.encode("utf-8", "replace")):
             raise Forbidden("this upload URL's signature is not valid", "bad-signature")
-        if int(expires) < (now if now is not None else time.time()):
+        if expiry < (now if now is not None else time.time()):
             raise Forbidden(
                 "this upload URL has expired; create the scene again to get new URLs", "upload-url-expired"
             )

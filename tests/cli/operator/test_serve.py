@@ -194,3 +194,47 @@ def test_the_servers_sweep_is_set_from_the_environment_and_an_unsafe_one_refused
         env={"ANNOBATCH_DATABASE_URL": "", "ANNOBATCH_SWEEP_ORPHAN_GRACE": "60"},
     )
     assert_refused(r, "at least 600", "ANNOBATCH_SWEEP_ORPHAN_GRACE")
+
+
+def test_serve_hands_granian_and_its_workers_the_limits_on_clients(tmp_path: Path) -> None:
+    from granian.constants import HTTPModes
+
+    from annobatch.cli.operator.serve import granian_options
+
+    env = {
+        "ANNOBATCH_HEADER_READ_TIMEOUT": "4.5",
+        "ANNOBATCH_BODY_READ_TIMEOUT": "12",
+        "ANNOBATCH_MAX_CONNECTIONS": "300",
+        "ANNOBATCH_CORS_ORIGINS": "https://a.example, https://b.example",
+        "ANNOBATCH_TOKEN_FAILURES_PER_CLIENT": "3",
+        "ANNOBATCH_TRUSTED_PROXIES": "10.0.0.1",
+    }
+    chosen = Settings.from_env(env, data_dir=tmp_path)
+    assert (chosen.header_read_timeout_seconds, chosen.body_read_timeout_seconds) == (4.5, 12.0)
+    assert chosen.cors_origins == ("https://a.example", "https://b.example")
+    seen = Settings.from_env(chosen.location_env())
+    for name in ("header_read_timeout_seconds", "body_read_timeout_seconds", "max_connections",
+                 "cors_origins", "token_failures_per_client", "trusted_proxies"):  # fmt: skip
+        assert getattr(seen, name) == getattr(chosen, name), name
+    options = granian_options(chosen, workers=2)
+    assert options["http"] == HTTPModes.http1  # no HTTP/2 sniffing: it waits for a silent client forever
+    assert options["http1_settings"].header_read_timeout == 4500
+    assert options["backpressure"] == 300
+    defaults = Settings(data_dir=tmp_path)
+    assert (defaults.header_read_timeout_seconds, defaults.body_read_timeout_seconds) == (10.0, 30.0)
+    assert (defaults.max_connections, defaults.cors_origins) == (1024, ())
+
+
+def test_serve_refuses_impossible_limits_on_clients_in_one_line(tmp_path: Path) -> None:
+    for env, named in (
+        ({"ANNOBATCH_HEADER_READ_TIMEOUT": "61"}, "ANNOBATCH_HEADER_READ_TIMEOUT"),
+        ({"ANNOBATCH_BODY_READ_TIMEOUT": "0"}, "ANNOBATCH_BODY_READ_TIMEOUT"),
+        ({"ANNOBATCH_MAX_CONNECTIONS": "0"}, "ANNOBATCH_MAX_CONNECTIONS"),
+    ):
+        r = CliRunner().invoke(
+            main, ["--data", str(tmp_path), "serve"], env={"ANNOBATCH_DATABASE_URL": "", **env}
+        )
+        assert_refused(r, named)
+    r = CliRunner().invoke(main, ["--data", str(tmp_path), "serve", "--max-connections", "0"])
+    assert r.exit_code == 2 and "--max-connections" in r.stderr
+    assert not (tmp_path / "annobatch.db").exists()

@@ -7,24 +7,39 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from typing import Any
 
 import click
 
 from annobatch.cli.operator.base import Env, OperatorError, common_options, connect, env, info, shown_url
 from annobatch.cli.operator.db import migrate
 from annobatch.services.identity import load_signing_key
-from annobatch.settings import POOL_SIZE_ENV, Settings, UnsafeSettings
+from annobatch.settings import (
+    BODY_READ_TIMEOUT_ENV,
+    HEADER_READ_TIMEOUT_ENV,
+    MAX_CONNECTIONS_ENV,
+    MAX_HEADER_READ_TIMEOUT,
+    POOL_SIZE_ENV,
+    Settings,
+    UnsafeSettings,
+)
 from annobatch.storage.database import open_database
 
 APP_FACTORY = "annobatch.server.app:from_env"
 
 
-def server_settings(e: Env, dev: bool, db_pool_size: int | None = None) -> Settings:
-    """The server's settings from the environment and the command line; unsafe ones are refused."""
+def server_settings(e: Env, dev: bool, db_pool_size: int | None = None, **edge: object) -> Settings:
+    """The server's settings from the environment and the command line (`edge`: the limits on
+    clients given as options); unsafe ones are refused."""
     data = e.data.resolve()
     try:
         settings = Settings.from_env(
-            data_dir=data, database_url=e.database_url, dev=True if dev else None, db_pool_size=db_pool_size
+            None,
+            data_dir=data,
+            database_url=e.database_url,
+            dev=True if dev else None,
+            db_pool_size=db_pool_size,
+            **edge,
         )
     except UnsafeSettings as err:
         raise OperatorError(str(err)) from None
@@ -59,14 +74,40 @@ def require_free_port(host: str, port: int) -> None:
             ) from None
 
 
-def prepare(e: Env, dev: bool, host: str, port: int, db_pool_size: int | None = None) -> Settings:
+def prepare(
+    e: Env, dev: bool, host: str, port: int, db_pool_size: int | None = None, **edge: object
+) -> Settings:
     """Everything `serve` and `demo` do before the server starts, cheapest check first: settings,
     the port, the schema, the signing key."""
-    settings = server_settings(e, dev, db_pool_size)
+    settings = server_settings(e, dev, db_pool_size, **edge)
     require_free_port(host, port)
     migrate(settings.database_url)
     asyncio.run(_prepare_signing_key(settings))
     return settings
+
+
+def granian_options(settings: Settings, workers: int) -> dict[str, Any]:
+    """How granian guards the workers against slow clients (the app bounds body reads itself):
+
+    - HTTP/1.1 only: granian's automatic HTTP/2 detection waits for a client's first bytes
+      without a time limit, so a connection that sends nothing would stay open forever;
+    - the headers of a request must arrive within `header_read_timeout_seconds`, and an idle
+      kept-alive connection is closed after as long (granian's timer for the headers starts as
+      soon as a connection waits for its next request);
+    - each worker serves at most `max_connections` connections at once (its `backpressure`); the
+      others wait in the listen backlog, which is made as deep."""
+    from granian.constants import HTTPModes
+    from granian.http import HTTP1Settings
+
+    return {
+        "http": HTTPModes.http1,
+        "http1_settings": HTTP1Settings(
+            header_read_timeout=max(1, round(settings.header_read_timeout_seconds * 1000)), keep_alive=True
+        ),
+        "backpressure": settings.max_connections,
+        "backlog": max(1024, settings.max_connections * workers),
+        "websockets": False,
+    }
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -83,6 +124,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         workers=workers,
         factory=True,
         respawn_failed_workers=True,
+        **granian_options(settings, workers),
     )
     server.serve()
 
@@ -99,11 +141,52 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     default=None,
     help=f"PostgreSQL connections per worker, at most (default 10). Env: {POOL_SIZE_ENV}.",
 )
+@click.option(
+    "--header-read-timeout",
+    type=click.FloatRange(0.001, MAX_HEADER_READ_TIMEOUT),
+    metavar="SECONDS",
+    default=None,
+    help=f"Longest wait for a request's headers, and for the next request on an idle connection "
+    f"(default 10). Env: {HEADER_READ_TIMEOUT_ENV}.",
+)
+@click.option(
+    "--body-read-timeout",
+    type=click.FloatRange(min=0.001),
+    metavar="SECONDS",
+    default=None,
+    help=f"Longest pause in a request body before it is answered 408 (default 30). "
+    f"Env: {BODY_READ_TIMEOUT_ENV}.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=None,
+    help=f"Connections each worker serves at once (default 1024). Env: {MAX_CONNECTIONS_ENV}.",
+)
 @click.option("--dev", is_flag=True, help="Development: allow a weak ANNOBATCH_SECRET_KEY.")
 @common_options
-def serve(host: str, port: int, workers: int, db_pool_size: int | None, dev: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    db_pool_size: int | None,
+    header_read_timeout: float | None,
+    body_read_timeout: float | None,
+    max_connections: int | None,
+    dev: bool,
+) -> None:
     """Apply pending migrations, then serve the API (granian) until interrupted."""
-    settings = prepare(env(), dev, host, port, db_pool_size)
+    settings = prepare(
+        env(),
+        dev,
+        host,
+        port,
+        db_pool_size,
+        header_read_timeout_seconds=header_read_timeout,
+        body_read_timeout_seconds=body_read_timeout,
+        max_connections=max_connections,
+    )
     pool = ""
     if not settings.database_url.startswith("sqlite"):
         size = settings.db_pool_size

@@ -19,6 +19,7 @@ from annobatch import schemas
 from annobatch.domain import InvalidInput, TooLarge
 from annobatch.server.bodies import BINARY, body_read_by_handler
 from annobatch.server.links import upload_signer
+from annobatch.server.params import FilePosition
 from annobatch.services.scenes import SceneService
 from annobatch.services.uploads import UPLOAD_PATH
 
@@ -39,7 +40,7 @@ class UploadController(Controller):
         request: Request,
         scenes: NamedDependency[SceneService],
         scene: FromPath[str],
-        position: FromPath[int],
+        position: FilePosition,
     ) -> schemas.Envelope[schemas.Uploaded]:
         query = request.query_params
         upload_signer(request).verify(scene, position, query.get("expires"), query.get("signature"))

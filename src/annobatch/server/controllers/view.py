@@ -19,6 +19,7 @@ class ViewController(Controller):
         """The scene's status, files and inputs. The scene's uuid (unguessable) is the permission,
         as it is for the official platform's links."""
         detail = await scenes.view(scene)
+        headers = {"Content-Security-Policy": pages.POLICY}
         if detail is None:
-            return Response(pages.not_found_page(scene), status_code=404)
-        return Response(pages.scene_page(detail))
+            return Response(pages.not_found_page(scene), status_code=404, headers=headers)
+        return Response(pages.scene_page(detail), headers=headers)

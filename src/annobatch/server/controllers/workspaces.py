@@ -6,7 +6,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 
 from annobatch import presenters, schemas
-from annobatch.domain import InvalidInput
+from annobatch.domain import parse_integer
 from annobatch.services.accounts import AccountService
 from annobatch.services.identity import Caller
 
@@ -20,9 +20,9 @@ class WorkspaceController(Controller):
         self, request: Request, caller: NamedDependency[Caller], accounts: NamedDependency[AccountService]
     ) -> schemas.Envelope[list[schemas.Workspace]]:
         # Repeated (`?organizationIds=1&organizationIds=2`), and refused in our words when not ids.
-        try:
-            org_ids = [int(v) for v in request.query_params.getall("organizationIds", [])]
-        except ValueError:
-            raise InvalidInput("organizationIds must be organization ids (integers)") from None
+        org_ids = [
+            parse_integer(v, "organizationIds", minimum=0)
+            for v in request.query_params.getall("organizationIds", [])
+        ]
         found = await accounts.list_workspaces(caller, org_ids or None)
         return schemas.Envelope([presenters.workspace(w, o.name) for w, o in found])
