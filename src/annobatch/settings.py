@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from annobatch.domain.housekeeping import SweepPolicy
+from annobatch.domain.scenes import SceneLimits
 
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "dev", "test", "annobatch"}
 MIN_SECRET_LENGTH = 32
@@ -98,6 +99,10 @@ class Settings:
     #: A scene left pending (not committed, no upload) this long is abandoned by the sweep and its
     #: files removed (`SceneRecoveryService.sweep_stale_scenes`).
     stale_scene_retention_seconds: int = 7 * 24 * 3600
+    #: How large one scene may be; a larger one is refused (400) before any other work.
+    max_scene_frames: int = SceneLimits().max_frames
+    max_scene_sensors: int = SceneLimits().max_sensors
+    max_scene_files: int = SceneLimits().max_files
     #: How long a client may take to send a request's headers (at most 60 s). granian's timer for
     #: the headers starts as soon as a connection waits for a request, so this is also how long an
     #: idle kept-alive connection stays open.
@@ -181,6 +186,9 @@ class Settings:
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
             ("stale_scene_retention_seconds", "ANNOBATCH_STALE_SCENE_RETENTION"),
+            ("max_scene_frames", "ANNOBATCH_MAX_SCENE_FRAMES"),
+            ("max_scene_sensors", "ANNOBATCH_MAX_SCENE_SENSORS"),
+            ("max_scene_files", "ANNOBATCH_MAX_SCENE_FILES"),
             *_DATABASE_INTS,
         ):
             if name in e:
@@ -205,6 +213,10 @@ class Settings:
             "acquire_timeout": self.db_acquire_timeout_seconds,
             "statement_timeout": self.db_statement_timeout_seconds,
         }
+
+    def scene_limits(self) -> SceneLimits:
+        """How large one scene may be."""
+        return SceneLimits(self.max_scene_frames, self.max_scene_sensors, self.max_scene_files)
 
     def sweep_policy(self) -> SweepPolicy:
         """What the blob store's sweep removes, and how often the server runs it."""

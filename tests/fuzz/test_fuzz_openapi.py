@@ -11,6 +11,7 @@ which no longer has the node attribute it rewrites."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -19,12 +20,20 @@ pytest.importorskip(
 )
 
 from fuzz.runner import FuzzRun, describe, run
-from fuzz.target import FuzzTarget
+from fuzz.target import FuzzTarget, fuzz_target
 
 pytestmark = pytest.mark.fuzz
 
 MAX_EXAMPLES = int(os.environ.get("ANNOBATCH_FUZZ_EXAMPLES", "10"))
 SEED = 20261201
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
+    """One `annobatch serve` for the module, set up with the operator CLI. (Not in a conftest.py of
+    this folder: that module would shadow the suite's own `conftest` on the import path.)"""
+    with fuzz_target(tmp_path_factory.mktemp("fuzz")) as target:
+        yield target
 
 
 @pytest.fixture(scope="module")

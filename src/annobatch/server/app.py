@@ -35,7 +35,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.connect()
         key = await load_signing_key(database, settings.secret_key)
-        shared.start(Services.over(database, open_blob_store(settings.data_dir)))
+        blobs = open_blob_store(settings.data_dir)
+        shared.start(Services.over(database, blobs, settings.scene_limits()))
         app.state.settings = settings
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from annobatch.domain import SceneLimits
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
@@ -35,15 +36,18 @@ class Services:
     housekeeping: HousekeepingService
 
     @classmethod
-    def over(cls, db: Database, blobs: BlobStore | None = None) -> Services:
-        """The services over `db`; without a blob store, the scene operations that touch files refuse."""
+    def over(
+        cls, db: Database, blobs: BlobStore | None = None, scene_limits: SceneLimits | None = None
+    ) -> Services:
+        """The services over `db`; without a blob store, the scene operations that touch files
+        refuse. `scene_limits`: how large one scene may be (the domain's defaults otherwise)."""
         store = blobs or NoBlobStore()
         return cls(
             db=db,
             accounts=AccountService(db),
             projects=ProjectService(db),
             batches=BatchService(db),
-            scenes=SceneService(db, store),
+            scenes=SceneService(db, store, scene_limits),
             scene_recovery=SceneRecoveryService(db, store),
             inputs=InputService(db),
             calibrations=CalibrationService(db),

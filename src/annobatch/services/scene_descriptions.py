@@ -41,6 +41,23 @@ def _cloud(r: schemas.PointCloud, frame_id: str | None) -> domain.SceneResource:
     )
 
 
+def scene_size(body: schemas.AnyScene) -> tuple[int, int, int]:
+    """A scene body's frames, distinct sensors and files, counted before anything else is done
+    with it (`domain.require_scene_within_limits`)."""
+    frames: list[Any]
+    if isinstance(body, schemas.CamerasScene | schemas.LidarsScene | schemas.LidarsAndCamerasScene):
+        frames = [body.frame]
+    else:
+        frames = list(body.frames)
+    sensors: set[str] = set()
+    files = 0
+    for f in frames:
+        resources = [*getattr(f, "images", []), *getattr(f, "point_clouds", [])]
+        files += len(resources)
+        sensors.update(r.sensor_name for r in resources)
+    return len(frames), len(sensors), files
+
+
 def describe(scene_type: SceneType, body: schemas.AnyScene) -> Described:
     """Map a scene body of any type onto frames of resources. Pure; the rules are in `domain`."""
     frames: list[domain.SceneFrame] = []

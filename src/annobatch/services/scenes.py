@@ -34,7 +34,7 @@ from annobatch.services.lookups import (
     to_json,
 )
 from annobatch.services.placement import insert_input, lock_placement, place_at_commit, place_input
-from annobatch.services.scene_descriptions import Described, describe
+from annobatch.services.scene_descriptions import Described, describe, scene_size
 from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database, TransactionAborted
@@ -67,9 +67,10 @@ class Invalidated:
 class SceneService:
     """Scenes: the creation flow (initialize, create, uploads, commit), reading, invalidation."""
 
-    def __init__(self, db: Database, blobs: BlobStore) -> None:
+    def __init__(self, db: Database, blobs: BlobStore, limits: domain.SceneLimits | None = None) -> None:
         self.db = db
         self.blobs = blobs
+        self.limits = limits or domain.SceneLimits()
 
     async def initialize(self, caller: Caller, workspace_id: str | None) -> str:
         """A fresh scene uuid. Nothing is written: the client initializes even for a dry run."""
@@ -90,6 +91,7 @@ class SceneService:
     ) -> CreatedScene:
         """Store a new scene and the descriptions of its files; with a project, choose the batch
         its input goes to. A retried create (same uuid, same request) answers the first one."""
+        domain.require_scene_within_limits(*scene_size(body), self.limits)  # before any other work
         scene_id = parse_uuid("scene", body.internal_id)
         described = describe(scene_type, body)
         domain.validate_scene(described.draft)  # everything that needs no database, first
