@@ -225,5 +225,30 @@ def live(
         yield Live(server, World(Services.over(database), runner))
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"])
+def live_two_workers(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_admin_url: str | None,
+    runner: asyncio.Runner,
+) -> Iterator[Live]:
+    """A real server with two worker processes (so that two processes contend for the database)
+    per backend, for a module of races; each test makes an organization of its own (`unique`)."""
+    data = tmp_path_factory.mktemp(f"live2-{request.param}")
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{data / 'annobatch.db'}"
+            upgrade(url)
+        else:
+            assert postgres_admin_url is not None
+            url = stack.enter_context(fresh_postgres_database(postgres_admin_url, runner))
+        server = LiveServer(data, url, workers=2).start()
+        stack.callback(server.stop)
+        database = open_database(url)
+        runner.run(database.connect())
+        stack.callback(lambda: runner.run(database.close()))
+        yield Live(server, World(Services.over(database), runner))
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"

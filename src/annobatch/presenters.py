@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from annobatch import schemas
-from annobatch.domain import ResourceKind, SceneType
+from annobatch.domain import ResourceKind, SceneStatus, SceneType
 from annobatch.services.batches import BatchView
 from annobatch.services.inputs import EntryRow
 from annobatch.services.scenes import CreatedScene, SceneDetail
@@ -108,8 +108,9 @@ def request_uid(batch_id: int) -> str:
 
 def scene(s: SceneRecord, base: str) -> schemas.Scene:
     return schemas.Scene(
-        s.id, s.workspace_id, s.external_id, SceneType(s.scene_type).wire_name, s.status,
-        when(s.created), s.calibration_id, view_link(base, s.id), s.error_message,
+        s.id, s.workspace_id, s.external_id, SceneType(s.scene_type).wire_name,
+        SceneStatus(s.status).wire_status, when(s.created), s.calibration_id, view_link(base, s.id),
+        s.error_message,
     )  # fmt: skip
 
 

@@ -402,6 +402,14 @@ class InvalidateScenesRequest(Wire):
     reason: str
 
 
+class RetargetSceneRequest(Wire):
+    """`POST /v1/inputs/<scene>/actions/retarget`: where a pending scene's input goes instead.
+    Without a batch, the project's open batch is chosen at commit."""
+
+    project: str
+    batch: str | None = None
+
+
 class InvalidateInputsRequest(Wire):
     input_ids: list[str]
     invalidated_reason: str

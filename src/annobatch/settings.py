@@ -95,6 +95,9 @@ class Settings:
     sweep_partial_after_seconds: float = 3600.0
     #: A blob no row refers to is removed by the sweep once older than this (at least 600 s).
     sweep_orphan_grace_seconds: float = 24 * 3600.0
+    #: A scene left pending (not committed, no upload) this long is abandoned by the sweep and its
+    #: files removed (`SceneRecoveryService.sweep_stale_scenes`).
+    stale_scene_retention_seconds: int = 7 * 24 * 3600
     #: How long a client may take to send a request's headers (at most 60 s). granian's timer for
     #: the headers starts as soon as a connection waits for a request, so this is also how long an
     #: idle kept-alive connection stays open.
@@ -177,6 +180,7 @@ class Settings:
             ("max_body_bytes", "ANNOBATCH_MAX_BODY_BYTES"),
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
+            ("stale_scene_retention_seconds", "ANNOBATCH_STALE_SCENE_RETENTION"),
             *_DATABASE_INTS,
         ):
             if name in e:
@@ -208,6 +212,7 @@ class Settings:
             partial_after_seconds=self.sweep_partial_after_seconds,
             orphan_grace_seconds=self.sweep_orphan_grace_seconds,
             interval_seconds=self.sweep_interval_seconds,
+            stale_scene_after_seconds=self.stale_scene_retention_seconds,
         )
 
     def location_env(self) -> dict[str, str]:

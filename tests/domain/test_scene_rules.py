@@ -165,6 +165,7 @@ def test_scene_types_name_themselves_as_the_client_expects(
 INVALIDATED = {s for s in SceneStatus if s.is_invalidated}
 ALLOWED = {
     (SceneStatus.PENDING, SceneStatus.PROCESSING),
+    (SceneStatus.PENDING, SceneStatus.ABANDONED),
     (SceneStatus.PROCESSING, SceneStatus.CREATED),
     (SceneStatus.PROCESSING, SceneStatus.FAILED),
 } | {

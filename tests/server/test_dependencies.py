@@ -3,12 +3,14 @@ for a change, its write options (Idempotency-Key, X-Dryrun)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jwt
 import pytest
 from litestar.testing import TestClient
 
+from annobatch.server.dependencies import authenticate
 from conftest import World, bearer
 
 
@@ -100,6 +102,42 @@ def test_a_client_may_name_its_own_organization(app_client, two_orgs) -> None:
     assert app_client.get("/v1/projects", headers=h).status_code == 200
 
 
+def authenticated_routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) behind the `authenticate` hook, with the path's parameters filled in."""
+    found = []
+    for route in app.routes:
+        for method, (handler, _) in getattr(route, "route_handler_map", {}).items():
+            if method != "OPTIONS" and handler.resolve_before_request() is authenticate:
+                found.append((method, re.sub(r"\{(\w+):\w+\}", r"x\1", route.path)))
+    return found
+
+
+def test_staff_acting_for_an_organization_that_does_not_exist_are_told_so_on_every_endpoint(
+    app_client, two_orgs
+) -> None:
+    missing = two_orgs["b"] + 1000
+    h = {**two_orgs["b_staff"], "X-Organization-Id": str(missing)}
+    routes = authenticated_routes(app_client.app)
+    assert ("POST", "/v1/projects") in routes and len(routes) > 30
+    for method, path in routes:
+        r = app_client.request(method, path, headers=h, json={"project": "p1", "title": "P"})
+        assert (r.status_code, r.json()) == (
+            404,
+            {"message": f"organization {missing} not found", "code": "organization-not-found"},
+        ), (method, path)
+    # and a client naming it is refused as for any foreign organization, telling nothing more
+    r = app_client.get("/v1/projects", headers={**two_orgs["b_client"], "X-Organization-Id": str(missing)})
+    assert r.status_code == 403
+
+
+def test_staff_naming_an_organization_that_does_not_exist_in_the_workspace_lookup_are_told_so(
+    app_client, two_orgs
+) -> None:
+    missing = two_orgs["b"] + 1000
+    r = app_client.get(f"/v1/workspaces?organizationIds={missing}", headers=two_orgs["b_staff"])
+    assert (r.status_code, r.json()["message"]) == (404, f"organization {missing} not found")
+
+
 def test_a_malformed_organization_header_is_bad_input(app_client, two_orgs) -> None:
     r = app_client.get("/v1/projects", headers={**two_orgs["a_client"], "X-Organization-Id": "acme"})
     assert r.status_code == 400 and "X-Organization-Id" in r.json()["message"]
@@ -143,6 +181,23 @@ def test_keys_belong_to_one_organization(app_client, world: World, h) -> None:
     app_client.post("/v1/projects/p1/batches/b1", json={}, headers={**h, "Idempotency-Key": "shared"})
     r = app_client.post("/v1/projects/p1/batches/b9", json={}, headers={**ho, "Idempotency-Key": "shared"})
     assert r.status_code == 200 and r.json()["data"]["batch"] == "b9"
+
+
+def test_a_key_used_in_one_workspace_never_answers_another_workspaces_request(
+    app_client, world: World
+) -> None:
+    org = world.org("acme")
+    world.run(world.ops.accounts.create_workspace(org, "lidar"))
+    default = bearer(app_client, world.credential(org, workspace="default"))
+    lidar = bearer(app_client, world.credential(org, workspace="lidar"))
+    origin = {"position": {"x": 0, "y": 0, "z": 0}, "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0}}
+    body = {"externalId": "rig", "calibration": {"L": {"calibration_type": "lidar", **origin}}}
+    first = app_client.post("/v1/calibrations", json=body, headers={**default, "Idempotency-Key": "k"})
+    assert first.status_code == 200
+    r = app_client.post("/v1/calibrations", json=body, headers={**lidar, "Idempotency-Key": "k"})
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency-key-reused")
+    assert first.json()["data"]["id"] not in r.text
+    assert app_client.get("/v1/calibrations", headers=lidar).json()["data"] == []
 
 
 def test_a_failed_create_is_not_remembered_under_its_key(app_client, h) -> None:

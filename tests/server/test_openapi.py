@@ -12,6 +12,7 @@ NO_BODY = {
     ("post", "/v1/projects/{project}/batches/{batch}/publish"): "the batch is named in the path",
     ("post", "/v1/projects/{project}/batches/{batch}/actions/{action}"): "the move is named in the path",
     ("post", "/v1/inputs/{scene}/actions/commit"): "the scene is named in the path",
+    ("post", "/v1/inputs/{scene}/actions/abandon"): "the scene is named in the path",
 }
 
 #: The bodies that may be left out (the defaults apply).

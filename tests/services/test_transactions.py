@@ -1,17 +1,21 @@
 """How an operation runs (`annobatch.services.transactions`): one unit of work, whose groups share
 one transaction; a dry run or an error keeps nothing; an idempotency key answers a retry with the
-first result."""
+first result; a transaction the database aborts (a deadlock) runs again, a bounded number of times."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
 from annobatch.domain import Conflict, InvalidInput
+from annobatch.services import transactions
 from annobatch.services.identity import Caller, operator
 from annobatch.services.transactions import Write, reading, run_write, writing
-from annobatch.storage.database import Database
+from annobatch.storage.database import Database, Query, TransactionAborted, Unavailable
 from annobatch.storage.unit_of_work import UnitOfWork
 
 
@@ -47,7 +51,10 @@ def test_a_write_commits_what_every_group_of_its_unit_wrote(db: Database, runner
         async with reading(db) as uow:
             p = await uow.projects.get(caller.org, "p1")
             assert p is not None and p.batches_revision == 1
-            assert len(await uow.events.page(project_id=p.id, batch_id=None, after=0, limit=10)) == 1
+            assert (
+                len(await uow.events.page(caller.scope, project_id=p.id, batch_id=None, after=0, limit=10))
+                == 1
+            )
 
     runner.run(go())
 
@@ -117,3 +124,94 @@ def test_a_constraint_refusing_a_write_is_a_conflict(db: Database, runner: async
         assert await projects(db, caller) == []
 
     runner.run(go())
+
+
+# ------------------------------------------------------------------ transactions the database aborts
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transactions, "BACKOFF_SECONDS", 0.0)
+
+
+async def abort_once_in_the_database(uow: UnitOfWork) -> None:
+    """What a deadlock looks like from the driver: PostgreSQL aborting the statement with
+    SQLSTATE 40P01 (on SQLite, which never deadlocks, the error the driver's would become)."""
+    if uow.tx.dialect == "postgresql":
+        await uow.tx.execute(
+            Query(
+                "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$"
+            )
+        )
+    raise TransactionAborted("deadlock detected")
+
+
+def test_a_transaction_the_database_aborts_once_runs_again_and_succeeds(
+    db: Database, runner: asyncio.Runner, no_backoff: None
+) -> None:
+    caller = an_organization(db, runner)
+    runs: list[int] = []
+
+    async def produce(uow: UnitOfWork) -> str:
+        runs.append(1)
+        project = await project_and_batch(uow, caller)
+        if len(runs) == 1:
+            await abort_once_in_the_database(uow)
+        return project
+
+    async def go() -> None:
+        assert await run_write(db, caller, Write(idempotency_key="k1"), "fp", str, produce) == "p1"
+        # The first attempt's writes went with it: the second wrote p1 afresh, once.
+        assert len(runs) == 2 and await projects(db, caller) == ["p1"]
+        async with reading(db) as uow:
+            assert (await uow.idempotency.get(caller.org, "k1")) is not None
+
+    runner.run(go())
+
+
+def test_a_transaction_the_database_keeps_aborting_gives_up_as_unavailable_after_the_bound(
+    db: Database, runner: asyncio.Runner, no_backoff: None
+) -> None:
+    caller = an_organization(db, runner)
+    runs: list[int] = []
+
+    async def produce(uow: UnitOfWork) -> str:
+        runs.append(1)
+        await project_and_batch(uow, caller)
+        await abort_once_in_the_database(uow)
+        return "never"
+
+    async def go() -> None:
+        with pytest.raises(Unavailable, match="deadlock detected"):
+            await run_write(db, caller, Write(), "fp", str, produce)
+        assert len(runs) == transactions.ATTEMPTS and await projects(db, caller) == []
+
+    runner.run(go())
+
+
+def test_the_pauses_between_attempts_are_jittered_and_grow(monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    async def produce(uow: UnitOfWork) -> None:
+        raise TransactionAborted("deadlock detected")
+
+    class NoDatabase(Database):
+        dialect, url = "none", "none://"
+
+        async def connect(self) -> None: ...
+
+        async def close(self) -> None: ...
+
+        @asynccontextmanager
+        async def transaction(self, write: bool = False) -> AsyncIterator[Any]:
+            yield None
+
+    monkeypatch.setattr(transactions.asyncio, "sleep", sleep)
+    monkeypatch.setattr(transactions.random, "uniform", lambda low, high: high)
+    with pytest.raises(TransactionAborted):
+        asyncio.run(transactions.transact(NoDatabase(), produce))
+    base = transactions.BACKOFF_SECONDS
+    assert pauses == [base, 2 * base, 4 * base, 8 * base]

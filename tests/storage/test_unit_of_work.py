@@ -10,6 +10,7 @@ import pytest
 
 from annobatch.storage.database import Database, IntegrityError
 from annobatch.storage.records import WorkspaceRecord, now_micros
+from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 
 GROUPS = (
@@ -29,9 +30,8 @@ async def write_through_every_kind(uow: UnitOfWork) -> int:
     await uow.events.add(org.id, p.id, b.id, "batch.created", "test", "{}")
     assert await uow.workspaces.of(org.id) == [ws]
     assert await uow.batches.get(p.id, "b1") == b
-    assert [e.batch for e in await uow.events.page(project_id=p.id, batch_id=None, after=0, limit=10)] == [
-        "b1"
-    ]
+    page = await uow.events.page(Scope(org.id), project_id=p.id, batch_id=None, after=0, limit=10)
+    assert [e.batch for e in page] == ["b1"]
     found = await uow.projects.get(org.id, "p1")
     assert found is not None and found.batches_revision == 1  # the batches group bumped it
     return org.id

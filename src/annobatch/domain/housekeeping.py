@@ -26,6 +26,8 @@ class SweepPolicy:
       recording it, or between a change and the deletion it recorded); it is removed once older
       than `orphan_grace_seconds`, never earlier: a blob is written a moment before the row that
       refers to it.
+    - A scene left `pending` (never committed) for `stale_scene_after_seconds` is abandoned and its
+      files removed (0: never).
     - The server sweeps every `interval_seconds`, one process at a time across every worker and
       replica (0: the server does not sweep; the operator command still can).
     """
@@ -33,6 +35,7 @@ class SweepPolicy:
     partial_after_seconds: float = 3600.0
     orphan_grace_seconds: float = 24 * 3600.0
     interval_seconds: float = 600.0
+    stale_scene_after_seconds: float = 7 * 24 * 3600.0
 
     def __post_init__(self) -> None:
         if self.partial_after_seconds <= 0:
@@ -41,6 +44,8 @@ class SweepPolicy:
             raise ValueError(
                 f"the grace period of unreferenced blobs must be at least {MIN_ORPHAN_GRACE_SECONDS:g} s"
             )
+        if self.stale_scene_after_seconds < 0:
+            raise ValueError("the retention of pending scenes must be 0 (kept for ever) or more")
         if self.interval_seconds < 0:
             raise ValueError("the sweep interval must be 0 (no sweeping) or more")
 

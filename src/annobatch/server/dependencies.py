@@ -5,8 +5,8 @@
   any 400; the dependency hands it on.
 - `write`: how a change runs (`X-Dryrun`, `Idempotency-Key`), for the handlers that change
   something (`dependencies=WRITE`); the headers are in the OpenAPI document.
-- the services by name (`accounts`, `projects`, `batches`, `scenes`, `inputs`, `calibrations`)
-  and `database`, from `Shared`.
+- the services by name (`accounts`, `projects`, `batches`, `scenes`, `scene_recovery`, `inputs`,
+  `calibrations`) and `database`, from `Shared`.
 
 Litestar resolves a handler's dependencies level by level, and the dependencies of one level
 together in a task group; on this machine that group cost ~0.1 ms a request, about what the rest
@@ -100,6 +100,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "projects": lambda s: s.projects,
     "batches": lambda s: s.batches,
     "scenes": lambda s: s.scenes,
+    "scene_recovery": lambda s: s.scene_recovery,
     "inputs": lambda s: s.inputs,
     "calibrations": lambda s: s.calibrations,
 }

@@ -12,6 +12,7 @@ from annobatch.services.calibrations import CalibrationService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
 from annobatch.services.projects import ProjectService
+from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
 from annobatch.storage.blobs import BlobStore, NoBlobStore
 from annobatch.storage.database import Database
@@ -28,6 +29,7 @@ class Services:
     projects: ProjectService
     batches: BatchService
     scenes: SceneService
+    scene_recovery: SceneRecoveryService
     inputs: InputService
     calibrations: CalibrationService
     housekeeping: HousekeepingService
@@ -35,12 +37,14 @@ class Services:
     @classmethod
     def over(cls, db: Database, blobs: BlobStore | None = None) -> Services:
         """The services over `db`; without a blob store, the scene operations that touch files refuse."""
+        store = blobs or NoBlobStore()
         return cls(
             db=db,
             accounts=AccountService(db),
             projects=ProjectService(db),
             batches=BatchService(db),
-            scenes=SceneService(db, blobs or NoBlobStore()),
+            scenes=SceneService(db, store),
+            scene_recovery=SceneRecoveryService(db, store),
             inputs=InputService(db),
             calibrations=CalibrationService(db),
             housekeeping=HousekeepingService(db, blobs or NoBlobStore()),

@@ -64,6 +64,8 @@ class AccountService:
             raise domain.InvalidInput("a workspace needs a name")
         try:
             async with writing(self.db) as uow:
+                if await uow.organizations.by_id(org) is None:
+                    raise NotFound(f"organization {org} not found", "organization-not-found")
                 return await uow.workspaces.create(_new_workspace(org, name))
         except IntegrityError:
             raise Conflict(
@@ -90,11 +92,13 @@ class AccountService:
         found: list[tuple[WorkspaceRecord, OrganizationRecord]] = []
         async with reading(self.db) as uow:
             for org_id in orgs:
-                org = await uow.organizations.get(org_id)
-                if org is not None:
-                    found.extend((w, org) for w in await uow.workspaces.of(org_id))
-        if caller.workspace_id is not None and not caller.is_staff:
-            found = [(w, o) for w, o in found if w.id == caller.workspace_id]
+                org = await uow.organizations.by_id(org_id)
+                if org is None:
+                    raise NotFound(f"organization {org_id} not found", "organization-not-found")
+                found.extend((w, org) for w in await uow.workspaces.of(org_id))
+        bound = caller.scope.workspace_id
+        if bound is not None:
+            found = [(w, o) for w, o in found if w.id == bound]
         return found
 
     # -------------------------------------------------------------------------- credentials

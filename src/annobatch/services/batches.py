@@ -56,7 +56,8 @@ class BatchService:
         async with reading(self.db) as uow:
             p = await load_project(uow, caller, project)
             b = await load_batch(uow, p, batch)
-            return BatchView(project, b, await uow.batches.types(b.id), await uow.batches.input_counts(b.id))
+            counts = await uow.batches.input_counts(b.id, caller.scope)
+            return BatchView(project, b, await uow.batches.types(b.id), counts)
 
     async def batch_annotation_types(self, caller: Caller, project: str, batch: str) -> list[str]:
         async with reading(self.db) as uow:

@@ -42,14 +42,14 @@ class CalibrationService:
 
     async def get_calibration(self, caller: Caller, calibration_id: str) -> CalibrationRecord:
         async with reading(self.db) as uow:
-            found = await uow.calibrations.get(caller.org, parse_uuid("calibration", calibration_id))
+            found = await uow.calibrations.get(caller.scope, parse_uuid("calibration", calibration_id))
         if found is None:
             raise NotFound(f"calibration {calibration_id} not found", "calibration-not-found")
         return found
 
     async def list_calibrations(self, caller: Caller, external_id: str | None) -> list[CalibrationRecord]:
         async with reading(self.db) as uow:
-            return await uow.calibrations.of(caller.org, external_id)
+            return await uow.calibrations.of(caller.scope, external_id)
 
     async def add_imu(
         self, caller: Caller, workspace_id: str | None, body: schemas.ImuDataRequest, write: Write

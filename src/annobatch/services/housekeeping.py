@@ -18,10 +18,12 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from annobatch.domain import SweepPolicy, orphaned_blobs
+from annobatch.services.blob_deletions import finish_deletions
+from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.transactions import reading, writing
 from annobatch.storage.blobs import BlobStore
 from annobatch.storage.database import Database
@@ -49,34 +51,14 @@ class SweepReport:
     partials: list[str] = field(default_factory=list)
     #: blobs no row refers to, past the grace period
     orphans: list[str] = field(default_factory=list)
+    #: pending scenes abandoned for being left uncommitted past their retention (not in a dry run)
+    abandoned_scenes: int = 0
     #: False when the sweep stopped early: its lease was lost to another process
     complete: bool = True
 
     @property
     def removed(self) -> int:
         return len(self.deletions) + len(self.partials) + len(self.orphans)
-
-
-async def finish_deletions(db: Database, blobs: BlobStore, keys: Sequence[str]) -> list[str]:
-    """Delete blobs whose deletion a committed transaction recorded, then the records. A blob that
-    cannot be deleted now keeps its record, for the sweep; nothing here fails the change that
-    committed. Answers the keys deleted."""
-    done = []
-    for key in keys:
-        try:
-            await blobs.delete(key)
-        except Exception as e:
-            log.warning("blob %s not deleted now, the sweep will retry: %s", key, e)
-            continue
-        done.append(key)
-    if done:
-        # The change committed: a failure here is the sweep's to finish, never the caller's error.
-        try:
-            async with writing(db) as uow:
-                await uow.blob_deletions.forget(done)
-        except Exception as e:
-            log.warning("records of %d deleted blobs kept, the sweep will forget them: %s", len(done), e)
-    return done
 
 
 def process_name() -> str:
@@ -123,6 +105,11 @@ class HousekeepingService:
         return report
 
     async def _sweep(self, policy: SweepPolicy, now: float, report: SweepReport, dry_run: bool) -> None:
+        if not dry_run and policy.stale_scene_after_seconds > 0:
+            # First, so that the files of the scenes it abandons go in this same sweep.
+            recovery = SceneRecoveryService(self.db, self.blobs)
+            report.abandoned_scenes = await recovery.sweep_stale_scenes(int(policy.stale_scene_after_seconds))
+            await self._renew()
         async for keys in self._recorded_deletions():
             if not dry_run:
                 keys = await finish_deletions(self.db, self.blobs, keys)
@@ -193,10 +180,11 @@ class HousekeepingService:
             except Exception:
                 log.exception("the blob sweep failed; it runs again in %.0f s", delay)
                 continue
-            if report is not None and report.removed:
+            if report is not None and (report.removed or report.abandoned_scenes):
                 log.info(
-                    "blob sweep: %d recorded deletions finished, %d partial uploads and %d "
-                    "unreferenced blobs removed",
+                    "sweep: %d stale pending scenes abandoned, %d recorded deletions finished, "
+                    "%d partial uploads and %d unreferenced blobs removed",
+                    report.abandoned_scenes,
                     len(report.deletions),
                     len(report.partials),
                     len(report.orphans),

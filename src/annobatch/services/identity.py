@@ -17,9 +17,10 @@ from typing import Any
 
 import jwt
 
-from annobatch.domain import Forbidden, Role, Unauthenticated, parse_integer
+from annobatch.domain import Forbidden, NotFound, Role, Unauthenticated, parse_integer
 from annobatch.storage.database import Database, IntegrityError
 from annobatch.storage.records import CredentialRecord, now_micros
+from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 
 ISSUER = "annobatch"
@@ -81,6 +82,13 @@ class Caller:
     def is_staff(self) -> bool:
         return self.role is Role.STAFF
 
+    @property
+    def scope(self) -> Scope:
+        """What the caller may find: its organization's scenes, inputs, calibrations and IMU
+        data, only its workspace's when the credential is bound to one (staff are developers in
+        every workspace)."""
+        return Scope(self.org, None if self.is_staff else self.workspace_id)
+
     def require_staff(self, what: str) -> None:
         if not self.is_staff:
             raise Forbidden(f"only staff credentials may {what}", "staff-only")
@@ -93,6 +101,7 @@ class Authority:
         self.db, self.key, self.ttl, self.recheck = db, key, ttl, recheck_seconds
         self._checked: dict[str, tuple[float, bool]] = {}
         self._verified: dict[str, dict[str, Any]] = {}
+        self._organizations: set[int] = set()
 
     async def issue(self, client_id: str, secret: str) -> str:
         async with self.db.transaction() as tx:
@@ -131,6 +140,8 @@ class Authority:
         role = Role(claims["role"])
         home = int(claims["org"])
         org = _acting_org(home, role, organization_header)
+        if org != home:
+            await self._require_organization(org)
         return Caller(client_id, home, org, role, claims.get("ws"), str(claims.get("email", client_id)))
 
     def _verify(self, token: str) -> dict[str, Any]:
@@ -165,6 +176,19 @@ class Authority:
         ok = cred is not None and not _unusable(cred)
         self._checked[client_id] = (now, ok)
         return ok
+
+    async def _require_organization(self, org: int) -> None:
+        """Staff act only for an organization that exists: every request for another is 404,
+        whatever it asks. Organizations are never deleted, so one found is remembered."""
+        if org in self._organizations:
+            return
+        async with self.db.transaction() as tx:
+            found = await UnitOfWork(tx).organizations.by_id(org)
+        if found is None:
+            raise NotFound(f"organization {org} not found", "organization-not-found")
+        if len(self._organizations) >= VERIFIED_TOKENS_KEPT:
+            self._organizations.clear()
+        self._organizations.add(org)
 
     def forget(self) -> None:
         self._checked.clear()

@@ -88,7 +88,7 @@ class InputService:
                 p = await load_project(uow, caller, project)
                 b = await load_batch(uow, p, batch) if batch is not None else None
                 f = replace(f, project_id=p.id, batch_id=b.id if b else None)
-            rows = await uow.inputs.page(caller.org, f, after, limit + 1)
+            rows = await uow.inputs.page(caller.scope, f, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (encode_cursor(rows[-1]) if more else None)
@@ -105,7 +105,7 @@ class InputService:
         f = InputFilter(scene_ids=tuple(ids), include_invalidated=True)
         async with reading(self.db) as uow:
             if ids:
-                rows = await uow.inputs.page(caller.org, f, None, MAX_IDS * 10)
+                rows = await uow.inputs.page(caller.scope, f, None, MAX_IDS * 10)
         return await self.with_types(rows)
 
     async def create_input(
@@ -116,12 +116,15 @@ class InputService:
         sid = parse_uuid("scene", scene_id)
 
         async def produce(uow: UnitOfWork) -> InputRow:
-            scene = await load_scene(uow, caller, sid)
-            domain.require_scene_accepts_inputs(sid, scene.status)
+            seen = await load_scene(uow, caller, sid)
+            domain.require_scene_accepts_inputs(sid, seen.status)
+            # The lock order: the project and its batches, then the scene (not invalidated meanwhile).
             p, batch_id = await place_input(uow, caller, project, batch)
+            scene = await load_scene(uow, caller, sid, lock=True)
+            domain.require_scene_accepts_inputs(sid, scene.status)
             existing = await uow.inputs.in_batch(sid, batch_id)
             rec = existing or await insert_input(uow, caller, p, batch_id, scene, SceneStatus.CREATED.value)
-            return (await uow.inputs.rows(caller.org, [rec.id]))[0]
+            return (await uow.inputs.rows(caller.scope, [rec.id]))[0]
 
         fp = fingerprint("input", sid, project, batch)
         return await run_write(self.db, caller, write, fp, InputRow, produce)
@@ -131,17 +134,22 @@ class InputService:
         iid = parse_uuid("input", input_id)
 
         async def produce(uow: UnitOfWork) -> bool:
-            found = await uow.inputs.get(caller.org, iid)
+            found = await uow.inputs.get(caller.scope, iid)
             if found is None:
                 raise NotFound(f"input {input_id} not found", "input-not-found")
-            batch, status, _ = await uow.batches.by_id(found.batch_id)
-            project = await uow.projects.external_id(found.project_id)
-            domain.require_input_removable(project, batch, status)
+            # The lock order: its project, then its batch (not archived meanwhile), then the input.
+            project = await uow.projects.by_id(found.project_id, lock=True)
+            (batch,) = await uow.batches.lock_ids([found.batch_id])
+            if await uow.inputs.get(caller.scope, iid) is None:
+                raise NotFound(f"input {input_id} not found", "input-not-found")
+            domain.require_input_removable(project.external_id, batch.external_id, batch.status)
+            scene = await load_scene(uow, caller, found.scene_id)
             await uow.inputs.delete(iid)
             data = to_json({"input": iid, "scene": found.scene_id})
             await uow.events.add(
-                caller.org, found.project_id, found.batch_id, "input.deleted", caller.email, data
-            )
+                caller.org, found.project_id, found.batch_id, "input.deleted", caller.email, data,
+                scene.workspace_id,
+            )  # fmt: skip
             return True
 
         await run_write(self.db, caller, write, fingerprint("delete-input", iid), bool, produce)

@@ -58,7 +58,7 @@ async def load_batch(uow: UnitOfWork, project: ProjectRecord, batch: str, lock: 
 
 
 async def load_scene(uow: UnitOfWork, caller: Caller, scene_id: str, lock: bool = False) -> SceneRecord:
-    found = await uow.scenes.get(caller.org, parse_uuid("scene", scene_id), lock=lock)
+    found = await uow.scenes.get(caller.scope, parse_uuid("scene", scene_id), lock=lock)
     if found is None:
         raise NotFound(f"scene {scene_id} not found", "scene-not-found")
     return found
@@ -79,8 +79,8 @@ async def resolve_workspace(uow: UnitOfWork, caller: Caller, workspace_id: str |
                 "workspace-required",
             )
     ws = await uow.workspaces.get(workspace_id)
-    bound = caller.workspace_id is not None and not caller.is_staff
-    if ws is None or ws.organization_id != caller.org or (bound and caller.workspace_id != ws.id):
+    bound = caller.scope.workspace_id
+    if ws is None or ws.organization_id != caller.org or (bound is not None and bound != ws.id):
         raise NotFound(f"workspace {workspace_id} not found", "workspace-not-found")
     return ws
 

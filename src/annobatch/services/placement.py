@@ -1,6 +1,8 @@
-"""Where a new input goes: the batch is chosen (`domain.choose_input_batch`) with the project row
-and then its batch rows locked, and the input is inserted in the same transaction, so that it can
-never land in a batch published meanwhile."""
+"""Where a new input goes: the batch is chosen (`domain.choose_input_batch`, or
+`domain.choose_batch_at_commit` for a scene being committed) with the project row and then its
+batch rows locked, and the input is inserted in the same transaction, so that it can never land in
+a batch published meanwhile. The locks are the first steps of the lock order
+(`annobatch.services.transactions`)."""
 
 from __future__ import annotations
 
@@ -28,10 +30,29 @@ async def place_input(
         raise NotFound(f"project {project} not found", "project-not-found")
     domain.require_project_accepts_work(project, p.status)
     batches = await uow.batches.lock_all(p.id)
-    chosen = domain.choose_input_batch(
-        project, batch, [BatchChoice(b, BatchStatus(s)) for _, b, s in batches]
-    )
+    chosen = domain.choose_input_batch(project, batch, _choices(batches))
     return p, next(i for i, b, _ in batches if b == chosen)
+
+
+async def lock_placement(
+    uow: UnitOfWork, project_id: int
+) -> tuple[ProjectRecord, list[tuple[int, str, str]]]:
+    """Lock a project a scene is headed for, then its batches; answers both."""
+    p = await uow.projects.by_id(project_id, lock=True)
+    return p, await uow.batches.lock_all(p.id)
+
+
+def place_at_commit(scene: SceneRecord, project: ProjectRecord, batches: list[tuple[int, str, str]]) -> int:
+    """The batch a scene's input goes to at its commit (`domain.choose_batch_at_commit`), among
+    the project's batches locked by `lock_placement`."""
+    domain.require_project_accepts_work(project.external_id, project.status)
+    named = next((b for i, b, _ in batches if i == scene.batch_id), None) if scene.batch_named else None
+    chosen = domain.choose_batch_at_commit(scene.id, project.external_id, named, _choices(batches))
+    return next(i for i, b, _ in batches if b == chosen)
+
+
+def _choices(batches: list[tuple[int, str, str]]) -> list[BatchChoice]:
+    return [BatchChoice(b, BatchStatus(s)) for _, b, s in batches]
 
 
 async def insert_input(
@@ -45,5 +66,7 @@ async def insert_input(
     rec = InputRecord(str(uuid.uuid4()), caller.org, project.id, batch_id, scene.id, status, now_micros())
     await uow.inputs.create(rec)
     data = {"input": rec.id, "scene": scene.id, "externalId": scene.external_id, "status": status}
-    await uow.events.add(caller.org, project.id, batch_id, "input.created", caller.email, to_json(data))
+    await uow.events.add(
+        caller.org, project.id, batch_id, "input.created", caller.email, to_json(data), scene.workspace_id
+    )
     return rec

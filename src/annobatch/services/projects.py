@@ -122,7 +122,7 @@ class ProjectService:
             p = await load_project(uow, caller, project)
             b = await load_batch(uow, p, batch) if batch is not None else None
             rows = await uow.events.page(
-                project_id=p.id, batch_id=b.id if b else None, after=after, limit=limit + 1
+                caller.scope, project_id=p.id, batch_id=b.id if b else None, after=after, limit=limit + 1
             )
         more = len(rows) > limit
         rows = rows[:limit]

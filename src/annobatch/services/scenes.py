@@ -3,10 +3,13 @@
 The creation flow of the official client: `initialize` hands out a scene uuid (nothing is
 written: a dry run must leave no trace); optional IMU data is stored; `create_scene` validates the
 scene, chooses its batch and stores it with its files' descriptions; the files arrive through
-signed uploads; `commit` checks that every file arrived, inserts the input (choosing the batch
-again, in the same transaction, so that it can never land in a batch published meanwhile), looks
-at the files and moves the scene to `created` or `failed`. A scene with no files to upload is
-complete at once, its input inserted in the create's transaction.
+signed uploads; `commit` checks that every file arrived, inserts the input (checking the batch
+again, in the same transaction, so that it can never land in a batch published meanwhile; choosing
+it again when the client named none), looks at the files and moves the scene to `created` or
+`failed`. An upload and a commit of one scene are serialised on the scene's row: once committed, a
+scene's files cannot change. A scene with no files to upload is complete at once, its input
+inserted in the create's transaction. A scene that cannot be committed as it is can be retargeted
+or abandoned (`scene_recovery`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import msgspec
 
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
-from annobatch.services.housekeeping import finish_deletions
+from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -30,13 +33,14 @@ from annobatch.services.lookups import (
     resolve_workspace,
     to_json,
 )
-from annobatch.services.placement import insert_input, place_input
+from annobatch.services.placement import insert_input, lock_placement, place_at_commit, place_input
 from annobatch.services.scene_descriptions import Described, describe
-from annobatch.services.transactions import Write, fingerprint, reading, run_write, writing
+from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact
 from annobatch.storage.blobs import BlobInfo, BlobStore
-from annobatch.storage.database import Database
+from annobatch.storage.database import Database, TransactionAborted
 from annobatch.storage.queries.inputs import InputFilter
 from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
+from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 
 
@@ -95,7 +99,8 @@ class SceneService:
             ws = await resolve_workspace(uow, caller, workspace_id)
             existing = await uow.scenes.get_any_org(scene_id)
             if existing is not None:
-                if existing.organization_id == caller.org and existing.fingerprint == fp:
+                ours = existing.organization_id == caller.org and existing.workspace_id == ws.id
+                if ours and existing.fingerprint == fp:
                     pending = existing.status == SceneStatus.PENDING
                     return CreatedScene(
                         existing, [r for r in await uow.scenes.resources(scene_id) if r.upload and pending]
@@ -104,7 +109,7 @@ class SceneService:
                     f"scene {scene_id} already exists; initialize a new scene for a new one",
                     "duplicate-scene",
                 )
-            draft = await self._complete_draft(uow, caller, scene_id, scene_type, described)
+            draft = await self._complete_draft(uow, Scope(caller.org, ws.id), scene_id, scene_type, described)
             resources = domain.validate_scene(draft)
             placed = None if project is None else await place_input(uow, caller, project, batch)
             uploads = scene_type.uploads_files
@@ -115,6 +120,7 @@ class SceneService:
                 described.calibration_id, described.imu_id,
                 placed[0].id if placed else None, placed[1] if placed else None,
                 described.motion_compensate, to_json(described.spec), fp, None, now, now,
+                batch is not None,
             )  # fmt: skip
             rows = [_resource_row(scene_id, i, r, uploads) for i, r in enumerate(resources)]
             await uow.scenes.create(scene, rows)
@@ -126,13 +132,14 @@ class SceneService:
 
     @staticmethod
     async def _complete_draft(
-        uow: UnitOfWork, caller: Caller, scene_id: str, scene_type: SceneType, d: Described
+        uow: UnitOfWork, workspace: Scope, scene_id: str, scene_type: SceneType, d: Described
     ) -> domain.SceneDraft:
-        """Add what the database knows: the calibration's sensors and the IMU data's time span."""
+        """Add what the database knows: the calibration's sensors and the IMU data's time span
+        (both of the scene's workspace)."""
         calibration = None
         if scene_type.needs_calibration:
             cal_id = d.calibration_id or ""
-            cal = await uow.calibrations.get(caller.org, cal_id) if cal_id else None
+            cal = await uow.calibrations.get(workspace, cal_id) if cal_id else None
             if cal is None:
                 raise InvalidInput(
                     f"calibration {cal_id} not found; create it first (POST /v1/calibrations)",
@@ -142,7 +149,7 @@ class SceneService:
             calibration = {sensor: str(e.get("calibration_type")) for sensor, e in entries.items()}
         imu_span = None
         if d.imu_id is not None:
-            imu = await uow.imu.get(caller.org, d.imu_id)
+            imu = await uow.imu.get(workspace, d.imu_id)
             if imu is None or imu.scene_id != scene_id:
                 raise InvalidInput(
                     f"IMU data {d.imu_id} was not sent for scene {scene_id}; send it first (POST /v1/imu)",
@@ -169,17 +176,23 @@ class SceneService:
     ) -> str | None:
         """Point the file at its new blob; answer the blob it replaces, whose deletion is recorded
         in the same transaction (the caller deletes it with `delete_recorded`; after a crash, the
-        sweep does). A scene that was committed meanwhile refuses (the caller deletes the new blob)."""
-        async with writing(self.db) as uow:
-            scene = await uow.scenes.get_any_org(scene_id)
-            assert scene is not None
+        sweep does). The scene row is locked, so that an upload and a commit of one scene never
+        overlap: a scene that was committed (or abandoned) meanwhile refuses, and the caller
+        deletes the new blob."""
+
+        async def produce(uow: UnitOfWork) -> str | None:
+            scene = await uow.scenes.get_any_org(scene_id, lock=True)
+            resource = None if scene is None else await uow.scenes.resource(scene_id, position)
+            if scene is None or resource is None:
+                raise NotFound(f"scene {scene_id} has no file {position} to upload", "upload-not-found")
             domain.require_scene_accepts_uploads(scene_id, scene.status)
-            resource = await uow.scenes.resource(scene_id, position)
-            assert resource is not None
             await uow.scenes.set_uploaded(scene_id, position, blob.key, blob.size, blob.sha256, content_type)
+            await uow.scenes.touch(scene_id)
             if resource.blob_key is not None:
                 await uow.blob_deletions.record([resource.blob_key], now_micros())
             return resource.blob_key
+
+        return await transact(self.db, produce)
 
     async def delete_recorded(self, keys: Sequence[str]) -> None:
         """Delete blobs whose deletion a committed change recorded (the blob an upload replaced)."""
@@ -188,36 +201,65 @@ class SceneService:
     # ---------------------------------------------------------------------------- commit
 
     async def commit(self, caller: Caller, scene_id: str) -> SceneRecord:
-        """Every file arrived → the input goes into its batch, the files are checked, and the
-        scene ends `created` (or `failed`, saying why). Idempotent: a finished scene is answered
-        as it is, an interrupted one is finished."""
-        async with writing(self.db) as uow:
-            scene = await load_scene(uow, caller, scene_id, lock=True)
-            if not domain.commit_needed(scene.id, scene.status):
-                return scene
-            resources = await uow.scenes.resources(scene.id)
-            if scene.status == SceneStatus.PENDING:
-                missing = [r.resource_id for r in resources if r.upload and r.blob_key is None]
-                domain.require_all_uploaded(scene.id, missing)
-                domain.require_scene_move(scene.id, scene.status, SceneStatus.PROCESSING)
-                if scene.project_id is not None and scene.batch_id is not None:
-                    project = await uow.projects.external_id(scene.project_id)
-                    named, _, _ = await uow.batches.by_id(scene.batch_id)
-                    p, batch_id = await place_input(uow, caller, project, named)
-                    await insert_input(uow, caller, p, batch_id, scene, SceneStatus.PROCESSING.value)
-                await uow.scenes.set_status(scene.id, SceneStatus.PROCESSING.value)
-                await uow.inputs.set_status_of_scene(scene.id, SceneStatus.PROCESSING.value)
+        """Every file arrived → the input goes into its batch (chosen again now if the client named
+        none), the files are checked, and the scene ends `created` (or `failed`, saying why).
+        Idempotent: a finished scene is answered as it is, an interrupted one is finished.
+
+        The first transaction moves the scene to `processing` under its lock, the lock every upload
+        takes too: from then on its files cannot change, and the files looked at are exactly the
+        ones recorded at that moment."""
+        sid = parse_uuid("scene", scene_id)
+        scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid))
+        if resources is None:
+            return scene
         problems = await self._inspect(resources)
-        async with writing(self.db) as uow:
-            scene = await load_scene(uow, caller, scene.id, lock=True)
-            if scene.status != SceneStatus.PROCESSING:
-                return scene  # a concurrent commit finished it
-            target = SceneStatus.FAILED if problems else SceneStatus.CREATED
-            domain.require_scene_move(scene.id, scene.status, target)
-            error = "; ".join(problems[:5]) if problems else None
-            await uow.scenes.set_status(scene.id, target.value, error)
-            await uow.inputs.set_status_of_scene(scene.id, target.value)
-            return await load_scene(uow, caller, scene.id)
+        return await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems))
+
+    @staticmethod
+    async def _start_commit(
+        uow: UnitOfWork, caller: Caller, sid: str
+    ) -> tuple[SceneRecord, list[ResourceRecord] | None]:
+        """Pending → processing, with the input inserted; answers the files to look at (None: the
+        scene is past processing, nothing to do)."""
+        seen = await load_scene(uow, caller, sid)
+        if not domain.commit_needed(sid, seen.status):
+            return seen, None
+        # The lock order: the project the scene is headed for and its batches, then the scene.
+        placement = None
+        if seen.status == SceneStatus.PENDING and seen.project_id is not None:
+            placement = await lock_placement(uow, seen.project_id)
+        scene = await load_scene(uow, caller, sid, lock=True)
+        if not domain.commit_needed(sid, scene.status):
+            return scene, None
+        if scene.status == SceneStatus.PENDING:
+            if scene.project_id != seen.project_id:
+                raise TransactionAborted(f"scene {sid} was retargeted while its commit took its locks")
+            resources = await uow.scenes.resources(sid)
+            missing = [r.resource_id for r in resources if r.upload and r.blob_key is None]
+            domain.require_all_uploaded(sid, missing)
+            domain.require_scene_move(sid, scene.status, SceneStatus.PROCESSING)
+            if placement is not None:
+                project, batches = placement
+                batch_id = place_at_commit(scene, project, batches)
+                if batch_id != scene.batch_id:
+                    await uow.scenes.set_placement(sid, project.id, batch_id, scene.batch_named)
+                await insert_input(uow, caller, project, batch_id, scene, SceneStatus.PROCESSING.value)
+            await uow.scenes.set_status(sid, SceneStatus.PROCESSING.value)
+            await uow.inputs.set_status_of_scene(sid, SceneStatus.PROCESSING.value)
+            return scene, resources
+        return scene, await uow.scenes.resources(sid)
+
+    @staticmethod
+    async def _finish_commit(uow: UnitOfWork, caller: Caller, sid: str, problems: list[str]) -> SceneRecord:
+        scene = await load_scene(uow, caller, sid, lock=True)
+        if scene.status != SceneStatus.PROCESSING:
+            return scene  # a concurrent commit finished it, or it was invalidated meanwhile
+        target = SceneStatus.FAILED if problems else SceneStatus.CREATED
+        domain.require_scene_move(sid, scene.status, target)
+        error = "; ".join(problems[:5]) if problems else None
+        await uow.scenes.set_status(sid, target.value, error)
+        await uow.inputs.set_status_of_scene(sid, target.value)
+        return await load_scene(uow, caller, sid)
 
     async def _inspect(self, resources: list[ResourceRecord]) -> list[str]:
         """A quick look at each uploaded file (no transaction is open: this reads the blob store)."""
@@ -251,10 +293,10 @@ class SceneService:
             raise InvalidInput(f"at most {MAX_IDS} external ids per request", "too-many-ids")
         async with reading(self.db) as uow:
             if ids:
-                found = await uow.scenes.by_ids(caller.org, ids)
+                found = await uow.scenes.by_ids(caller.scope, ids)
                 missing = sorted(set(ids) - {s.id for s in found})
             else:
-                found = await uow.scenes.by_external_ids(caller.org, list(dict.fromkeys(external_ids)))
+                found = await uow.scenes.by_external_ids(caller.scope, list(dict.fromkeys(external_ids)))
                 missing = sorted(set(external_ids) - {s.external_id for s in found})
         if missing:
             raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
@@ -278,7 +320,7 @@ class SceneService:
             if scene is None:
                 return None
             inputs = await uow.inputs.page(
-                scene.organization_id,
+                Scope(scene.organization_id),
                 InputFilter(scene_ids=(scene_id,), include_invalidated=True),
                 None,
                 1000,
@@ -299,22 +341,32 @@ class SceneService:
             raise InvalidInput("name at least one scene to invalidate", "invalid-body")
 
         async def produce(uow: UnitOfWork) -> Invalidated:
-            found = {s.id: s for s in await uow.scenes.by_ids(caller.org, ids)}
+            found = {s.id: s for s in await uow.scenes.by_ids(caller.scope, ids)}
             missing = [i for i in ids if i not in found]
             if missing:
                 raise NotFound(f"no scene {', '.join(missing[:20])}", "scene-not-found")
+            # The lock order: the projects and batches the scenes' inputs are in (their events name
+            # them), then the scenes. Read again under the scenes' locks, the inputs must be where
+            # they were when the projects and batches were locked.
+            places = await uow.inputs.places_of_scenes(ids)
+            await uow.projects.lock_ids([p for p, _ in places])
+            await uow.batches.lock_ids([b for _, b in places])
             done = Invalidated(0, [])
-            for sid in sorted(ids):  # one lock order for every caller: no deadlock between two
+            for sid in sorted(ids):
                 scene = await load_scene(uow, caller, sid, lock=True)
-                if SceneStatus(scene.status).is_invalidated:
+                if not domain.invalidation_changes(scene.status):
                     continue
                 domain.require_scene_move(sid, scene.status, target)
+                inputs = await uow.inputs.of_scene(sid)
+                if any((i.project_id, i.batch_id) not in places for i in inputs):
+                    raise TransactionAborted(f"scene {sid} was placed in a batch while its locks were taken")
                 await uow.scenes.set_status(sid, target.value)
-                for inp in await uow.inputs.of_scene(sid):
+                for inp in inputs:
                     data = to_json({"input": inp.id, "scene": sid, "reason": reason})
                     await uow.events.add(
-                        caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data
-                    )
+                        caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data,
+                        scene.workspace_id,
+                    )  # fmt: skip
                 await uow.inputs.set_status_of_scene(sid, target.value)
                 keys = [r.blob_key for r in await uow.scenes.resources(sid) if r.blob_key]
                 await uow.scenes.forget_blobs(sid)

@@ -85,6 +85,13 @@ class Unavailable(Exception):
     `storage.errors.OutOfSpace`."""
 
 
+class TransactionAborted(Unavailable):
+    """The transaction must run again from its start: PostgreSQL aborted it to break a deadlock or
+    a serialization failure, or the operation found that what it locked changed before its locks
+    were granted. `annobatch.services.transactions.transact` runs it again a few times; past that
+    it is a passing condition like any other `Unavailable`."""
+
+
 @contextmanager
 def _sqlite_errors() -> Iterator[None]:
     try:
@@ -124,6 +131,9 @@ class Tx(abc.ABC):
         return None if row is None else row[0]
 
 
+_PING = Query("SELECT 1")
+
+
 class Database(abc.ABC):
     dialect: str
     url: str
@@ -137,6 +147,11 @@ class Database(abc.ABC):
     @abc.abstractmethod
     def transaction(self, write: bool = False) -> Any:
         """`async with db.transaction(write=True) as tx:` commits on success, rolls back on error."""
+
+    async def ping(self) -> None:
+        """One round trip: the database answers (else `Unavailable`, as for any query)."""
+        async with self.transaction() as tx:
+            await tx.fetch_all(_PING)
 
     @asynccontextmanager
     async def dry_run(self) -> AsyncIterator[Tx]:
@@ -280,6 +295,8 @@ class _PostgresTx(Tx):
             return await call(*args)
         except asyncpg.IntegrityConstraintViolationError as e:
             raise IntegrityError(str(e)) from e
+        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as e:
+            raise TransactionAborted(f"the database aborted the transaction ({e}); retry shortly") from e
         except (asyncpg.CharacterNotInRepertoireError, asyncpg.StringDataRightTruncationError) as e:
             # Text PostgreSQL cannot hold (a NUL character, over a column's length) is the caller's
             # to fix, never a server error.
@@ -293,7 +310,8 @@ class _PostgresTx(Tx):
 
 class PostgresDatabase(Database):
     """PostgreSQL through an asyncpg pool. Writers serialise per project with row locks taken by
-    the operations (`SELECT … FOR UPDATE`).
+    the operations (`SELECT … FOR NO KEY UPDATE`), in the order `annobatch.services.transactions`
+    documents.
 
     Each process holds at most `max_size` connections; a transaction waits up to
     `acquire_timeout` seconds for one, and a statement runs for at most `statement_timeout`

@@ -76,6 +76,7 @@ class EventRecord(Record, frozen=True):
     actor: str
     data: str
     created: int
+    workspace_id: str | None
     project: str
     batch: str | None
 
@@ -104,6 +105,9 @@ class SceneRecord(Record, frozen=True):
     error_message: str | None
     created: int
     updated: int
+    #: The client named the batch; otherwise the batch is chosen again at commit. (A default, so
+    #: that answers stored for idempotency before the field existed still decode.)
+    batch_named: bool = False
 
 
 class ResourceRecord(Record, frozen=True):

@@ -115,6 +115,9 @@ events = sa.Table(
     sa.Column("actor", sa.String(320), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("created", Micros, nullable=False),
+    # The workspace of the scene an entry is about (an input's); NULL for the organization's
+    # own entries (projects, batches). A credential bound to a workspace reads only its own.
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=True),
     sa.Index(None, "project_id", "id"),
     sa.Index(None, "batch_id", "id"),
 )
@@ -197,7 +200,8 @@ scenes = sa.Table(
     sa.Column("calibration_id", sa.String(36), sa.ForeignKey("calibrations.id"), nullable=True),
     sa.Column("imu_id", sa.String(36), sa.ForeignKey("imu_data.id"), nullable=True),
     # Where the scene's input goes once its files are in: chosen when the scene was created,
-    # checked again (still open?) in the transaction that inserts the input.
+    # checked again (still open?) in the transaction that inserts the input; when the client named
+    # no batch (`batch_named`), chosen again there.
     sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=True),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=True),
     sa.Column("motion_compensate", sa.Boolean, nullable=False),
@@ -207,8 +211,11 @@ scenes = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("error_message", sa.Text, nullable=True),
     sa.Column("created", Micros, nullable=False),
+    # When the scene last changed, an upload included: the sweep of stale pending scenes reads it.
     sa.Column("updated", Micros, nullable=False),
+    sa.Column("batch_named", sa.Boolean, nullable=False),
     sa.Index(None, "organization_id", "external_id"),
+    sa.Index(None, "status", "updated"),
 )
 
 scene_resources = sa.Table(

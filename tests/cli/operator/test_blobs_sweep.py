@@ -38,6 +38,7 @@ def test_blobs_sweep_removes_old_unreferenced_blobs_and_partials_and_says_so(
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.stdout) == {
         "dryRun": True,
+        "abandonedScenes": 0,
         "deletions": [],
         "partials": ["gone.part"],
         "orphans": ["scenes/s/0-old"],

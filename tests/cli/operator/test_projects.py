@@ -75,3 +75,10 @@ def test_project_set_annotation_types_sets_what_the_first_batch_inherits(databas
     batch = ok_json(database_url, "batch", "create", "--org", "acme", "p1", "b1")
     assert batch["status"] == "open"
     assert batch["annotationTypes"] == ["a", "b"]
+
+
+def test_project_create_in_an_organization_that_does_not_exist_says_so(database_url: str) -> None:
+    cli(database_url, "org", "create", "acme")
+    for missing in ("999", "nobody"):
+        r = cli(database_url, "project", "create", "--org", missing, "p1", "--title", "T")
+        assert_refused(r, f"organization {missing} not found")

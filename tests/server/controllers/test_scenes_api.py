@@ -70,12 +70,15 @@ def test_a_retried_create_answers_the_first_and_a_different_body_for_the_same_uu
 
 def test_the_batch_is_checked_again_at_commit(api: Api) -> None:
     sid = api.initialize()
-    files = api.create(cameras_body(sid)).json()["data"]["files"]
+    files = api.create(cameras_body(sid), "project/p1/batch/b1/cameras").json()["data"]["files"]
     api.upload_all(files)
     assert api.client.post("/v1/projects/p1/batches/b1/publish", headers=api.headers).status_code == 200
     r = api.commit(sid)
     assert r.status_code == 400
-    assert r.json()["message"] == "batch b1 of project p1 is ready; only open batches accept inputs"
+    assert r.json()["message"] == (
+        f"batch b1 of project p1 is ready; only open batches accept inputs; scene {sid} cannot be "
+        "committed: retarget the scene to an open batch, or abandon it"
+    )
     assert api.query({"project": "p1"}) == []
 
 

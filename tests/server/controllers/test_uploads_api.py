@@ -97,7 +97,10 @@ def test_an_upload_after_the_commit_is_refused(api: Api) -> None:
     assert api.commit(sid).status_code == 200
     r = api.client.put(url, content=JPEG_BYTES)
     assert r.status_code == 409
-    assert r.json()["message"] == f"scene {sid} is created; files can only be uploaded before it is committed"
+    assert r.json()["message"] == (
+        f"scene {sid} is created; files can only be uploaded before it is committed: "
+        "create a new scene for other files"
+    )
 
 
 @pytest.fixture

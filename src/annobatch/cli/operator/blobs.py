@@ -30,12 +30,22 @@ def blobs() -> None:
     default=_DEFAULTS.orphan_grace_seconds, show_default=True,
     help="Remove blobs no row refers to once older than this. Env: ANNOBATCH_SWEEP_ORPHAN_GRACE.",
 )  # fmt: skip
+@click.option(
+    "--stale-scenes-after", "stale_after", type=float, metavar="SECONDS",
+    envvar="ANNOBATCH_STALE_SCENE_RETENTION", default=_DEFAULTS.stale_scene_after_seconds, show_default=True,
+    help="Abandon scenes left uncommitted this long (0: never). Env: ANNOBATCH_STALE_SCENE_RETENTION.",
+)  # fmt: skip
 @common_options
-def blobs_sweep(dry_run: bool, partial_after: float, orphan_grace: float) -> None:
-    """Finish recorded blob deletions a crash interrupted, remove abandoned partial uploads and
-    blobs no row refers to past the grace period; print what was removed."""
+def blobs_sweep(dry_run: bool, partial_after: float, orphan_grace: float, stale_after: float) -> None:
+    """Abandon scenes left uncommitted past their retention, finish recorded blob deletions a crash
+    interrupted, remove abandoned partial uploads and blobs no row refers to past the grace period;
+    print what was removed."""
     try:
-        policy = SweepPolicy(partial_after_seconds=partial_after, orphan_grace_seconds=orphan_grace)
+        policy = SweepPolicy(
+            partial_after_seconds=partial_after,
+            orphan_grace_seconds=orphan_grace,
+            stale_scene_after_seconds=stale_after,
+        )
     except ValueError as e:
         raise OperatorError(str(e)) from None
 
@@ -56,6 +66,7 @@ def blobs_sweep(dry_run: bool, partial_after: float, orphan_grace: float) -> Non
         print_json(
             {
                 "dryRun": dry_run,
+                "abandonedScenes": report.abandoned_scenes,
                 "deletions": report.deletions,
                 "partials": report.partials,
                 "orphans": report.orphans,
@@ -65,7 +76,8 @@ def blobs_sweep(dry_run: bool, partial_after: float, orphan_grace: float) -> Non
         print_table(["removed" if not dry_run else "would remove", "blob"], rows)
     verb = "would remove" if dry_run else "removed"
     info(
-        f"{verb} {len(report.deletions)} blobs of recorded deletions, {len(report.partials)} partial "
+        (f"abandoned {report.abandoned_scenes} stale pending scenes; " if report.abandoned_scenes else "")
+        + f"{verb} {len(report.deletions)} blobs of recorded deletions, {len(report.partials)} partial "
         f"uploads and {len(report.orphans)} unreferenced blobs"
         + ("" if report.complete else " (stopped early: another process took the sweep over)")
     )

@@ -16,6 +16,7 @@ from annobatch.server.controllers.health import HealthController
 from annobatch.server.controllers.imu import ImuController
 from annobatch.server.controllers.inputs import InputController, InputV1Controller
 from annobatch.server.controllers.projects import ProjectController
+from annobatch.server.controllers.scene_recovery import SceneRecoveryController
 from annobatch.server.controllers.scenes import SceneController, SceneCreationController
 from annobatch.server.controllers.uploads import UploadController
 from annobatch.server.controllers.view import ViewController
@@ -26,6 +27,7 @@ API: list[type[Controller]] = [
     ProjectController,
     BatchController,
     SceneCreationController,
+    SceneRecoveryController,
     SceneController,
     InputV1Controller,
     InputController,

@@ -5,9 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from annobatch.storage.database import Database, Query
-
-_PING = Query("SELECT 1")
+from annobatch.storage.database import Database
 
 
 class HealthController(Controller):
@@ -16,6 +14,5 @@ class HealthController(Controller):
 
     @get(summary="Liveness and database check")
     async def health(self, database: NamedDependency[Database]) -> dict[str, str]:
-        async with database.transaction() as tx:
-            await tx.fetch_all(_PING)
+        await database.ping()
         return {"status": "ok", "database": database.dialect}

@@ -1,6 +1,7 @@
 """What every query module builds its statements with, written once: named parameters, the insert
 of a whole row, a record's fields as parameters, and the statements whose shape depends on the
-request (a list of ids), built once per shape and kept."""
+request (a list of ids), built once per shape and kept; and the statements over a scope (an
+organization's rows, or one workspace's), built in both shapes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from annobatch.storage.database import Query
 from annobatch.storage.records import Record
+from annobatch.storage.scope import Scope
 
 
 def b(name: str) -> sa.BindParameter[Any]:
@@ -64,3 +66,26 @@ def shaped(key: tuple[Any, ...], build: Callable[[], Any]) -> Query:
     if q is None:
         q = _SHAPED[key] = Query(build())
     return q
+
+
+class Scoped:
+    """A statement over an organization's rows (`:org`) in its two shapes: all of them, and only
+    those of one workspace (`in_workspace`, over `:ws`). `bind` picks the shape for a scope."""
+
+    __slots__ = ("everywhere", "in_workspace")
+
+    def __init__(self, stmt: Any, in_workspace: sa.ColumnElement[bool]) -> None:
+        self.everywhere = Query(stmt)
+        self.in_workspace = Query(stmt.where(in_workspace))
+
+    def bind(self, scope: Scope, **values: Any) -> tuple[Query, dict[str, Any]]:
+        q = self.everywhere if scope.workspace_id is None else self.in_workspace
+        return q, {**scope_values(scope), **values}
+
+
+def scope_values(scope: Scope) -> dict[str, Any]:
+    """A scope's parameters: `:org`, and `:ws` when it is narrowed to a workspace (a shaped
+    statement narrowed so has `scope.workspace_id is not None` in its key)."""
+    if scope.workspace_id is None:
+        return {"org": scope.org}
+    return {"org": scope.org, "ws": scope.workspace_id}

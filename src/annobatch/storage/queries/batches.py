@@ -14,22 +14,24 @@ import sqlalchemy as sa
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
-from annobatch.storage.queries._sql import b, bucket, in_list, insert, shaped
+from annobatch.storage.queries._sql import Scoped, b, bucket, in_list, insert, shaped
 from annobatch.storage.records import BatchRecord, now_micros
+from annobatch.storage.scope import Scope
 
-_P, _B, _BAT, _I = t.projects, t.batches, t.batch_annotation_types, t.inputs
+_P, _B, _BAT, _I, _S = t.projects, t.batches, t.batch_annotation_types, t.inputs, t.scenes
 
 _BATCH_BY_EXT = sa.select(*_B.c).where(_B.c.project_id == b("project_id"), _B.c.external_id == b("batch"))
 Q_BATCH_INSERT = insert(_B, returning="id")
 Q_BATCH = Query(_BATCH_BY_EXT)
-Q_BATCH_FOR_UPDATE = Query(_BATCH_BY_EXT.with_for_update())
+# Row locks are FOR NO KEY UPDATE (see queries/projects.py).
+Q_BATCH_FOR_UPDATE = Query(_BATCH_BY_EXT.with_for_update(key_share=True))
 Q_BATCH_BY_ID = Query(sa.select(*_B.c).where(_B.c.id == b("id")))
 Q_BATCHES = Query(sa.select(*_B.c).where(_B.c.project_id == b("project_id")).order_by(_B.c.created, _B.c.id))
 Q_BATCHES_FOR_UPDATE = Query(
     sa.select(*_B.c)
     .where(_B.c.project_id == b("project_id"))
-    .order_by(_B.c.created, _B.c.id)
-    .with_for_update()
+    .order_by(_B.c.id)
+    .with_for_update(key_share=True)
 )
 Q_BATCH_LATEST = Query(
     sa.select(*_B.c)
@@ -55,8 +57,10 @@ Q_BAT = Query(
 Q_BAT_INSERT = insert(_BAT)
 Q_BAT_DELETE = Query(sa.delete(_BAT).where(_BAT.c.batch_id == b("batch_id")))
 
-Q_INPUT_COUNTS = Query(
-    sa.select(_I.c.status, sa.func.count()).where(_I.c.batch_id == b("batch_id")).group_by(_I.c.status)
+Q_INPUT_COUNTS = Scoped(
+    sa.select(_I.c.status, sa.func.count()).where(_I.c.batch_id == b("batch_id")).group_by(_I.c.status),
+    # an input is in the workspace of its scene
+    sa.exists().where(_S.c.id == _I.c.scene_id, _S.c.workspace_id == b("ws")),
 )
 
 
@@ -99,10 +103,24 @@ class BatchQueries:
         return [BatchRecord(*r) for r in await self.tx.fetch_all(Q_BATCHES, {"project_id": project_id})]
 
     async def lock_all(self, project_id: int) -> list[tuple[int, str, str]]:
-        """The project's batches (id, external id, status), locked against concurrent moves
-        (PostgreSQL; SQLite write transactions are serial already)."""
+        """The project's batches (id, external id, status) in id order, which is the order they
+        were made in, locked in that order against concurrent moves (PostgreSQL; SQLite write
+        transactions are serial already)."""
         rows = await self.tx.fetch_all(Q_BATCHES_FOR_UPDATE, {"project_id": project_id})
         return [(r[0], r[2], r[4]) for r in rows]
+
+    async def lock_ids(self, batch_ids: Sequence[int]) -> list[BatchRecord]:
+        """These batches, locked in id order (the lock order says batches by id)."""
+        if not batch_ids:
+            return []
+        ids = sorted(set(batch_ids))
+        clause, values = in_list(_B.c.id, "b", ids)
+
+        def build() -> Any:
+            return sa.select(*_B.c).where(clause).order_by(_B.c.id).with_for_update(key_share=True)
+
+        rows = await self.tx.fetch_all(shaped(("lock-batches", bucket(len(ids))), build), values)
+        return [BatchRecord(*r) for r in rows]
 
     async def latest(self, project_id: int) -> BatchRecord | None:
         row = await self.tx.fetch_one(Q_BATCH_LATEST, {"project_id": project_id})
@@ -149,6 +167,7 @@ class BatchQueries:
             found.setdefault(int(bid), []).append(a)
         return found
 
-    async def input_counts(self, batch_id: int) -> dict[str, int]:
-        """The batch's inputs counted by status."""
-        return {s: n for s, n in await self.tx.fetch_all(Q_INPUT_COUNTS, {"batch_id": batch_id})}
+    async def input_counts(self, batch_id: int, scope: Scope) -> dict[str, int]:
+        """The batch's inputs within the scope (a batch holds inputs of several workspaces)
+        counted by status."""
+        return {s: n for s, n in await self.tx.fetch_all(*Q_INPUT_COUNTS.bind(scope, batch_id=batch_id))}

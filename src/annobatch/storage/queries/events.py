@@ -1,14 +1,16 @@
 """The audit log: one entry per change, written in the change's transaction, read in pages by
-project or batch."""
+project or batch. An entry about an input is filed in its scene's workspace; a reader bound to a
+workspace gets the organization's own entries (projects, batches) and its workspace's."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from annobatch.storage import tables as t
-from annobatch.storage.database import Query, Tx
-from annobatch.storage.queries._sql import b, insert
+from annobatch.storage.database import Tx
+from annobatch.storage.queries._sql import Scoped, b, insert
 from annobatch.storage.records import EventRecord, now_micros
+from annobatch.storage.scope import Scope
 
 _E, _P, _B = t.events, t.projects, t.batches
 
@@ -21,8 +23,9 @@ _EVENTS = (
     .order_by(_E.c.id)
     .limit(b("limit"))
 )
-Q_EVENTS_OF_PROJECT = Query(_EVENTS.where(_E.c.project_id == b("project_id")))
-Q_EVENTS_OF_BATCH = Query(_EVENTS.where(_E.c.batch_id == b("batch_id")))
+_IN_WORKSPACE = sa.or_(_E.c.workspace_id.is_(None), _E.c.workspace_id == b("ws"))
+Q_EVENTS_OF_PROJECT = Scoped(_EVENTS.where(_E.c.project_id == b("project_id")), _IN_WORKSPACE)
+Q_EVENTS_OF_BATCH = Scoped(_EVENTS.where(_E.c.batch_id == b("batch_id")), _IN_WORKSPACE)
 
 
 class EventQueries:
@@ -35,8 +38,16 @@ class EventQueries:
         self.tx = tx
 
     async def add(
-        self, org: int, project_id: int, batch_id: int | None, kind: str, actor: str, data: str
+        self,
+        org: int,
+        project_id: int,
+        batch_id: int | None,
+        kind: str,
+        actor: str,
+        data: str,
+        workspace_id: str | None = None,
     ) -> int:
+        """An entry; `workspace_id` for one about a scene's input (the scene's workspace)."""
         values = {
             "organization_id": org,
             "project_id": project_id,
@@ -45,18 +56,16 @@ class EventQueries:
             "actor": actor,
             "data": data,
             "created": now_micros(),
+            "workspace_id": workspace_id,
         }
         return int(await self.tx.fetch_val(Q_EVENT_INSERT, values))
 
     async def page(
-        self, *, project_id: int, batch_id: int | None, after: int, limit: int
+        self, scope: Scope, *, project_id: int, batch_id: int | None, after: int, limit: int
     ) -> list[EventRecord]:
+        """A page of the entries the scope may read, of a project (or one of its batches)."""
         if batch_id is None:
-            rows = await self.tx.fetch_all(
-                Q_EVENTS_OF_PROJECT, {"project_id": project_id, "after": after, "limit": limit}
-            )
+            q, values = Q_EVENTS_OF_PROJECT.bind(scope, project_id=project_id, after=after, limit=limit)
         else:
-            rows = await self.tx.fetch_all(
-                Q_EVENTS_OF_BATCH, {"batch_id": batch_id, "after": after, "limit": limit}
-            )
-        return [EventRecord(*r) for r in rows]
+            q, values = Q_EVENTS_OF_BATCH.bind(scope, batch_id=batch_id, after=after, limit=limit)
+        return [EventRecord(*r) for r in await self.tx.fetch_all(q, values)]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from annobatch.storage import tables as t
-from annobatch.storage.database import Query, Tx
-from annobatch.storage.queries._sql import b, insert, params
+from annobatch.storage.database import Tx
+from annobatch.storage.queries._sql import Scoped, b, insert, params
 from annobatch.storage.records import ImuRecord
+from annobatch.storage.scope import Scope
 
 _U = t.imu_data
 
 Q_IMU_INSERT = insert(_U)
-Q_IMU = Query(sa.select(*_U.c).where(_U.c.id == b("id"), _U.c.organization_id == b("org")))
+Q_IMU = Scoped(
+    sa.select(*_U.c).where(_U.c.id == b("id"), _U.c.organization_id == b("org")), _U.c.workspace_id == b("ws")
+)
 
 
 class ImuQueries:
@@ -26,6 +29,6 @@ class ImuQueries:
     async def create(self, rec: ImuRecord) -> None:
         await self.tx.execute(Q_IMU_INSERT, params(rec))
 
-    async def get(self, org: int, imu_id: str) -> ImuRecord | None:
-        row = await self.tx.fetch_one(Q_IMU, {"id": imu_id, "org": org})
+    async def get(self, scope: Scope, imu_id: str) -> ImuRecord | None:
+        row = await self.tx.fetch_one(*Q_IMU.bind(scope, id=imu_id))
         return None if row is None else ImuRecord(*row)

@@ -1,5 +1,6 @@
 """Inputs: a scene placed in a batch. Beside the single-row queries, the listings: a page of the
-caller's inputs in (created, id) order after a cursor, narrowed by an `InputFilter`.
+caller's inputs in (created, id) order after a cursor, narrowed by an `InputFilter`. An input
+belongs to its scene's workspace: a caller finds inputs within a `Scope`.
 
 The page query is the hot path of the inputs endpoints; its shape is what keeps a page's cost
 flat however many inputs there are (see `InputQueries.page`).
@@ -15,8 +16,9 @@ import sqlalchemy as sa
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
-from annobatch.storage.queries._sql import b, bucket, in_list, insert, params, shaped
+from annobatch.storage.queries._sql import Scoped, b, bucket, in_list, insert, params, scope_values, shaped
 from annobatch.storage.records import InputRecord, InputRow
+from annobatch.storage.scope import Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +41,12 @@ class Cursor:
 
 
 _I, _S, _P, _B = t.inputs, t.scenes, t.projects, t.batches
+_WS = _S.alias("scene_of_input")
+#: An input is in the workspace of its scene.
+_IN_WORKSPACE = sa.exists().where(_WS.c.id == _I.c.scene_id, _WS.c.workspace_id == b("ws"))
 
 Q_INPUT_INSERT = insert(_I)
-Q_INPUT = Query(sa.select(*_I.c).where(_I.c.id == b("id"), _I.c.organization_id == b("org")))
+Q_INPUT = Scoped(sa.select(*_I.c).where(_I.c.id == b("id"), _I.c.organization_id == b("org")), _IN_WORKSPACE)
 Q_INPUT_DELETE = Query(sa.delete(_I).where(_I.c.id == b("id")))
 Q_INPUTS_OF_SCENE = Query(
     sa.select(*_I.c).where(_I.c.scene_id == b("scene_id")).order_by(_I.c.created, _I.c.id)
@@ -76,8 +81,8 @@ class InputQueries:
     async def create(self, rec: InputRecord) -> None:
         await self.tx.execute(Q_INPUT_INSERT, params(rec))
 
-    async def get(self, org: int, input_id: str) -> InputRecord | None:
-        row = await self.tx.fetch_one(Q_INPUT, {"id": input_id, "org": org})
+    async def get(self, scope: Scope, input_id: str) -> InputRecord | None:
+        row = await self.tx.fetch_one(*Q_INPUT.bind(scope, id=input_id))
         return None if row is None else InputRecord(*row)
 
     async def delete(self, input_id: str) -> None:
@@ -91,29 +96,44 @@ class InputQueries:
         row = await self.tx.fetch_one(Q_INPUT_OF_SCENE_IN_BATCH, {"scene_id": scene_id, "batch_id": batch_id})
         return None if row is None else InputRecord(*row)
 
+    async def places_of_scenes(self, scene_ids: Sequence[str]) -> set[tuple[int, int]]:
+        """The (project id, batch id) of every input of these scenes."""
+        if not scene_ids:
+            return set()
+        clause, values = in_list(_I.c.scene_id, "s", scene_ids)
+
+        def build() -> Any:
+            return sa.select(_I.c.project_id, _I.c.batch_id).where(clause).distinct()
+
+        q = shaped(("input-places", bucket(len(scene_ids))), build)
+        return {(int(p), int(b)) for p, b in await self.tx.fetch_all(q, values)}
+
     async def set_status_of_scene(self, scene_id: str, status: str) -> None:
         """An input's status follows its scene's: every input of the scene moves with it."""
         await self.tx.execute(Q_INPUTS_SET_STATUS, {"scene_id": scene_id, "status": status})
 
-    async def rows(self, org: int, input_ids: Sequence[str]) -> list[InputRow]:
-        """The organization's inputs among these ids, as listings show them."""
+    async def rows(self, scope: Scope, input_ids: Sequence[str]) -> list[InputRow]:
+        """The scope's inputs among these ids, as listings show them."""
         if not input_ids:
             return []
         clause, values = in_list(_I.c.id, "v", input_ids)
+        narrowed = scope.workspace_id is not None
 
         def build() -> Any:
-            return (
+            stmt = (
                 sa.select(*_ROW_COLS).select_from(_ROW_FROM).where(_I.c.organization_id == b("org"), clause)
             )
+            return stmt.where(_S.c.workspace_id == b("ws")) if narrowed else stmt
 
-        q = shaped(("input-rows", bucket(len(input_ids))), build)
-        return await self._named(await self.tx.fetch_all(q, {"org": org, **values}))
+        q = shaped(("input-rows", bucket(len(input_ids)), narrowed), build)
+        return await self._named(await self.tx.fetch_all(q, {**scope_values(scope), **values}))
 
-    async def page(self, org: int, f: InputFilter, after: Cursor | None, limit: int) -> list[InputRow]:
-        """A page of inputs in (created, id) order, after the cursor: a range scan on an index
-        that starts with the narrowest filter (batch, project or organization), so that a page
-        costs the same however many inputs there are."""
-        conds, values, key = _page_conditions(org, f, after)
+    async def page(self, scope: Scope, f: InputFilter, after: Cursor | None, limit: int) -> list[InputRow]:
+        """A page of the scope's inputs in (created, id) order, after the cursor: a range scan on an
+        index that starts with the narrowest filter (batch, project or organization), so that a
+        page costs the same however many inputs there are (narrowed to a workspace, each input
+        of the range is checked against its scene's, by primary key)."""
+        conds, values, key = _page_conditions(scope, f, after)
         values["limit"] = limit
 
         def build() -> Any:
@@ -157,11 +177,12 @@ class InputQueries:
 
 
 def _page_conditions(
-    org: int, f: InputFilter, after: Cursor | None
+    scope: Scope, f: InputFilter, after: Cursor | None
 ) -> tuple[list[Any], dict[str, Any], tuple[Any, ...]]:
     """The WHERE of a page, its parameters, and the key of its shape."""
     # Exactly one of batch, project, organization leads (each has its own index on
     # (…, created, id)); the batch and project were found within the caller's organization.
+    org = scope.org
     values: dict[str, Any] = {}
     conds: list[Any] = []
     if f.batch_id is not None:
@@ -173,6 +194,9 @@ def _page_conditions(
     else:
         conds.append(_I.c.organization_id == b("org"))
         values["org"] = org
+    if scope.workspace_id is not None:
+        conds.append(_IN_WORKSPACE)
+        values["ws"] = scope.workspace_id
     if not f.include_invalidated:
         conds.append(_I.c.status.not_like("invalidated%"))
     if after is not None:
@@ -187,6 +211,7 @@ def _page_conditions(
         f.project_id is not None,
         f.include_invalidated,
         after is not None,
+        scope.workspace_id is not None,
     ]
     if f.scene_ids:
         clause, p = in_list(_I.c.scene_id, "s", f.scene_ids)

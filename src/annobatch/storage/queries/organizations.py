@@ -31,6 +31,11 @@ class OrganizationQueries:
         oid = await self.tx.fetch_val(Q_ORG_INSERT, {"name": name, "created": created})
         return OrganizationRecord(oid, name, created)
 
+    async def by_id(self, org_id: int) -> OrganizationRecord | None:
+        """By id only: what an API caller names (`X-Organization-Id`, `organizationIds`)."""
+        row = await self.tx.fetch_one(Q_ORG_BY_ID, {"id": org_id})
+        return None if row is None else OrganizationRecord(*row)
+
     async def get(self, id_or_name: int | str) -> OrganizationRecord | None:
         """By id (an int or a string of digits), else by name: the operator CLI takes either."""
         if isinstance(id_or_name, int) or (isinstance(id_or_name, str) and id_or_name.isdigit()):

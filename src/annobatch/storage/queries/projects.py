@@ -3,11 +3,14 @@ types and their catalogue (every type the project knows of)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
-from annobatch.storage.queries._sql import b, insert
+from annobatch.storage.queries._sql import b, bucket, in_list, insert, shaped
 from annobatch.storage.records import ProjectRecord, now_micros
 
 _P, _PAT = t.projects, t.project_annotation_types
@@ -15,8 +18,12 @@ _P, _PAT = t.projects, t.project_annotation_types
 _PROJECT_BY_EXT = sa.select(*_P.c).where(_P.c.organization_id == b("org"), _P.c.external_id == b("project"))
 Q_PROJECT_INSERT = insert(_P, returning="id")
 Q_PROJECT = Query(_PROJECT_BY_EXT)
-Q_PROJECT_FOR_UPDATE = Query(_PROJECT_BY_EXT.with_for_update())
-Q_PROJECT_BY_ID = Query(sa.select(*_P.c).where(_P.c.id == b("id")))
+# Row locks are FOR NO KEY UPDATE: they exclude every other writer of the row, and not the
+# key-share locks that foreign-key checks take when a batch, scene, input or event is inserted.
+Q_PROJECT_FOR_UPDATE = Query(_PROJECT_BY_EXT.with_for_update(key_share=True))
+_PROJECT_BY_ID = sa.select(*_P.c).where(_P.c.id == b("id"))
+Q_PROJECT_BY_ID = Query(_PROJECT_BY_ID)
+Q_PROJECT_BY_ID_FOR_UPDATE = Query(_PROJECT_BY_ID.with_for_update(key_share=True))
 Q_PROJECTS = Query(sa.select(*_P.c).where(_P.c.organization_id == b("org")).order_by(_P.c.created, _P.c.id))
 Q_PROJECTS_ALL = Query(sa.select(*_P.c).order_by(_P.c.organization_id, _P.c.created, _P.c.id))
 Q_PROJECT_SET_STATUS = Query(
@@ -73,6 +80,26 @@ class ProjectQueries:
             Q_PROJECT_FOR_UPDATE if lock else Q_PROJECT, {"org": org, "project": project}
         )
         return None if row is None else ProjectRecord(*row)
+
+    async def by_id(self, project_id: int, lock: bool = False) -> ProjectRecord:
+        """A project known to exist (a row points at it), optionally locked."""
+        row = await self.tx.fetch_one(
+            Q_PROJECT_BY_ID_FOR_UPDATE if lock else Q_PROJECT_BY_ID, {"id": project_id}
+        )
+        assert row is not None
+        return ProjectRecord(*row)
+
+    async def lock_ids(self, project_ids: Sequence[int]) -> None:
+        """Lock these projects' rows, in id order (the lock order says projects by id)."""
+        if not project_ids:
+            return
+        ids = sorted(set(project_ids))
+        clause, values = in_list(_P.c.id, "p", ids)
+
+        def build() -> Any:
+            return sa.select(_P.c.id).where(clause).order_by(_P.c.id).with_for_update(key_share=True)
+
+        await self.tx.fetch_all(shaped(("lock-projects", bucket(len(ids))), build), values)
 
     async def external_id(self, project_id: int) -> str:
         """The external id of a project known to exist (a row points at it)."""

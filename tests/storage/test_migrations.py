@@ -1,0 +1,128 @@
+"""Migrations carry what a database holds forward, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from annobatch.storage.database import Query, open_database
+from annobatch.storage.migrate import upgrade
+from conftest import fresh_postgres_database
+
+WS_A, WS_B = "aaaaaaaa-0000-0000-0000-000000000000", "bbbbbbbb-0000-0000-0000-000000000000"
+SCENE_A, SCENE_B = "aaaaaaaa-1111-0000-0000-000000000000", "bbbbbbbb-1111-0000-0000-000000000000"
+
+BEFORE_0003 = [
+    "INSERT INTO organizations (id, name, created) VALUES (1, 'acme', 0)",
+    *(
+        "INSERT INTO workspaces (id, external_id, organization_id, name, created)"
+        f" VALUES ('{ws}', 'x', 1, '{ws}', 0)"
+        for ws in (WS_A, WS_B)
+    ),
+    "INSERT INTO projects (id, organization_id, external_id, title, description, status, created, updated,"
+    " batches_revision) VALUES (1, 1, 'p1', 'P', '', 'ongoing', 0, 0, 1)",
+    "INSERT INTO batches (id, project_id, external_id, title, status, created, updated)"
+    " VALUES (1, 1, 'b1', 'b1', 'open', 0, 0)",
+    *(
+        "INSERT INTO scenes (id, organization_id, workspace_id, external_id, scene_type, status,"
+        " motion_compensate, spec, fingerprint, created, updated)"
+        f" VALUES ('{scene}', 1, '{ws}', 'x', 'cameras', 'created', false, '{{}}', 'fp', 0, 0)"
+        for scene, ws in ((SCENE_A, WS_A), (SCENE_B, WS_B))
+    ),
+]
+EVENTS = [
+    ("batch.created", {"status": "open"}),
+    ("input.created", {"input": "i1", "scene": SCENE_A}),
+    ("input.invalidated", {"input": "i2", "scene": SCENE_B, "reason": "duplicate"}),
+    ("input.deleted", {"input": "i1", "scene": SCENE_A}),
+]
+
+
+@pytest.fixture
+def url_before_0003(
+    database_url: str, tmp_path: Path, postgres_admin_url: str | None, runner: asyncio.Runner
+) -> Iterator[str]:
+    """A database of its own at the revision before 0003 (`database_url` only picks the backend)."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        upgrade(url, "0002")
+        yield url
+        return
+    assert postgres_admin_url is not None
+    with fresh_postgres_database(postgres_admin_url, runner, migrate=False) as url:
+        upgrade(url, "0002")
+        yield url
+
+
+def run_sql(url: str, runner: asyncio.Runner, statements: list[str], read: str) -> list[tuple[object, ...]]:
+    async def go() -> list[tuple[object, ...]]:
+        db = open_database(url)
+        await db.connect()
+        try:
+            async with db.transaction(write=True) as tx:
+                for sql in statements:
+                    await tx.execute(Query(sql))
+                return [tuple(r) for r in await tx.fetch_all(Query(read))]
+        finally:
+            await db.close()
+
+    return runner.run(go())
+
+
+def test_the_audit_logs_entries_about_inputs_are_filed_in_their_scenes_workspace(
+    url_before_0003: str, runner: asyncio.Runner
+) -> None:
+    entries = [
+        "INSERT INTO events (organization_id, project_id, batch_id, kind, actor, data, created)"
+        f" VALUES (1, 1, 1, '{kind}', 'test', '{json.dumps(data)}', 0)"
+        for kind, data in EVENTS
+    ]
+    run_sql(url_before_0003, runner, BEFORE_0003 + entries, "SELECT 1")
+    upgrade(url_before_0003)
+    rows = run_sql(url_before_0003, runner, [], "SELECT kind, workspace_id FROM events ORDER BY id")
+    assert rows == [
+        ("batch.created", None),
+        ("input.created", WS_A),
+        ("input.invalidated", WS_B),
+        ("input.deleted", WS_A),
+    ]
+
+
+@pytest.fixture
+def url_before_0004(
+    database_url: str, tmp_path: Path, postgres_admin_url: str | None, runner: asyncio.Runner
+) -> Iterator[str]:
+    """A database of its own at the revision before 0004 (`database_url` only picks the backend)."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        upgrade(url, "0003")
+        yield url
+        return
+    assert postgres_admin_url is not None
+    with fresh_postgres_database(postgres_admin_url, runner, migrate=False) as url:
+        upgrade(url, "0003")
+        yield url
+
+
+def test_scenes_are_carried_into_0004_as_they_behaved(url_before_0004: str, runner: asyncio.Runner) -> None:
+    """Before 0004 a scene's commit sent it to the batch chosen at its create: such a scene counts
+    as having named its batch (its commit goes there or nowhere, as before); a scene without a
+    project named none."""
+    placed = (
+        "INSERT INTO scenes (id, organization_id, workspace_id, external_id, scene_type, status,"
+        " project_id, batch_id, motion_compensate, spec, fingerprint, created, updated)"
+        f" VALUES ('cccccccc-1111-0000-0000-000000000000', 1, '{WS_A}', 'x', 'cameras', 'pending',"
+        " 1, 1, false, '{}', 'fp', 0, 0)"
+    )
+    run_sql(url_before_0004, runner, [*BEFORE_0003, placed], "SELECT 1")
+    upgrade(url_before_0004)
+    rows = run_sql(url_before_0004, runner, [], "SELECT id, batch_named FROM scenes ORDER BY id")
+    assert [(sid, bool(named)) for sid, named in rows] == [
+        (SCENE_A, False),
+        (SCENE_B, False),
+        ("cccccccc-1111-0000-0000-000000000000", True),
+    ]
