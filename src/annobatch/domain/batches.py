@@ -165,6 +165,9 @@ class BatchStatus(enum.StrEnum):
 class Role(enum.StrEnum):
     CLIENT = "client"
     STAFF = "staff"
+    # The workforce: they reach only the workforce API and the scenes of their projects.
+    ANNOTATOR = "annotator"
+    REVIEWER = "reviewer"
 
 
 class BatchAction(enum.StrEnum):

@@ -55,6 +55,7 @@ class ProjectRecord(Record, frozen=True):
     created: int
     updated: int
     batches_revision: int
+    workflow: str = "annotate,review"  # tables.DEFAULT_WORKFLOW_TEXT
 
 
 class BatchRecord(Record, frozen=True):
@@ -65,6 +66,7 @@ class BatchRecord(Record, frozen=True):
     status: str
     created: int
     updated: int
+    workflow: str | None = None
 
 
 class EventRecord(Record, frozen=True):
@@ -134,6 +136,10 @@ class InputRecord(Record, frozen=True):
     scene_id: str
     status: str
     created: int
+    work_status: str = "not_started"
+    phase: int = 0
+    work_updated: int | None = None
+    completed: int | None = None
 
 
 class InputRow(Record, frozen=True):

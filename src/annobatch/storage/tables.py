@@ -19,6 +19,9 @@ metadata = sa.MetaData(
 
 Micros = sa.BigInteger
 
+#: A project's workflow until staff choose another (the domain's DEFAULT_WORKFLOW, as stored).
+DEFAULT_WORKFLOW_TEXT = "annotate,review"
+
 organizations = sa.Table(
     "organizations",
     metadata,
@@ -52,6 +55,8 @@ credentials = sa.Table(
     sa.Column("expires", Micros, nullable=True),
     sa.Column("revoked", sa.Boolean, nullable=False),
     sa.Column("created", Micros, nullable=False),
+    # Workforce members are named by it (assignments, memberships).
+    sa.Index(None, "organization_id", "user_id"),
 )
 
 projects = sa.Table(
@@ -68,6 +73,9 @@ projects = sa.Table(
     # Bumped by every change to the project's batches: lets a replica keep an encoded batch list
     # and know, with one row read, whether it is still current.
     sa.Column("batches_revision", sa.BigInteger, nullable=False),
+    # The phases every input of the project's batches goes through, comma-separated
+    # (`annotate,review`), unless a batch has its own.
+    sa.Column("workflow", sa.String(200), nullable=False, server_default=DEFAULT_WORKFLOW_TEXT),
     sa.UniqueConstraint("organization_id", "external_id"),
 )
 
@@ -89,6 +97,8 @@ batches = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created", Micros, nullable=False),
     sa.Column("updated", Micros, nullable=False),
+    # The batch's own workflow (NULL: the project's), set by staff while no task has started.
+    sa.Column("workflow", sa.String(200), nullable=True),
     sa.UniqueConstraint("project_id", "external_id"),
     sa.Index(None, "project_id", "status"),
     # A project's batches in creation order, and its latest batch (what a new one inherits),
@@ -150,7 +160,14 @@ inputs = sa.Table(
     sa.Column("scene_id", sa.String(36), sa.ForeignKey("scenes.id"), nullable=False),
     sa.Column("status", sa.String(40), nullable=False),
     sa.Column("created", Micros, nullable=False),
+    # How far its annotation is: not_started, in_progress or completed; the index of the workflow
+    # phase it is in; when that last changed and when it was (last) completed.
+    sa.Column("work_status", sa.String(16), nullable=False, server_default="not_started"),
+    sa.Column("phase", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("work_updated", Micros, nullable=True),
+    sa.Column("completed", Micros, nullable=True),
     sa.Index(None, "batch_id", "status"),
+    sa.Index(None, "batch_id", "work_status"),
     # Keyset pagination: a page costs the same however large the batch, project or organization.
     sa.Index(None, "batch_id", "created", "id"),
     sa.Index(None, "project_id", "created", "id"),
@@ -258,4 +275,122 @@ housekeeping = sa.Table(
     sa.Column("holder", sa.String(200), nullable=True),
     sa.Column("expires", Micros, nullable=False),
     sa.Column("finished", Micros, nullable=False),
+)
+
+# ------------------------------------------------------------------ annotation work
+#
+# A batch is the official platform's "request"; its inputs go through the batch's workflow (the
+# project's unless staff set the batch's), one task at a time. Workforce members are credentials
+# with role `annotator` or `reviewer`, known on the wire by their numeric `user_id`.
+
+project_members = sa.Table(
+    "project_members",
+    metadata,
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), primary_key=True),
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("added", Micros, nullable=False),
+    sa.Index(None, "user_id"),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False),
+    sa.Column("input_id", sa.String(36), sa.ForeignKey("inputs.id"), nullable=False),
+    # annotate, review or correct; `phase`: the index of its phase in the batch's workflow.
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("phase", sa.Integer, nullable=False),
+    # todo, ongoing, done or cancelled.
+    sa.Column("status", sa.String(16), nullable=False),
+    # Who it is meant for (set by an assignment or the rules; claimed by them first) and who holds
+    # it now (while ongoing).
+    sa.Column("assignee", sa.Integer, nullable=True),
+    sa.Column("holder", sa.Integer, nullable=True),
+    # The lease runs from the claim or the last save.
+    sa.Column("touched", Micros, nullable=True),
+    # JSON: annotation type -> OpenLABEL document, the holder's saved work in progress.
+    sa.Column("draft", sa.Text, nullable=True),
+    # The review whose feedback a `correct` task answers.
+    sa.Column("review_id", sa.String(36), nullable=True),
+    sa.Column("created", Micros, nullable=False),
+    sa.Column("finished", Micros, nullable=True),
+    # Claims: a project's todo tasks, oldest input first.
+    sa.Index(None, "project_id", "status", "created"),
+    sa.Index(None, "input_id", "status"),
+    sa.Index(None, "status", "touched"),
+    sa.Index(None, "holder", "status"),
+)
+
+annotations = sa.Table(
+    "annotations",
+    metadata,
+    # The OpenLABEL uuid: one immutable version of one input's annotation of one type.
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False),
+    sa.Column("input_id", sa.String(36), sa.ForeignKey("inputs.id"), nullable=False),
+    sa.Column("scene_id", sa.String(36), sa.ForeignKey("scenes.id"), nullable=False),
+    sa.Column("annotation_type", sa.String(128), nullable=False),
+    # The task whose submission made it (NULL: imported with `annobatch annotations import`).
+    sa.Column("task_id", sa.String(36), sa.ForeignKey("tasks.id"), nullable=True),
+    sa.Column("blob_key", sa.String(300), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("created", Micros, nullable=False),
+    # When it was delivered to the client (NULL: submitted, still in the workforce's hands), and
+    # whether the client's integration review of it is pending.
+    sa.Column("delivered", Micros, nullable=True),
+    sa.Column("preliminary", sa.Boolean, nullable=False),
+    # The latest delivered version of its input and type: what the client downloads.
+    sa.Column("current", sa.Boolean, nullable=False),
+    sa.Index(None, "input_id", "annotation_type", "created"),
+    sa.Index(None, "scene_id", "current"),
+    # A project's delivered annotations of one type, page by page.
+    sa.Index(None, "project_id", "annotation_type", "current", "id"),
+    sa.Index(None, "blob_key"),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("input_id", sa.String(36), sa.ForeignKey("inputs.id"), nullable=False),
+    # An internal review is a review task's outcome; a client's names the annotation it reviewed.
+    sa.Column("task_id", sa.String(36), sa.ForeignKey("tasks.id"), nullable=True),
+    sa.Column("annotation_id", sa.String(36), sa.ForeignKey("annotations.id"), nullable=True),
+    sa.Column("phase", sa.Integer, nullable=False),
+    sa.Column("accepted", sa.Boolean, nullable=False),
+    # correct or correct-review-loop: what a client's rejection asked for.
+    sa.Column("workflow", sa.String(32), nullable=True),
+    # JSON list of feedback items (error type, sensor, frame, object, pin, description …).
+    sa.Column("feedback", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(320), nullable=False),
+    sa.Column("created", Micros, nullable=False),
+    sa.Index(None, "input_id", "created"),
+)
+
+error_types = sa.Table(
+    "error_types",
+    metadata,
+    # The installation's catalogue of review error types; seeded by the migration, edited by staff.
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("pin_allowed", sa.Boolean, nullable=False),
+    sa.Column("object_allowed", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+taxonomies = sa.Table(
+    "taxonomies",
+    metadata,
+    # Per project and annotation type, the classes a submitted object may have.
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), primary_key=True),
+    sa.Column("annotation_type", sa.String(128), primary_key=True),
+    # JSON list of class names.
+    sa.Column("classes", sa.Text, nullable=False),
 )

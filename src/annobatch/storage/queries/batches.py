@@ -82,6 +82,7 @@ class BatchQueries:
             "status": status,
             "created": now,
             "updated": now,
+            "workflow": None,
         }
         bid = await self.tx.fetch_val(Q_BATCH_INSERT, values)
         await self.tx.execute(Q_PROJECT_BUMP, {"project_id": project_id})

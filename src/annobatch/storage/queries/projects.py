@@ -12,6 +12,7 @@ from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
 from annobatch.storage.queries._sql import b, bucket, in_list, insert, shaped
 from annobatch.storage.records import ProjectRecord, now_micros
+from annobatch.storage.tables import DEFAULT_WORKFLOW_TEXT
 
 _P, _PAT = t.projects, t.project_annotation_types
 
@@ -71,9 +72,10 @@ class ProjectQueries:
             "created": now,
             "updated": now,
             "batches_revision": 0,
+            "workflow": DEFAULT_WORKFLOW_TEXT,
         }
         pid = await self.tx.fetch_val(Q_PROJECT_INSERT, values)
-        return ProjectRecord(pid, org, project, title, description, status, now, now, 0)
+        return ProjectRecord(pid, org, project, title, description, status, now, now, 0, DEFAULT_WORKFLOW_TEXT)
 
     async def get(self, org: int, project: str, lock: bool = False) -> ProjectRecord | None:
         row = await self.tx.fetch_one(
