@@ -75,7 +75,9 @@ class ProjectQueries:
             "workflow": DEFAULT_WORKFLOW_TEXT,
         }
         pid = await self.tx.fetch_val(Q_PROJECT_INSERT, values)
-        return ProjectRecord(pid, org, project, title, description, status, now, now, 0, DEFAULT_WORKFLOW_TEXT)
+        return ProjectRecord(
+            pid, org, project, title, description, status, now, now, 0, DEFAULT_WORKFLOW_TEXT
+        )
 
     async def get(self, org: int, project: str, lock: bool = False) -> ProjectRecord | None:
         row = await self.tx.fetch_one(
