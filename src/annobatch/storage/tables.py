@@ -324,8 +324,8 @@ tasks = sa.Table(
     sa.Index(None, "holder", "status"),
 )
 
-annotations = sa.Table(
-    "annotations",
+annotation_versions = sa.Table(
+    "annotation_versions",
     metadata,
     # The OpenLABEL uuid: one immutable version of one input's annotation of one type.
     sa.Column("id", sa.String(36), primary_key=True),
@@ -362,7 +362,7 @@ reviews = sa.Table(
     sa.Column("input_id", sa.String(36), sa.ForeignKey("inputs.id"), nullable=False),
     # An internal review is a review task's outcome; a client's names the annotation it reviewed.
     sa.Column("task_id", sa.String(36), sa.ForeignKey("tasks.id"), nullable=True),
-    sa.Column("annotation_id", sa.String(36), sa.ForeignKey("annotations.id"), nullable=True),
+    sa.Column("annotation_id", sa.String(36), sa.ForeignKey("annotation_versions.id"), nullable=True),
     sa.Column("phase", sa.Integer, nullable=False),
     sa.Column("accepted", sa.Boolean, nullable=False),
     # correct or correct-review-loop: what a client's rejection asked for.

@@ -106,7 +106,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tasks_status_touched"), ["status", "touched"], unique=False)
 
     op.create_table(
-        "annotations",
+        "annotation_versions",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
@@ -121,34 +121,40 @@ def upgrade() -> None:
         sa.Column("delivered", sa.BigInteger(), nullable=True),
         sa.Column("preliminary", sa.Boolean(), nullable=False),
         sa.Column("current", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], name=op.f("fk_annotations_batch_id_batches")),
-        sa.ForeignKeyConstraint(["input_id"], ["inputs.id"], name=op.f("fk_annotations_input_id_inputs")),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["batches.id"], name=op.f("fk_annotation_versions_batch_id_batches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["input_id"], ["inputs.id"], name=op.f("fk_annotation_versions_input_id_inputs")
+        ),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],
-            name=op.f("fk_annotations_organization_id_organizations"),
+            name=op.f("fk_annotation_versions_organization_id_organizations"),
         ),
         sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_annotations_project_id_projects")
+            ["project_id"], ["projects.id"], name=op.f("fk_annotation_versions_project_id_projects")
         ),
-        sa.ForeignKeyConstraint(["scene_id"], ["scenes.id"], name=op.f("fk_annotations_scene_id_scenes")),
-        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name=op.f("fk_annotations_task_id_tasks")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_annotations")),
+        sa.ForeignKeyConstraint(
+            ["scene_id"], ["scenes.id"], name=op.f("fk_annotation_versions_scene_id_scenes")
+        ),
+        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name=op.f("fk_annotation_versions_task_id_tasks")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_annotation_versions")),
     )
-    with op.batch_alter_table("annotations", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_annotations_blob_key"), ["blob_key"], unique=False)
+    with op.batch_alter_table("annotation_versions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_annotation_versions_blob_key"), ["blob_key"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_annotations_input_id_annotation_type_created"),
+            batch_op.f("ix_annotation_versions_input_id_annotation_type_created"),
             ["input_id", "annotation_type", "created"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_annotations_project_id_annotation_type_current_id"),
+            batch_op.f("ix_annotation_versions_project_id_annotation_type_current_id"),
             ["project_id", "annotation_type", "current", "id"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_annotations_scene_id_current"), ["scene_id", "current"], unique=False
+            batch_op.f("ix_annotation_versions_scene_id_current"), ["scene_id", "current"], unique=False
         )
 
     op.create_table(
@@ -166,7 +172,9 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=320), nullable=False),
         sa.Column("created", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["annotation_id"], ["annotations.id"], name=op.f("fk_reviews_annotation_id_annotations")
+            ["annotation_id"],
+            ["annotation_versions.id"],
+            name=op.f("fk_reviews_annotation_id_annotation_versions"),
         ),
         sa.ForeignKeyConstraint(["input_id"], ["inputs.id"], name=op.f("fk_reviews_input_id_inputs")),
         sa.ForeignKeyConstraint(
@@ -293,13 +301,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_reviews_input_id_created"))
 
     op.drop_table("reviews")
-    with op.batch_alter_table("annotations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_annotations_scene_id_current"))
-        batch_op.drop_index(batch_op.f("ix_annotations_project_id_annotation_type_current_id"))
-        batch_op.drop_index(batch_op.f("ix_annotations_input_id_annotation_type_created"))
-        batch_op.drop_index(batch_op.f("ix_annotations_blob_key"))
+    with op.batch_alter_table("annotation_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_annotation_versions_scene_id_current"))
+        batch_op.drop_index(batch_op.f("ix_annotation_versions_project_id_annotation_type_current_id"))
+        batch_op.drop_index(batch_op.f("ix_annotation_versions_input_id_annotation_type_created"))
+        batch_op.drop_index(batch_op.f("ix_annotation_versions_blob_key"))
 
-    op.drop_table("annotations")
+    op.drop_table("annotation_versions")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tasks_status_touched"))
         batch_op.drop_index(batch_op.f("ix_tasks_project_id_status_created"))
