@@ -472,3 +472,25 @@ def test_the_wire_model_of_the_official_client_can_be_filled_from_a_view(
     assert parsed.progress_details.current_task.assigned_user_id == 5
     assert parsed.progress_details.current_task.is_ongoing is True
     assert parsed.progress_details.current_workflow_stage.name == "Annotate: Annotate"
+
+
+def test_an_unknown_uid_derives_an_organizations_ids_again_only_once_they_changed(seed: Seed) -> None:
+    index = deliveries._UuidIndex(request_uid)
+    derived: list[int] = []
+    census = [(2, 2)]
+
+    async def every_id() -> list[int]:
+        derived.append(1)
+        return list(range(1, census[0][1] + 1))
+
+    async def count() -> tuple[int, int]:
+        return census[0]
+
+    async def find(key: str) -> int | None:
+        return await index.find(key, 1, count, every_id)
+
+    assert seed.run(find(request_uid(2))) == 2 and len(derived) == 1
+    assert seed.run(find(request_uid(1))) == 1 and len(derived) == 1  # remembered
+    assert seed.run(find(request_uid(3))) is None and len(derived) == 1  # nothing changed since
+    census[0] = (3, 3)  # a batch made since
+    assert seed.run(find(request_uid(3))) == 3 and len(derived) == 2
