@@ -37,7 +37,13 @@ def input_state(w: WorkWorld, input_id: str) -> tuple[str, int]:
 def test_a_created_input_gets_its_annotate_task_and_an_open_batch_hands_out_nothing(w: WorkWorld) -> None:
     (iid,) = w.inputs(1)
     (task,) = w.tasks()
-    assert (task.input_id, task.kind, task.status, task.phase, task.assignee) == (iid, "annotate", "todo", 0, None)
+    assert (task.input_id, task.kind, task.status, task.phase, task.assignee) == (
+        iid,
+        "annotate",
+        "todo",
+        0,
+        None,
+    )
     ann = w.member()
     with pytest.raises(Conflict) as e:
         w.run(w.ops.work.claim(ann))
@@ -57,7 +63,11 @@ def test_the_whole_path_annotate_reject_correct_accept_deliver_complete(w: WorkW
     assert w.batch_status() == "ready"
 
     claimed = w.run(w.ops.work.claim(ann))
-    assert (claimed.task.kind, claimed.task.status, claimed.task.holder) == ("annotate", "ongoing", ann.user_id)
+    assert (claimed.task.kind, claimed.task.status, claimed.task.holder) == (
+        "annotate",
+        "ongoing",
+        ann.user_id,
+    )
     assert (claimed.project, claimed.batch, claimed.annotation_types) == ("p1", "b1", ["od", "lanes"])
     assert claimed.workflow == ["annotate", "review"]
     assert w.batch_status() == "in-progress"

@@ -56,7 +56,9 @@ def w(db: Any, runner: asyncio.Runner, tmp_path: Path) -> WorkWorld:
     return WorkWorld(db, runner, tmp_path / "blobs")
 
 
-def test_twenty_concurrent_claimers_never_share_a_task(w: WorkWorld, database_url: str, tmp_path: Path) -> None:
+def test_twenty_concurrent_claimers_never_share_a_task(
+    w: WorkWorld, database_url: str, tmp_path: Path
+) -> None:
     w.inputs(15)
     w.publish()
     members = [w.member() for _ in range(20)]
@@ -77,7 +79,9 @@ def test_twenty_concurrent_claimers_never_share_a_task(w: WorkWorld, database_ur
     assert len([1 for _, a, _ in w.events("batch.transitioned") if a == "system"]) == 1
 
 
-def test_a_submission_racing_its_leases_expiry_ends_one_way(w: WorkWorld, database_url: str, tmp_path: Path) -> None:
+def test_a_submission_racing_its_leases_expiry_ends_one_way(
+    w: WorkWorld, database_url: str, tmp_path: Path
+) -> None:
     for _ in range(5):
         w.inputs(1)
     w.publish()
@@ -108,7 +112,9 @@ def test_a_submission_racing_its_leases_expiry_ends_one_way(w: WorkWorld, databa
     assert len(versions) == 2 * outcomes.count("done")
 
 
-def test_a_review_racing_a_second_review_ends_one_way(w: WorkWorld, database_url: str, tmp_path: Path) -> None:
+def test_a_review_racing_a_second_review_ends_one_way(
+    w: WorkWorld, database_url: str, tmp_path: Path
+) -> None:
     w.inputs(1)
     w.publish()
     ann, rev = w.member(), w.member("reviewer")

@@ -31,10 +31,22 @@ def snapshot(w: WorkWorld) -> tuple[object, ...]:
 @pytest.mark.parametrize(
     ("documents", "code", "words"),
     [
-        ({"od": {"openlabel": {}}, "lanes": openlabel()}, "invalid-openlabel", "annotation od is not valid OpenLABEL"),
-        ({"od": openlabel(), "lanes": openlabel(), "x": openlabel()}, "annotation-type-not-in-batch", "type x"),
+        (
+            {"od": {"openlabel": {}}, "lanes": openlabel()},
+            "invalid-openlabel",
+            "annotation od is not valid OpenLABEL",
+        ),
+        (
+            {"od": openlabel(), "lanes": openlabel(), "x": openlabel()},
+            "annotation-type-not-in-batch",
+            "type x",
+        ),
         ({"od": openlabel()}, "annotation-type-missing", "lanes missing"),
-        ({"od": openlabel("tree"), "lanes": openlabel()}, "class-not-in-taxonomy", "object 1 has class 'tree'"),
+        (
+            {"od": openlabel("tree"), "lanes": openlabel()},
+            "class-not-in-taxonomy",
+            "object 1 has class 'tree'",
+        ),
     ],
 )
 def test_a_bad_submission_is_refused_naming_the_rule_and_changes_nothing(
@@ -111,7 +123,9 @@ def test_assignments_only_to_members_only_of_todo_tasks(w: WorkWorld) -> None:
         w.run(w.ops.work.assign(a, task.id, a.user_id))
 
 
-def test_another_organizations_task_is_not_found_and_the_workforce_sees_only_its_projects(w: WorkWorld) -> None:
+def test_another_organizations_task_is_not_found_and_the_workforce_sees_only_its_projects(
+    w: WorkWorld,
+) -> None:
     (task,) = w.tasks()
     other_org = w.run(w.ops.accounts.create_organization("other"))[0].id
     from annobatch.services.identity import operator
@@ -151,4 +165,7 @@ def test_listing_filters_are_checked(w: WorkWorld) -> None:
         w.run(w.ops.work.list_tasks(w.staff, batch="b1"))
     with pytest.raises(NotFound):
         w.run(w.ops.work.list_tasks(w.staff, project="p1", batch="nope"))
-    assert len(w.run(w.ops.work.list_tasks(w.staff, project="p1", batch="b1", status="todo", kind="annotate"))) == 1
+    assert (
+        len(w.run(w.ops.work.list_tasks(w.staff, project="p1", batch="b1", status="todo", kind="annotate")))
+        == 1
+    )
