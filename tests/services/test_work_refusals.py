@@ -25,7 +25,7 @@ def w(db: Database, runner: asyncio.Runner, tmp_path: Path) -> WorkWorld:
 
 def snapshot(w: WorkWorld) -> tuple[object, ...]:
     tasks = [(t.id, t.status, t.holder, t.assignee, t.draft) for t in w.tasks()]
-    return tuple(tasks), len(w.events()), tuple(sorted(w.store.keys()))
+    return tuple(tasks), len(w.events()), tuple(sorted(w.store.keys("")))
 
 
 @pytest.mark.parametrize(

@@ -38,8 +38,8 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | project set-up, status, default types | project |
 | project workforce, workflow, classes | project |
 | batch workflow | project → batch |
-| claim a task | (project → batch, when the claim starts a `ready` batch) → the task and its input, `SKIP LOCKED` |
-| save a draft, give up, assign, submit, review | (project → batch, when the batch moves) → the input → the task |
+| claim a task | (project → batch, if it starts a `ready` batch) → the task and its input, `SKIP LOCKED` |
+| draft, give up, assign, submit, review | (project → batch, when the batch moves) → the input → the task |
 | a client's review of a delivered annotation | (project → batch, when the batch moves) → the input |
 | a task's lease runs out (the sweep) | the input → the task |
 | import annotations (per input) | project → batch → the input |
