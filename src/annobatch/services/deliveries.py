@@ -71,7 +71,7 @@ from typing import Any
 
 import msgspec
 
-from annobatch.domain import InputWork, NotFound, Phase, Role, TaskKind, parse_integer, parse_workflow
+from annobatch.domain import InputWork, NotFound, Phase, TaskKind, parse_integer, parse_workflow
 from annobatch.domain.errors import InvalidInput
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_batch, load_scene, parse_uuid
@@ -485,7 +485,7 @@ class DeliveryService:
 
 def _client_only(caller: Caller, what: str) -> None:
     """The client's reads are not the workforce's: 404, as if nothing were there."""
-    if caller.role in (Role.ANNOTATOR, Role.REVIEWER):
+    if caller.is_workforce:
         raise NotFound(f"{what} not found", "not-found")
 
 
