@@ -169,3 +169,46 @@ def calibration(c: CalibrationRecord) -> schemas.SensorCalibrationEntry:
     """The calibration keeps the snake_case keys it was sent with, as the official client expects."""
     entries: dict[str, dict[str, Any]] = msgspec.json.decode(c.calibration)
     return schemas.SensorCalibrationEntry(c.id, c.external_id, when(c.created), c.workspace_id, entries)
+
+
+# ------------------------------------------------------------------------- annotation work
+
+_PHASE_NAMESPACE = uuid.UUID("1d0c8f7e-4b8a-4f0e-b9a3-2f6f1c0f5a61")
+_PHASE_TITLES = {"annotate": "Annotate", "review": "Review", "integration-review": "Integration review"}
+_ACTION_TITLES = {"annotate": "Annotate", "review": "Review", "correct": "Correct"}
+
+
+def phase_names(workflow: list[str] | tuple[str, ...]) -> list[str]:
+    """What each phase of a workflow is called: `Annotate`, `Review 1`, `Review 2` …,
+    `Integration review` (reviews are numbered only when there are several)."""
+    reviews = sum(1 for p in workflow if p == "review")
+    names, n = [], 0
+    for p in workflow:
+        if p == "review" and reviews > 1:
+            n += 1
+            names.append(f"Review {n}")
+        else:
+            names.append(_PHASE_TITLES.get(p, p))
+    return names
+
+
+def workflow_phase(batch_id: int, workflow: list[str] | tuple[str, ...], index: int) -> schemas.WorkflowPhase:
+    """Phase `index` of a request's workflow: its id is the request's own (a uuid5 of the batch and
+    the index), its definition's the same for every request (a uuid5 of the phase's kind)."""
+    kind = workflow[index]
+    definition = schemas.PhaseDefinition(str(uuid.uuid5(_PHASE_NAMESPACE, f"definition:{kind}")), kind)
+    phase_id = str(uuid.uuid5(_PHASE_NAMESPACE, f"batch:{batch_id}:phase:{index}"))
+    return schemas.WorkflowPhase(phase_id, phase_names(workflow)[index], definition)
+
+
+def workflow_stage(
+    batch_id: int, workflow: list[str] | tuple[str, ...], index: int, task_kind: str | None
+) -> schemas.WorkflowStage:
+    """Where an input is: its phase, and the action of its open task if it has one."""
+    index = max(0, min(index, len(workflow) - 1))
+    phase = workflow_phase(batch_id, workflow, index)
+    if task_kind is None:
+        return schemas.WorkflowStage(phase, phase.name)
+    action_id = str(uuid.uuid5(_PHASE_NAMESPACE, f"batch:{batch_id}:phase:{index}:action:{task_kind}"))
+    action = schemas.PhaseAction(action_id, _ACTION_TITLES.get(task_kind, task_kind))
+    return schemas.WorkflowStage(phase, f"{phase.name}: {action.name}", action)

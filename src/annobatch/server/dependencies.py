@@ -27,26 +27,36 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, SkipValidation
 
-from annobatch.domain import InvalidInput
+from annobatch.domain import InvalidInput, NotFound, Role
+from annobatch.server.errors import NO_SUCH_ENDPOINT
 from annobatch.services import Services
 from annobatch.services.identity import Authority, Caller
 from annobatch.services.transactions import Write
 from annobatch.storage.database import Database
 
 
+#: The `opt` key of the routes a workforce credential may reach (`opt={WORKFORCE: True}` on a
+#: controller or handler): the workforce API and the review error types. Everywhere else such a
+#: caller is answered as if the endpoint did not exist.
+WORKFORCE = "workforce"
+_WORKFORCE_ROLES = frozenset({Role.ANNOTATOR, Role.REVIEWER})
+
+
 async def authenticate(request: Request[Any, Any, Any]) -> None:
     """Before each request of the API (a `before_request` hook, run before the parameters and
     body are read): the caller, from the bearer token (and the organization a staff member acts
-    for). Not for `OPTIONS`: Litestar answers those itself, with the methods a path allows, to
+    for); a workforce credential only on the routes marked for it (404 elsewhere, before anything
+    is read). Not for `OPTIONS`: Litestar answers those itself, with the methods a path allows, to
     anyone. A hook rather than a guard: Litestar copies the route handler for every guard call,
     which cost ~40 µs a request here."""
     if request.scope["method"] == "OPTIONS":
         return
     authority: Authority = request.app.state.authority
     headers = request.headers
-    request.scope["user"] = await authority.caller(
-        headers.get("authorization"), headers.get("x-organization-id")
-    )
+    caller = await authority.caller(headers.get("authorization"), headers.get("x-organization-id"))
+    if caller.role in _WORKFORCE_ROLES and not request.route_handler.opt.get(WORKFORCE):
+        raise NotFound(NO_SUCH_ENDPOINT, "not-found")
+    request.scope["user"] = caller
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
@@ -103,6 +113,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "scene_recovery": lambda s: s.scene_recovery,
     "inputs": lambda s: s.inputs,
     "calibrations": lambda s: s.calibrations,
+    "downloads": lambda s: s.downloads,
 }
 
 

@@ -10,6 +10,7 @@ from annobatch.domain import SceneLimits
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
+from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
 from annobatch.services.projects import ProjectService
@@ -34,6 +35,7 @@ class Services:
     inputs: InputService
     calibrations: CalibrationService
     housekeeping: HousekeepingService
+    downloads: DownloadService
 
     @classmethod
     def over(
@@ -52,4 +54,5 @@ class Services:
             inputs=InputService(db),
             calibrations=CalibrationService(db),
             housekeeping=HousekeepingService(db, blobs or NoBlobStore()),
+            downloads=DownloadService(db, store),
         )

@@ -1,8 +1,8 @@
 """The HTTP API, one module per resource: typed parameters and body → service → presenter.
 
 `API` answers authenticated callers only (`create_app` puts it behind the `authenticate` hook);
-`PUBLIC` needs no token: the token endpoint, the health check, the signed upload URLs and the
-scene pages, whose unguessable uuids are the permission.
+`PUBLIC` needs no token: the token endpoint, the health check, the signed upload and download
+URLs and the scene pages, whose unguessable uuids are the permission.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from litestar import Controller
 from annobatch.server.controllers.auth import TokenController
 from annobatch.server.controllers.batches import BatchController
 from annobatch.server.controllers.calibrations import CalibrationController
+from annobatch.server.controllers.downloads import DownloadController
 from annobatch.server.controllers.health import HealthController
 from annobatch.server.controllers.imu import ImuController
 from annobatch.server.controllers.inputs import InputController, InputV1Controller
@@ -34,6 +35,12 @@ API: list[type[Controller]] = [
     CalibrationController,
     ImuController,
 ]
-PUBLIC: list[type[Controller]] = [TokenController, HealthController, UploadController, ViewController]
+PUBLIC: list[type[Controller]] = [
+    TokenController,
+    HealthController,
+    UploadController,
+    DownloadController,
+    ViewController,
+]
 
 __all__ = ["API", "PUBLIC"]
