@@ -34,7 +34,6 @@ from annobatch.services.identity import Authority, Caller
 from annobatch.services.transactions import Write
 from annobatch.storage.database import Database
 
-
 #: The `opt` key of the routes a workforce credential may reach (`opt={WORKFORCE: True}` on a
 #: controller or handler): the workforce API and the review error types. Everywhere else such a
 #: caller is answered as if the endpoint did not exist.
