@@ -14,12 +14,20 @@ import msgspec
 from annobatch import schemas
 from annobatch.domain import ResourceKind, SceneStatus, SceneType
 from annobatch.services.batches import BatchView
+from annobatch.services.deliveries import (
+    DeliveredAnnotation,
+    RequestInputView,
+    RequestView,
+    ReviewDetail,
+)
+from annobatch.services.downloads import SignedUrl
 from annobatch.services.inputs import EntryRow
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.uploads import UploadSigner
 from annobatch.storage.records import (
     BatchRecord,
     CalibrationRecord,
+    ErrorTypeRow,
     EventRecord,
     InputRow,
     ProjectRecord,
@@ -171,44 +179,104 @@ def calibration(c: CalibrationRecord) -> schemas.SensorCalibrationEntry:
     return schemas.SensorCalibrationEntry(c.id, c.external_id, when(c.created), c.workspace_id, entries)
 
 
+
 # ------------------------------------------------------------------------- annotation work
 
-_PHASE_NAMESPACE = uuid.UUID("1d0c8f7e-4b8a-4f0e-b9a3-2f6f1c0f5a61")
-_PHASE_TITLES = {"annotate": "Annotate", "review": "Review", "integration-review": "Integration review"}
-_ACTION_TITLES = {"annotate": "Annotate", "review": "Review", "correct": "Correct"}
+
+def request(v: RequestView) -> schemas.Request:
+    counts = None
+    if v.counts is not None:
+        c = v.counts
+        counts = schemas.InputProgressCounts(c.not_started, c.in_progress, c.completed, c.total)
+    return schemas.Request(v.request_id, v.project_uuid, when(v.created), v.title, counts)
 
 
-def phase_names(workflow: list[str] | tuple[str, ...]) -> list[str]:
-    """What each phase of a workflow is called: `Annotate`, `Review 1`, `Review 2` …,
-    `Integration review` (reviews are numbered only when there are several)."""
-    reviews = sum(1 for p in workflow if p == "review")
-    names, n = [], 0
-    for p in workflow:
-        if p == "review" and reviews > 1:
-            n += 1
-            names.append(f"Review {n}")
-        else:
-            names.append(_PHASE_TITLES.get(p, p))
-    return names
+def request_input(v: RequestInputView) -> schemas.RequestInput:
+    s = v.stage
+    definition = schemas.PhaseDefinition(s.phase_definition_id, s.phase.value)
+    phase = schemas.WorkflowPhase(s.phase_id, s.phase_label, definition)
+    action = None
+    if s.action is not None and s.action_id is not None:
+        action = schemas.PhaseAction(s.action_id, s.action.value.capitalize())
+    task = None
+    if v.task is not None:
+        task = schemas.CurrentTask(v.task.id, v.task_is_ongoing, v.task.kind, v.task_assigned_user_id)
+    details = schemas.InputProgressDetails(
+        schemas.WorkflowStage(phase, s.name, action), v.available_for_integration_review, task
+    )
+    completed = v.completed_at
+    return schemas.RequestInput(
+        id=v.id,
+        request_id=v.request_id,
+        scene_id=v.scene_id,
+        status=v.status,
+        created_at=when(v.created_at),
+        last_updated_at=when(v.last_updated_at),
+        last_completed_annotation_id=v.last_completed_annotation_id,
+        progress_details=details,
+        completed_at=None if completed is None else when(completed),
+    )
 
 
-def workflow_phase(batch_id: int, workflow: list[str] | tuple[str, ...], index: int) -> schemas.WorkflowPhase:
-    """Phase `index` of a request's workflow: its id is the request's own (a uuid5 of the batch and
-    the index), its definition's the same for every request (a uuid5 of the phase's kind)."""
-    kind = workflow[index]
-    definition = schemas.PhaseDefinition(str(uuid.uuid5(_PHASE_NAMESPACE, f"definition:{kind}")), kind)
-    phase_id = str(uuid.uuid5(_PHASE_NAMESPACE, f"batch:{batch_id}:phase:{index}"))
-    return schemas.WorkflowPhase(phase_id, phase_names(workflow)[index], definition)
+def signed_annotation(a: DeliveredAnnotation, signed: SignedUrl) -> schemas.SignedAnnotation:
+    return schemas.SignedAnnotation(
+        id=a.id,
+        scene_id=a.scene_id,
+        request_id=a.request_id,
+        request_input_id=a.input_id,
+        request_uid=a.request_id,
+        is_preliminary=a.is_preliminary,
+        signed_url=signed.url,
+        expires_at=datetime.fromtimestamp(signed.expires, tz=UTC),
+        created=when(a.created),
+    )
 
 
-def workflow_stage(
-    batch_id: int, workflow: list[str] | tuple[str, ...], index: int, task_kind: str | None
-) -> schemas.WorkflowStage:
-    """Where an input is: its phase, and the action of its open task if it has one."""
-    index = max(0, min(index, len(workflow) - 1))
-    phase = workflow_phase(batch_id, workflow, index)
-    if task_kind is None:
-        return schemas.WorkflowStage(phase, phase.name)
-    action_id = str(uuid.uuid5(_PHASE_NAMESPACE, f"batch:{batch_id}:phase:{index}:action:{task_kind}"))
-    action = schemas.PhaseAction(action_id, _ACTION_TITLES.get(task_kind, task_kind))
-    return schemas.WorkflowStage(phase, f"{phase.name}: {action.name}", action)
+def input_annotation(a: DeliveredAnnotation, signed: SignedUrl) -> schemas.InputAnnotation:
+    return schemas.InputAnnotation(a.input_id, a.scene_id, a.request_id, when(a.created), signed.url)
+
+
+def project_annotation(a: DeliveredAnnotation, signed: SignedUrl) -> schemas.ProjectAnnotation:
+    """`inputUuid` is the scene's uuid: the official client reads it as such."""
+    return schemas.ProjectAnnotation(a.scene_id, a.annotation_type, when(a.created), signed.url)
+
+
+def scene_annotation(a: DeliveredAnnotation, content: bytes) -> schemas.SceneAnnotation:
+    document: dict[str, Any] = msgspec.json.decode(content)
+    return schemas.SceneAnnotation(
+        a.scene_id, a.annotation_type, when(a.created), a.is_preliminary, document
+    )
+
+
+def feedback_item(item: dict[str, Any]) -> schemas.FeedbackItem:
+    """A stored feedback item (the wire's camelCase keys)."""
+    return msgspec.convert(item, schemas.FeedbackItem)
+
+
+def review(d: ReviewDetail) -> schemas.Review:
+    r = d.review
+    members = []
+    for item in d.feedback:
+        f = feedback_item(item)
+        members.append(
+            schemas.ReviewMember(
+                error_type_id=f.error_type_id,
+                error_type_name=d.error_type_names.get(f.error_type_id, f.error_type_id),
+                invalid=False,
+                corrected=False,
+                resolved=r.accepted,
+                created_at=when(r.created),
+                sensor_id=f.sensor_id,
+                frame_id=f.frame_id,
+                object_id=f.object_id,
+                pin=f.pin,
+                description=f.description,
+                suggested_properties=None if f.suggested_property is None else [f.suggested_property],
+                metadata=f.metadata,
+            )
+        )
+    return schemas.Review(r.id, r.input_id, members, d.phase_id)
+
+
+def error_type(e: ErrorTypeRow) -> schemas.ReviewErrorType:
+    return schemas.ReviewErrorType(e.id, e.name, e.pin_allowed, e.object_allowed)
