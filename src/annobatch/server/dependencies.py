@@ -113,6 +113,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "inputs": lambda s: s.inputs,
     "calibrations": lambda s: s.calibrations,
     "downloads": lambda s: s.downloads,
+    "deliveries": lambda s: s.deliveries,
 }
 
 

@@ -10,6 +10,7 @@ from annobatch.domain import SceneLimits
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
+from annobatch.services.deliveries import DeliveryService
 from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
@@ -36,6 +37,7 @@ class Services:
     calibrations: CalibrationService
     housekeeping: HousekeepingService
     downloads: DownloadService
+    deliveries: DeliveryService
 
     @classmethod
     def over(
@@ -55,4 +57,5 @@ class Services:
             calibrations=CalibrationService(db),
             housekeeping=HousekeepingService(db, blobs or NoBlobStore()),
             downloads=DownloadService(db, store),
+            deliveries=DeliveryService(db, store),
         )

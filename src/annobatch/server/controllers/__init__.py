@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from litestar import Controller
 
+from annobatch.server.controllers.annotations import (
+    AnnotationByIdController,
+    InputAnnotationController,
+    SceneAnnotationController,
+)
 from annobatch.server.controllers.auth import TokenController
 from annobatch.server.controllers.batches import BatchController
 from annobatch.server.controllers.calibrations import CalibrationController
@@ -17,6 +22,9 @@ from annobatch.server.controllers.health import HealthController
 from annobatch.server.controllers.imu import ImuController
 from annobatch.server.controllers.inputs import InputController, InputV1Controller
 from annobatch.server.controllers.projects import ProjectController
+from annobatch.server.controllers.request_inputs import RequestInputController
+from annobatch.server.controllers.requests import RequestController
+from annobatch.server.controllers.reviews import AutoReviewController, ReviewController
 from annobatch.server.controllers.scene_recovery import SceneRecoveryController
 from annobatch.server.controllers.scenes import SceneController, SceneCreationController
 from annobatch.server.controllers.uploads import UploadController
@@ -34,6 +42,13 @@ API: list[type[Controller]] = [
     InputController,
     CalibrationController,
     ImuController,
+    RequestController,
+    RequestInputController,
+    AnnotationByIdController,
+    InputAnnotationController,
+    SceneAnnotationController,
+    ReviewController,
+    AutoReviewController,
 ]
 PUBLIC: list[type[Controller]] = [
     TokenController,
