@@ -36,7 +36,7 @@ _AV, _R, _E = t.annotation_versions, t.reviews, t.error_types
 _TAKES_PART = sa.and_(_I.c.status.not_like("invalidated%"), _I.c.status != "failed")
 
 #: Work that is not finished: what an input's current task is.
-_OPEN_TASK_STATUSES = ("todo", "ongoing")
+_OPEN_TASK = sa.or_(_T.c.status == "todo", _T.c.status == "ongoing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +217,7 @@ class DeliveryQueries:
         def build() -> Any:
             return (
                 sa.select(*_TASK_COLS)
-                .where(clause, _T.c.status.in_(_OPEN_TASK_STATUSES))
+                .where(clause, _OPEN_TASK)
                 .order_by(_T.c.created, _T.c.id)
             )
 
