@@ -33,7 +33,7 @@ def test_a_completed_input_names_its_last_annotation_and_has_no_current_task(wor
     assert body["status"] == "completed" and body["lastCompletedAnnotationId"] == aid
     assert body["completedAt"].startswith("2023-11-14")
     assert "currentTask" not in body["progressDetails"]
-    assert body["progressDetails"]["currentWorkflowStage"]["name"] == "Review"
+    assert body["progressDetails"]["currentWorkflowStage"]["name"] == "Review 1"
 
 
 def test_a_requests_inputs_page_follows_the_cursor_and_filters_by_scene(work: Work) -> None:
