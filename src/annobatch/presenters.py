@@ -179,7 +179,6 @@ def calibration(c: CalibrationRecord) -> schemas.SensorCalibrationEntry:
     return schemas.SensorCalibrationEntry(c.id, c.external_id, when(c.created), c.workspace_id, entries)
 
 
-
 # ------------------------------------------------------------------------- annotation work
 
 
@@ -243,9 +242,7 @@ def project_annotation(a: DeliveredAnnotation, signed: SignedUrl) -> schemas.Pro
 
 def scene_annotation(a: DeliveredAnnotation, content: bytes) -> schemas.SceneAnnotation:
     document: dict[str, Any] = msgspec.json.decode(content)
-    return schemas.SceneAnnotation(
-        a.scene_id, a.annotation_type, when(a.created), a.is_preliminary, document
-    )
+    return schemas.SceneAnnotation(a.scene_id, a.annotation_type, when(a.created), a.is_preliminary, document)
 
 
 def feedback_item(item: dict[str, Any]) -> schemas.FeedbackItem:

@@ -108,7 +108,7 @@ class DownloadService:
         """The blob of an annotation version (404 if there is none, or no longer)."""
         annotation_id = parse_uuid("annotation", annotation_id)
         async with reading(self.db) as uow:
-            found = await uow.annotation_versions.get(annotation_id)
-        if found is None or not await self.blobs.exists(found.blob_key):
+            key = await uow.downloads.annotation_blob(annotation_id)
+        if key is None or not await self.blobs.exists(key):
             raise NotFound(f"annotation {annotation_id} not found", "annotation-not-found")
-        return found.blob_key
+        return key

@@ -18,6 +18,7 @@ from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
 from annobatch.storage.queries.credentials import CredentialQueries
 from annobatch.storage.queries.deliveries import DeliveryQueries
+from annobatch.storage.queries.downloads import DownloadQueries
 from annobatch.storage.queries.events import EventQueries
 from annobatch.storage.queries.housekeeping import HousekeepingQueries
 from annobatch.storage.queries.idempotency import IdempotencyQueries
@@ -75,6 +76,7 @@ class UnitOfWork:
     blob_deletions = _Group(BlobDeletionQueries)
     housekeeping = _Group(HousekeepingQueries)
     deliveries = _Group(DeliveryQueries)
+    downloads = _Group(DownloadQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

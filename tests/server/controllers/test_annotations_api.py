@@ -17,7 +17,13 @@ def test_an_annotation_by_id_names_its_input_scene_request_and_a_signed_url(work
     assert "metadata" not in body
     a = body["data"]
     rid = request_uid(work.batch.id)
-    assert (a["id"], a["sceneId"], a["requestInputId"], a["requestId"], a["requestUid"]) == (aid, scene, iid, rid, rid)
+    assert (a["id"], a["sceneId"], a["requestInputId"], a["requestId"], a["requestUid"]) == (
+        aid,
+        scene,
+        iid,
+        rid,
+        rid,
+    )
     assert a["isPreliminary"] is False and a["expiresAt"] and a["created"]
     assert a["signedUrl"].startswith(f"http://testserver.local/v1/downloads/annotations/{aid}?expires=")
     assert work.download(a["signedUrl"])["openlabel"]["metadata"]["note"] == "v1"
@@ -48,7 +54,10 @@ def test_an_inputs_annotation_is_its_batchs_first_type_that_has_one(work: Work) 
     assert (a["inputUuid"], a["sceneUuid"], a["requestUid"]) == (iid, scene, request_uid(work.batch.id))
     assert a["uri"].split("?")[0].endswith(od)
     assert work.download(a["uri"])["openlabel"]["metadata"]["note"] == "od"
-    assert work.ok(f"/v2/inputs/{iid}/annotation?useDefaultCartesian=true")["data"]["uri"].split("?")[0] == a["uri"].split("?")[0]
+    assert (
+        work.ok(f"/v2/inputs/{iid}/annotation?useDefaultCartesian=true")["data"]["uri"].split("?")[0]
+        == a["uri"].split("?")[0]
+    )
 
 
 def test_a_scenes_annotations_are_every_current_version(work: Work) -> None:
@@ -93,9 +102,15 @@ def test_a_projects_annotations_of_one_type_page_by_page_and_per_batch(work: Wor
             if cursor is None:
                 return seen
 
-    assert all_pages("/v1/annotations/projects/p1/annotation-type/object-detection/search") == sorted([*made, in_b2])
-    assert all_pages("/v1/annotations/projects/p1/batch/b1/annotation-type/object-detection/search") == sorted(made)
-    assert all_pages("/v1/annotations/projects/p1/batch/b2/annotation-type/object-detection/search") == [in_b2]
+    assert all_pages("/v1/annotations/projects/p1/annotation-type/object-detection/search") == sorted(
+        [*made, in_b2]
+    )
+    assert all_pages(
+        "/v1/annotations/projects/p1/batch/b1/annotation-type/object-detection/search"
+    ) == sorted(made)
+    assert all_pages("/v1/annotations/projects/p1/batch/b2/annotation-type/object-detection/search") == [
+        in_b2
+    ]
     assert work.ok("/v1/annotations/projects/p1/annotation-type/nothing/search") == {
         "data": [], "metadata": {"nextCursorId": None}
     }  # fmt: skip
@@ -111,9 +126,12 @@ def test_another_organization_finds_none_of_them(work: Work) -> None:
         assert r.status_code == 404, (path, r.text)
         assert r.json()["code"].endswith("not-found") and "signedUrl" not in r.text
     # globex has a project p1 of its own: an empty page, nothing of acme's
-    assert work.get("/v1/annotations/projects/p1/annotation-type/object-detection/search", work.stranger).json()[
-        "data"
-    ] == []
+    assert (
+        work.get("/v1/annotations/projects/p1/annotation-type/object-detection/search", work.stranger).json()[
+            "data"
+        ]
+        == []
+    )
 
 
 def test_bad_input_is_4xx_naming_the_rule(work: Work) -> None:

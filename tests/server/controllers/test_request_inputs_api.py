@@ -15,9 +15,19 @@ def test_an_input_shows_its_status_stage_and_current_task(work: Work) -> None:
     tid = work.seed.task(work.batch, iid, org=work.org, status="ongoing", holder=7)
     rid = request_uid(work.batch.id)
     body = work.ok(f"/v2/request-inputs/{iid}")["data"]
-    assert (body["id"], body["requestId"], body["sceneId"], body["status"]) == (iid, rid, scene, "in_progress")
+    assert (body["id"], body["requestId"], body["sceneId"], body["status"]) == (
+        iid,
+        rid,
+        scene,
+        "in_progress",
+    )
     details = body["progressDetails"]
-    assert details["currentTask"] == {"taskId": tid, "isOngoing": True, "taskType": "annotate", "assignedUserId": 7}
+    assert details["currentTask"] == {
+        "taskId": tid,
+        "isOngoing": True,
+        "taskType": "annotate",
+        "assignedUserId": 7,
+    }
     stage = details["currentWorkflowStage"]
     assert stage["name"] == "Annotate: Annotate"
     assert stage["phase"]["phaseDefinition"]["name"] == "annotate"

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from delivery_seeds import Seed
 from litestar.testing import TestClient
 
 from annobatch.storage.database import Database
 from annobatch.storage.records import BatchRecord, ProjectRecord
 from conftest import World, bearer
+from delivery_seeds import Seed
 
 
 @dataclass

@@ -109,6 +109,6 @@ class SceneAnnotationController(Controller):
     ) -> schemas.Envelope[list[schemas.InputAnnotation]]:
         found = await deliveries.for_scene(caller, scene)
         signer, base = download_signer(request), public_base(request)
-        return schemas.Envelope([presenters.input_annotation(a, signer.annotation_url(base, a.id)) for a in found])
-
-
+        return schemas.Envelope(
+            [presenters.input_annotation(a, signer.annotation_url(base, a.id)) for a in found]
+        )

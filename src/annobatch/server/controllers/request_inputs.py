@@ -13,7 +13,9 @@ from annobatch import presenters, schemas
 from annobatch.services.deliveries import DEFAULT_PAGE, MAX_PAGE, DeliveryService
 from annobatch.services.identity import Caller
 
-RequestId = Annotated[str, QueryParameter(name="requestId", description="The request's id (a batch's requestUid).")]
+RequestId = Annotated[
+    str, QueryParameter(name="requestId", description="The request's id (a batch's requestUid).")
+]
 SceneId = Annotated[str | None, QueryParameter(name="sceneId", description="Only the input of this scene.")]
 CursorId = Annotated[str | None, QueryParameter(name="cursorId")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
@@ -43,4 +45,6 @@ class RequestInputController(Controller):
         deliveries: NamedDependency[DeliveryService],
         request_input: FromPath[str],
     ) -> schemas.Envelope[schemas.RequestInput]:
-        return schemas.Envelope(presenters.request_input(await deliveries.request_input(caller, request_input)))
+        return schemas.Envelope(
+            presenters.request_input(await deliveries.request_input(caller, request_input))
+        )

@@ -16,7 +16,6 @@ from annobatch.services.identity import Caller
 from annobatch.services.transactions import Write
 
 
-
 class ClientReviewController(Controller):
     path = "/v1/annotations"
     tags = ["reviews"]
@@ -36,7 +35,9 @@ class ClientReviewController(Controller):
         data: JSONBody[schemas.ReviewRequest],
     ) -> schemas.Envelope[schemas.ReviewResponse]:
         feedback = [msgspec.to_builtins(f) for f in data.feedback_items or []]
-        made = await work.client_review(caller, annotation, data.accepted, feedback, data.workflow, write=write)
+        made = await work.client_review(
+            caller, annotation, data.accepted, feedback, data.workflow, write=write
+        )
         return schemas.Envelope(schemas.ReviewResponse(made.id))
 
 

@@ -215,11 +215,7 @@ class DeliveryQueries:
         clause, values = in_list(_T.c.input_id, "i", ids)
 
         def build() -> Any:
-            return (
-                sa.select(*_TASK_COLS)
-                .where(clause, _OPEN_TASK)
-                .order_by(_T.c.created, _T.c.id)
-            )
+            return sa.select(*_TASK_COLS).where(clause, _OPEN_TASK).order_by(_T.c.created, _T.c.id)
 
         found: dict[str, OpenTaskRow] = {}
         for r in await self.tx.fetch_all(shaped(("open-tasks", bucket(len(ids))), build), values):
