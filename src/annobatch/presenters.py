@@ -152,10 +152,13 @@ def ego_poses(d: SceneDetail) -> schemas.EgoPoses | None:
     return msgspec.convert({"poses": poses}, schemas.EgoPoses) if poses else None
 
 
-def scene_job_created(created: CreatedScene, base: str, signer: UploadSigner) -> schemas.SceneJobCreated:
-    """`files` maps each resource id exactly as the client sent it to its signed upload URL."""
+def scene_job_created(
+    created: CreatedScene, base: str, signer: UploadSigner, request_input_uuid: str | None = None
+) -> schemas.SceneJobCreated:
+    """`files` maps each resource id exactly as the client sent it to its signed upload URL;
+    `requestInputUuid` names the input the scene's commit makes, when it makes one."""
     files = {r.resource_id: signer.url(base, r.scene_id, r.position) for r in created.uploads}
-    return schemas.SceneJobCreated(created.scene.id, files)
+    return schemas.SceneJobCreated(created.scene.id, files, request_input_uuid)
 
 
 def input_(r: InputRow, base: str) -> schemas.Input:
