@@ -20,18 +20,22 @@ from annobatch.services.deliveries import (
     RequestView,
     ReviewDetail,
 )
-from annobatch.services.downloads import SignedUrl
+from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.inputs import EntryRow
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.uploads import UploadSigner
+from annobatch.services.work import TaskDetail
 from annobatch.storage.records import (
+    AnnotationRecord,
     BatchRecord,
     CalibrationRecord,
     ErrorTypeRow,
     EventRecord,
     InputRow,
     ProjectRecord,
+    ReviewRecord,
     SceneRecord,
+    TaskRecord,
     WorkspaceRecord,
 )
 
@@ -280,3 +284,73 @@ def review(d: ReviewDetail) -> schemas.Review:
 
 def error_type(e: ErrorTypeRow) -> schemas.ReviewErrorType:
     return schemas.ReviewErrorType(e.id, e.name, e.pin_allowed, e.object_allowed)
+
+
+# --------------------------------------------------------------------------- workforce API
+
+
+def workforce_task(t: TaskRecord) -> schemas.WorkforceTask:
+    return schemas.WorkforceTask(
+        t.id, t.kind, t.status, t.input_id, t.phase, t.assignee, t.holder, when(t.created),
+        None if t.touched is None else when(t.touched),
+    )  # fmt: skip
+
+
+def task_review(r: ReviewRecord) -> schemas.TaskReview:
+    items: list[dict[str, Any]] = msgspec.json.decode(r.feedback) if r.feedback else []
+    return schemas.TaskReview(
+        r.id, r.accepted, when(r.created), [feedback_item(i) for i in items], r.workflow
+    )
+
+
+def submitted_annotation(v: AnnotationRecord) -> schemas.SubmittedAnnotation:
+    return schemas.SubmittedAnnotation(v.id, v.annotation_type, when(v.created))
+
+
+def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.WorkforceTaskDetail:
+    """The task with signed download URLs of its scene's files (those uploaded) and of the input's
+    latest annotation versions."""
+    s = d.scene
+    files = [
+        schemas.TaskFile(
+            r.resource_id,
+            r.filename,
+            r.sensor_name,
+            r.kind,
+            r.frame_id,
+            signer.file_url(base, r.scene_id, r.position).url,
+        )
+        for r in d.resources
+        if r.blob_key is not None
+    ]
+    description: dict[str, Any] = msgspec.json.decode(s.spec)
+    scene = schemas.TaskScene(
+        s.id, s.external_id, SceneType(s.scene_type).wire_name, s.calibration_id, description, files
+    )
+    versions = [
+        schemas.AnnotationVersion(
+            v.id,
+            v.annotation_type,
+            when(v.created),
+            None if v.delivered is None else when(v.delivered),
+            v.preliminary,
+            signer.annotation_url(base, v.id).url,
+        )
+        for _, v in sorted(d.versions.items())
+    ]
+    return schemas.WorkforceTaskDetail(
+        task=workforce_task(d.task),
+        project=d.project,
+        batch=d.batch,
+        workflow=list(d.workflow),
+        scene=scene,
+        annotation_types=list(d.annotation_types),
+        classes=dict(d.classes),
+        draft=d.draft,
+        versions=versions,
+        review=None if d.review is None else task_review(d.review),
+    )
+
+
+def workforce_project(p: ProjectRecord) -> schemas.WorkforceProject:
+    return schemas.WorkforceProject(p.external_id, p.title, p.status)

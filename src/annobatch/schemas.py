@@ -655,17 +655,15 @@ class ClaimRequest(Wire):
 
 
 class WorkforceTask(Wire):
-    """A task as the workforce sees it. `phase` is the index of its phase in the workflow."""
+    """A task as the workforce sees it: `kind` annotate, review or correct; `status` todo,
+    ongoing, done or cancelled; `phase` the index of its phase in the workflow; `assignee` whom it
+    is meant for and `holder` who holds it (user ids); `touched` its claim or last save."""
 
     id: str
     kind: str
     status: str
-    project: str
-    batch: str
     input_id: str
-    scene_id: str
     phase: Int64
-    phase_name: str
     assignee: Int64 | None
     holder: Int64 | None
     created: datetime
@@ -721,6 +719,9 @@ class WorkforceTaskDetail(Wire):
     feedback a `correct` task answers."""
 
     task: WorkforceTask
+    project: str
+    batch: str
+    workflow: list[str]
     scene: TaskScene
     annotation_types: list[str]
     classes: dict[str, list[str]]

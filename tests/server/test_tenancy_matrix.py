@@ -30,10 +30,10 @@ import pytest
 from litestar.testing import TestClient
 
 from annobatch.server.app import create_app
+from annobatch.services.deliveries import request_uid
 from annobatch.services.identity import operator
 from annobatch.settings import Settings
 from annobatch.storage.blobs import open_blob_store
-from annobatch.services.deliveries import request_uid
 from annobatch.storage.records import BatchRecord
 from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import World, bearer

@@ -17,6 +17,7 @@ from annobatch.services.inputs import InputService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
+from annobatch.services.workforce_views import WorkforceViews
 from annobatch.storage.blobs import BlobStore, NoBlobStore
 from annobatch.storage.database import Database
 
@@ -38,6 +39,7 @@ class Services:
     housekeeping: HousekeepingService
     downloads: DownloadService
     deliveries: DeliveryService
+    workforce_views: WorkforceViews
 
     @classmethod
     def over(
@@ -58,4 +60,5 @@ class Services:
             housekeeping=HousekeepingService(db, blobs or NoBlobStore()),
             downloads=DownloadService(db, store),
             deliveries=DeliveryService(db, store),
+            workforce_views=WorkforceViews(db),
         )

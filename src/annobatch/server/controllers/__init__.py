@@ -24,11 +24,17 @@ from annobatch.server.controllers.inputs import InputController, InputV1Controll
 from annobatch.server.controllers.projects import ProjectController
 from annobatch.server.controllers.request_inputs import RequestInputController
 from annobatch.server.controllers.requests import RequestController
-from annobatch.server.controllers.reviews import AutoReviewController, ReviewController
+from annobatch.server.controllers.reviews import (
+    AutoReviewController,
+    ClientReviewController,
+    ReviewController,
+)
 from annobatch.server.controllers.scene_recovery import SceneRecoveryController
 from annobatch.server.controllers.scenes import SceneController, SceneCreationController
+from annobatch.server.controllers.tasks import TaskController
 from annobatch.server.controllers.uploads import UploadController
 from annobatch.server.controllers.view import ViewController
+from annobatch.server.controllers.workforce import WorkforceController
 from annobatch.server.controllers.workspaces import WorkspaceController
 
 API: list[type[Controller]] = [
@@ -47,8 +53,11 @@ API: list[type[Controller]] = [
     AnnotationByIdController,
     InputAnnotationController,
     SceneAnnotationController,
+    ClientReviewController,
     ReviewController,
     AutoReviewController,
+    TaskController,
+    WorkforceController,
 ]
 PUBLIC: list[type[Controller]] = [
     TokenController,

@@ -14,6 +14,7 @@ from annobatch.server.dependencies import WORKFORCE, WRITE
 from annobatch.services.deliveries import DeliveryService
 from annobatch.services.identity import Caller
 from annobatch.services.transactions import Write
+from annobatch.services.work import WorkService
 
 
 class ClientReviewController(Controller):
