@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from annobatch.storage.database import Tx
+from annobatch.storage.queries.annotation_versions import AnnotationVersionQueries
 from annobatch.storage.queries.batches import BatchQueries
 from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
@@ -28,6 +29,8 @@ from annobatch.storage.queries.organizations import OrganizationQueries
 from annobatch.storage.queries.projects import ProjectQueries
 from annobatch.storage.queries.scenes import SceneQueries
 from annobatch.storage.queries.server_keys import ServerKeyQueries
+from annobatch.storage.queries.tasks import TaskQueries
+from annobatch.storage.queries.workforce import WorkforceQueries
 from annobatch.storage.queries.workspaces import WorkspaceQueries
 
 G = TypeVar("G")
@@ -77,6 +80,9 @@ class UnitOfWork:
     housekeeping = _Group(HousekeepingQueries)
     deliveries = _Group(DeliveryQueries)
     downloads = _Group(DownloadQueries)
+    tasks = _Group(TaskQueries)
+    workforce = _Group(WorkforceQueries)
+    annotation_versions = _Group(AnnotationVersionQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

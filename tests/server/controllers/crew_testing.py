@@ -40,7 +40,9 @@ class Crew:
     def client(self) -> TestClient[Any]:
         return self.api.client
 
-    def member(self, role: str, project: str | None = "p1", org: int | None = None) -> tuple[NewCredential, dict[str, str]]:
+    def member(
+        self, role: str, project: str | None = "p1", org: int | None = None
+    ) -> tuple[NewCredential, dict[str, str]]:
         cred = self.world.run(self.world.ops.workforce.create_member(org or self.api.org, role, f"{role}-x"))
         if project is not None:
             staff = operator(org or self.api.org)
@@ -49,7 +51,9 @@ class Crew:
 
     def scene(self, external_id: str) -> str:
         sid = self.api.initialize()
-        self.api.upload_all(self.api.create(cameras_body(sid, external_id=external_id)).json()["data"]["files"])
+        self.api.upload_all(
+            self.api.create(cameras_body(sid, external_id=external_id)).json()["data"]["files"]
+        )
         assert self.api.commit(sid).status_code == 200
         self.scenes.append(sid)
         return sid
@@ -58,7 +62,9 @@ class Crew:
         r = self.client.post(f"/v1/projects/p1/batches/{batch}/publish", headers=self.api.headers)
         assert r.status_code == 200, r.text
 
-    def call(self, method: str, path: str, headers: dict[str, str], json: Any = None, status: int = 200) -> Any:
+    def call(
+        self, method: str, path: str, headers: dict[str, str], json: Any = None, status: int = 200
+    ) -> Any:
         r = self.client.request(method, path, headers=headers, json=json)
         assert r.status_code == status, (method, path, r.status_code, r.text)
         return r.json()

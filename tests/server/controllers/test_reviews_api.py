@@ -43,12 +43,12 @@ def test_a_client_accepts_a_delivery_and_reads_its_review(crew: Crew) -> None:
 def test_a_rejection_reopens_the_input_with_a_correction(crew: Crew) -> None:
     iid, aid = delivered(crew)
     et = error_type(crew)
-    body = {"accepted": False, "workflow": "correct",
-            "feedbackItems": [{"errorTypeId": et, "objectId": "1", "description": "wrong",
-                               "pin": {"x": 1.5, "y": 2}, "suggestedProperty": {"propertyName": "color",
-                                                                              "suggestedPropertyValue": "red"}}]}  # fmt: skip
-    if not next(t for t in crew.call("GET", "/v1/reviews/error-types", crew.api.headers)["data"] if t["errorTypeId"] == et)["pinAllowed"]:
-        del body["feedbackItems"][0]["pin"]  # type: ignore[index]
+    item = {"errorTypeId": et, "objectId": "1", "description": "wrong", "pin": {"x": 1.5, "y": 2}}
+    item["suggestedProperty"] = {"propertyName": "color", "suggestedPropertyValue": "red"}
+    types = crew.call("GET", "/v1/reviews/error-types", crew.api.headers)["data"]
+    if not next(t for t in types if t["errorTypeId"] == et)["pinAllowed"]:
+        del item["pin"]
+    body = {"accepted": False, "workflow": "correct", "feedbackItems": [item]}
     r = crew.client.post(f"/v1/annotations/{aid}/review", json=body, headers=crew.api.headers)
     assert r.status_code == 200, r.text
     review = crew.call("GET", f"/v1/reviews/{r.json()['data']['createdReviewId']}", crew.api.headers)["data"]
@@ -84,22 +84,34 @@ def test_auto_reviews_are_none_for_an_input_and_404_for_a_stranger(crew: Crew) -
 
 
 def test_another_organization_can_neither_review_nor_read(crew: Crew) -> None:
-    iid, aid = delivered(crew)
-    rid = crew.call("POST", f"/v1/annotations/{aid}/review", crew.api.headers, {"accepted": True})["data"]["createdReviewId"]
+    _, aid = delivered(crew)
+    accept = {"accepted": True}
+    made = crew.call("POST", f"/v1/annotations/{aid}/review", crew.api.headers, accept)
+    rid = made["data"]["createdReviewId"]
     stranger = bearer(crew.client, crew.world.credential(crew.world.org("globex")))
     r = crew.client.post(f"/v1/annotations/{aid}/review", json={"accepted": False}, headers=stranger)
     assert (r.status_code, r.json()["code"]) == (404, "annotation-not-found")
     assert crew.client.get(f"/v1/reviews/{rid}", headers=stranger).status_code == 404
-    assert crew.client.post(f"/v1/annotations/{aid}/review", json={"accepted": True}, headers=crew.annotator).status_code == 404
+    assert (
+        crew.client.post(
+            f"/v1/annotations/{aid}/review", json={"accepted": True}, headers=crew.annotator
+        ).status_code
+        == 404
+    )
 
 
 def test_bad_input_is_4xx_naming_the_rule(crew: Crew) -> None:
     _, aid = delivered(crew)
     h = crew.api.headers
-    for body, words in [({}, "accepted"), ({"accepted": "yes"}, "accepted"),
-                        ({"accepted": False, "workflow": "redo", "feedbackItems": [{"errorTypeId": error_type(crew)}]}, "redo"),
-                        ({"accepted": False, "feedbackItems": [{"errorTypeId": "no-such-type"}]}, "no-such-type"),
-                        ({"accepted": False, "feedbackItems": [{"description": "x"}]}, "errorTypeId")]:  # fmt: skip
+    et = error_type(crew)
+    cases = [
+        ({}, "accepted"),
+        ({"accepted": "yes"}, "accepted"),
+        ({"accepted": False, "workflow": "redo", "feedbackItems": [{"errorTypeId": et}]}, "redo"),
+        ({"accepted": False, "feedbackItems": [{"errorTypeId": "no-such-type"}]}, "no-such-type"),
+        ({"accepted": False, "feedbackItems": [{"description": "x"}]}, "errorTypeId"),
+    ]
+    for body, words in cases:
         r = crew.client.post(f"/v1/annotations/{aid}/review", json=body, headers=h)
         assert r.status_code == 400 and words in r.json()["message"], (body, r.text)
     assert crew.client.get("/v1/reviews/nope", headers=h).status_code == 400

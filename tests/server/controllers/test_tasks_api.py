@@ -17,7 +17,9 @@ def current_task(crew: Crew, scene: str) -> dict[str, object]:
 
 
 def assign(crew: Crew, task: object, user: object, headers: dict[str, str] | None = None) -> object:
-    return crew.client.patch(f"/v1/tasks/{task}", json={"assignedUserId": user}, headers=headers or crew.api.headers)
+    return crew.client.patch(
+        f"/v1/tasks/{task}", json={"assignedUserId": user}, headers=headers or crew.api.headers
+    )
 
 
 def test_a_client_assigns_and_unassigns_a_todo_task(crew: Crew) -> None:
@@ -68,5 +70,7 @@ def test_bad_input_is_400_naming_the_rule(crew: Crew) -> None:
         assert r.status_code == 400 and "assignedUserId" in r.json()["message"], (body, r.text)
     r = crew.client.patch("/v1/tasks/nope", json={"assignedUserId": None}, headers=crew.api.headers)
     assert r.status_code == 400 and "nope" in r.json()["message"]
-    r = crew.client.patch(f"/v1/tasks/{task}", json={"assignedUserId": None}, headers={**crew.api.headers, "X-Dryrun": ""})
+    r = crew.client.patch(
+        f"/v1/tasks/{task}", json={"assignedUserId": None}, headers={**crew.api.headers, "X-Dryrun": ""}
+    )
     assert r.status_code == 400 and "X-Dryrun" in r.json()["message"]

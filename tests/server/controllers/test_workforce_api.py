@@ -20,14 +20,21 @@ def test_a_member_claims_reads_the_scene_saves_and_submits(crew: Crew) -> None:
     d = crew.claim(crew.annotator, project="p1")
     t = d["task"]
     assert (t["kind"], t["status"], t["holder"], t["phase"]) == ("annotate", "ongoing", crew.annotator_id, 0)
-    assert (d["project"], d["batch"], d["workflow"], d["annotationTypes"]) == ("p1", "b1", ["annotate", "review"], [TYPE])
+    assert (d["project"], d["batch"], d["workflow"], d["annotationTypes"]) == (
+        "p1",
+        "b1",
+        ["annotate", "review"],
+        [TYPE],
+    )
     assert d["scene"]["uuid"] == crew.scenes[0] and d["scene"]["sceneType"] == "cameras"
     assert d["scene"]["description"]["frames"] or d["scene"]["description"]
     (f,) = d["scene"]["files"]
     assert f["sensorName"] == "CAM" and download(crew, f["url"]).startswith(b"\xff\xd8")
     assert d["draft"] is None and d["versions"] == [] and d["review"] is None
     path = f"/v1/workforce/tasks/{t['id']}"
-    saved = crew.call("PUT", f"{path}/draft", crew.annotator, {"annotations": {TYPE: openlabel("car")}})["data"]
+    saved = crew.call("PUT", f"{path}/draft", crew.annotator, {"annotations": {TYPE: openlabel("car")}})[
+        "data"
+    ]
     assert saved["touched"] is not None
     assert crew.call("GET", path, crew.annotator)["data"]["draft"] == {TYPE: openlabel("car")}
     (v,) = crew.submit(crew.annotator, t["id"], "car")["data"]
@@ -100,7 +107,10 @@ def test_a_bad_document_is_refused_naming_the_type_and_nothing_changes(crew: Cre
     assert r.status_code == 400 and "lanes" in r.json()["message"]
     r = crew.client.post(path, json={"annotations": []}, headers=crew.annotator)
     assert r.status_code == 400 and "annotations" in r.json()["message"]
-    assert crew.call("GET", f"/v1/workforce/tasks/{t['id']}", crew.annotator)["data"]["task"]["status"] == "ongoing"
+    assert (
+        crew.call("GET", f"/v1/workforce/tasks/{t['id']}", crew.annotator)["data"]["task"]["status"]
+        == "ongoing"
+    )
 
 
 def test_only_the_holder_may_save_submit_or_give_up(crew: Crew) -> None:
@@ -108,8 +118,12 @@ def test_only_the_holder_may_save_submit_or_give_up(crew: Crew) -> None:
     t = crew.claim(crew.annotator)["task"]
     _, other = crew.member("annotator")
     path = f"/v1/workforce/tasks/{t['id']}"
-    for method, suffix, body in [("PUT", "/draft", {"annotations": {}}), ("POST", "/submit", {"annotations": {TYPE: openlabel()}}),
-                                 ("POST", "/give-up", None)]:  # fmt: skip
+    calls = [
+        ("PUT", "/draft", {"annotations": {}}),
+        ("POST", "/submit", {"annotations": {TYPE: openlabel()}}),
+        ("POST", "/give-up", None),
+    ]
+    for method, suffix, body in calls:
         r = crew.client.request(method, path + suffix, json=body, headers=other)
         assert (r.status_code, r.json()["code"]) == (403, "task-not-held"), suffix
 
@@ -119,7 +133,9 @@ def test_a_member_sees_only_their_projects_tasks(crew: Crew) -> None:
     crew.publish()
     t = crew.claim(crew.annotator)["task"]
     _, outsider = crew.member("annotator", project="p2")
-    assert crew.call("GET", f"/v1/workforce/tasks/{t['id']}", outsider, status=404)["code"] == "task-not-found"
+    assert (
+        crew.call("GET", f"/v1/workforce/tasks/{t['id']}", outsider, status=404)["code"] == "task-not-found"
+    )
     assert crew.call("GET", "/v1/workforce/tasks", outsider)["data"] == []
     assert [p["project"] for p in crew.call("GET", "/v1/workforce/projects", outsider)["data"]] == ["p2"]
     r = crew.client.post("/v1/workforce/tasks/claim", json={"project": "p1"}, headers=outsider)
@@ -159,7 +175,8 @@ def test_dry_runs_and_idempotency_keys_are_refused_not_ignored(crew: Crew) -> No
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("POST", "/v1/workforce/tasks/claim", {"kind": "paint"}), ("POST", "/v1/workforce/tasks/claim", {"project": 5}),
+    [("POST", "/v1/workforce/tasks/claim", {"kind": "paint"}),
+     ("POST", "/v1/workforce/tasks/claim", {"project": 5}),
      ("GET", "/v1/workforce/tasks?status=bogus", None), ("GET", "/v1/workforce/tasks?kind=bogus", None),
      ("GET", "/v1/workforce/tasks?limit=0", None), ("GET", "/v1/workforce/tasks?cursorId=nope", None),
      ("GET", "/v1/workforce/tasks?batch=b1", None), ("GET", "/v1/workforce/tasks/nope", None),
