@@ -4,8 +4,8 @@ annotation versions, the draft, the review feedback a correction answers, the cl
 draft, submit one OpenLABEL document per annotation type, give a task up, review.
 
 Workforce credentials (annotator, reviewer) reach these routes (and the error types) only; staff
-and the organization's clients may use them too. A member sees only the tasks of projects they are
-a member of: anything else is 404.
+may use them too; clients may not (they follow the work through `/v2/request-inputs`): 404. A
+member sees only the tasks of projects they are a member of: anything else is 404.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from annobatch import presenters, schemas
 from annobatch.server.bodies import OptionalBody
-from annobatch.server.dependencies import WORKFORCE, WRITE, once_only
+from annobatch.server.dependencies import WORKFORCE, WORKFORCE_ONLY, WRITE, once_only
 from annobatch.server.links import download_signer, public_base
 from annobatch.services.identity import Caller
 from annobatch.services.transactions import Write
@@ -36,7 +36,7 @@ Filter = Annotated[str | None, QueryParameter()]
 class WorkforceController(Controller):
     path = "/v1/workforce"
     tags = ["workforce"]
-    opt = {WORKFORCE: True}
+    opt = {WORKFORCE: WORKFORCE_ONLY}
 
     @get("/projects", summary="The projects the caller works on")
     async def projects(
