@@ -105,20 +105,6 @@ def provide_write(dry_run: DryRun = None, idempotency_key: IdempotencyKey = None
     return Write(dry_run=dry_run is not None, idempotency_key=idempotency_key)
 
 
-def once_only(write: Write, what: str) -> None:
-    """The work's operations run for real, once each: a dry run or an idempotency key is refused
-    (400) rather than ignored, so that no one believes they have one. A retried submit, review or
-    give-up is refused anyway (409: the task is no longer theirs, or no longer ongoing)."""
-    if write.dry_run:
-        raise InvalidInput(
-            f"X-Dryrun is not supported for {what}: leave the header out", "dry-run-not-supported"
-        )
-    if write.idempotency_key is not None:
-        raise InvalidInput(
-            f"Idempotency-Key is not supported for {what}: leave the header out", "idempotency-not-supported"
-        )
-
-
 #: For the handlers that change something: they take `write: Write`.
 WRITE = {
     "write": Provide(provide_write, sync_to_thread=False),
@@ -135,7 +121,6 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "calibrations": lambda s: s.calibrations,
     "downloads": lambda s: s.downloads,
     "deliveries": lambda s: s.deliveries,
-    "workforce_views": lambda s: s.workforce_views,
     "work": lambda s: s.work,
     "workforce": lambda s: s.workforce,
 }

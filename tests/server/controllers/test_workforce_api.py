@@ -165,12 +165,33 @@ def test_workforce_credentials_reach_none_of_the_clients_api(crew: Crew, method:
     assert crew.call("GET", "/v1/reviews/error-types", crew.annotator)["data"]
 
 
-def test_dry_runs_and_idempotency_keys_are_refused_not_ignored(crew: Crew) -> None:
+def test_a_dry_run_claim_changes_nothing_and_a_retried_key_answers_the_first_claim(crew: Crew) -> None:
     crew.publish()
-    for header in ({"X-Dryrun": ""}, {"Idempotency-Key": "k1"}):
-        r = crew.client.post("/v1/workforce/tasks/claim", json={}, headers={**crew.annotator, **header})
-        assert r.status_code == 400 and next(iter(header)) in r.json()["message"]
-    assert crew.call("GET", "/v1/workforce/tasks?status=ongoing", crew.annotator)["data"] == []
+    h = crew.annotator
+    dry = crew.call("POST", "/v1/workforce/tasks/claim", {**h, "X-Dryrun": ""}, {})["data"]
+    assert dry["task"]["status"] == "ongoing"
+    assert crew.call("GET", "/v1/workforce/tasks?status=ongoing", h)["data"] == []
+    first = crew.call("POST", "/v1/workforce/tasks/claim", {**h, "Idempotency-Key": "k1"}, {})["data"]
+    again = crew.call("POST", "/v1/workforce/tasks/claim", {**h, "Idempotency-Key": "k1"}, {})["data"]
+    assert again["task"]["id"] == first["task"]["id"]
+    assert len(crew.call("GET", "/v1/workforce/tasks?status=ongoing", h)["data"]) == 1
+    r = crew.client.post(
+        "/v1/workforce/tasks/claim", json={"kind": "annotate"}, headers={**h, "Idempotency-Key": "k1"}
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency-key-reused")
+
+
+def test_a_dry_run_submit_validates_and_stores_nothing(crew: Crew) -> None:
+    crew.publish()
+    t = crew.claim(crew.annotator)["task"]
+    dry = {**crew.annotator, "X-Dryrun": ""}
+    crew.submit(dry, t["id"], "car")
+    detail = crew.call("GET", f"/v1/workforce/tasks/{t['id']}", crew.annotator)["data"]
+    assert detail["task"]["status"] == "ongoing" and detail["versions"] == []
+    r = crew.client.post(
+        f"/v1/workforce/tasks/{t['id']}/submit", json={"annotations": {TYPE: {}}}, headers=dry
+    )
+    assert r.status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -247,3 +247,14 @@ def test_an_organizations_projects_and_batches_by_id(seed: Seed) -> None:
     assert read(seed, lambda uow: uow.deliveries.batch_ids(org)) == [b1.id]
     assert read(seed, lambda uow: uow.deliveries.batch(org, b1.id)) == b1
     assert read(seed, lambda uow: uow.deliveries.batch(org, b2.id)) is None
+
+
+def test_the_census_of_an_organizations_projects_and_batches(seed: Seed) -> None:
+    org, _ = seed.org("acme")
+    assert read(seed, lambda uow: uow.deliveries.project_census(org)) == (0, 0)
+    assert read(seed, lambda uow: uow.deliveries.batch_census(org)) == (0, 0)
+    p = seed.project(org, "p1", ["object-detection"])
+    seed.batch(org, "p1", "b1")
+    b2 = seed.batch(org, "p1", "b2")
+    assert read(seed, lambda uow: uow.deliveries.project_census(org)) == (1, p.id)
+    assert read(seed, lambda uow: uow.deliveries.batch_census(org)) == (2, b2.id)

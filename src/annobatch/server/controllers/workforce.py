@@ -19,12 +19,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from annobatch import presenters, schemas
 from annobatch.server.bodies import OptionalBody
-from annobatch.server.dependencies import WORKFORCE, WORKFORCE_ONLY, WRITE, once_only
+from annobatch.server.dependencies import WORKFORCE, WORKFORCE_ONLY, WRITE
 from annobatch.server.links import download_signer, public_base
 from annobatch.services.identity import Caller
 from annobatch.services.transactions import Write
 from annobatch.services.work import MAX_TASK_PAGE, WorkService
-from annobatch.services.workforce_views import WorkforceViews
+from annobatch.services.workforce import WorkforceService
 
 CursorId = Annotated[
     str | None, QueryParameter(name="cursorId", description="The last task of the previous page.")
@@ -40,10 +40,10 @@ class WorkforceController(Controller):
 
     @get("/projects", summary="The projects the caller works on")
     async def projects(
-        self, caller: NamedDependency[Caller], workforce_views: NamedDependency[WorkforceViews]
+        self, caller: NamedDependency[Caller], workforce: NamedDependency[WorkforceService]
     ) -> schemas.Envelope[list[schemas.WorkforceProject]]:
         return schemas.Envelope(
-            [presenters.workforce_project(p) for p in await workforce_views.projects(caller)]
+            [presenters.workforce_project(p) for p in await workforce.member_projects(caller)]
         )
 
     @post(
@@ -61,9 +61,8 @@ class WorkforceController(Controller):
         work: NamedDependency[WorkService],
         data: JSONBody[schemas.ClaimRequest | None] = None,
     ) -> schemas.Envelope[schemas.WorkforceTaskDetail]:
-        once_only(write, "claims")
         body = data or schemas.ClaimRequest()
-        detail = await work.claim(caller, body.project, body.kind)
+        detail = await work.claim(caller, body.project, body.kind, write)
         return schemas.Envelope(
             presenters.task_detail(detail, public_base(request), download_signer(request))
         )
@@ -114,9 +113,8 @@ class WorkforceController(Controller):
         task: FromPath[str],
         data: JSONBody[schemas.AnnotationsRequest],
     ) -> schemas.Envelope[schemas.WorkforceTask]:
-        once_only(write, "drafts")
         return schemas.Envelope(
-            presenters.workforce_task(await work.save_draft(caller, task, data.annotations))
+            presenters.workforce_task(await work.save_draft(caller, task, data.annotations, write))
         )
 
     @post(
@@ -133,8 +131,7 @@ class WorkforceController(Controller):
         task: FromPath[str],
         data: JSONBody[schemas.AnnotationsRequest],
     ) -> schemas.Envelope[list[schemas.SubmittedAnnotation]]:
-        once_only(write, "submissions")
-        versions = await work.submit(caller, task, data.annotations)
+        versions = await work.submit(caller, task, data.annotations, write)
         return schemas.Envelope([presenters.submitted_annotation(v) for v in versions])
 
     @post(
@@ -150,8 +147,7 @@ class WorkforceController(Controller):
         work: NamedDependency[WorkService],
         task: FromPath[str],
     ) -> schemas.Envelope[schemas.WorkforceTask]:
-        once_only(write, "giving up")
-        return schemas.Envelope(presenters.workforce_task(await work.give_up(caller, task)))
+        return schemas.Envelope(presenters.workforce_task(await work.give_up(caller, task, write)))
 
     @post(
         "/tasks/{task:str}/review",
@@ -167,8 +163,7 @@ class WorkforceController(Controller):
         task: FromPath[str],
         data: JSONBody[schemas.WorkforceReviewRequest],
     ) -> schemas.Envelope[schemas.TaskReview]:
-        once_only(write, "reviews")
         feedback = [msgspec.to_builtins(f) for f in data.feedback_items]
         return schemas.Envelope(
-            presenters.task_review(await work.review(caller, task, data.accepted, feedback))
+            presenters.task_review(await work.review(caller, task, data.accepted, feedback, write))
         )
