@@ -50,6 +50,12 @@ class WorkforceController(Controller):
         "/tasks/claim",
         status_code=200,
         summary="Claim the next task: your assignments first, then the oldest input (409 nothing-to-claim)",
+        description="Takes the next `todo` task the caller may do (annotators: annotate and correct; "
+        "reviewers: review; staff: any) of a project they are a member of, optionally of one `project` and "
+        "one `kind`: tasks assigned to the caller first, then the oldest input. Only batches that are "
+        "published hand out work. The task becomes `ongoing`, held by the caller, its lease running from "
+        "now (a task held past the lease without a save returns to `todo`). Answers the task's detail, "
+        "as `GET /v1/workforce/tasks/{task}`. 409 `nothing-to-claim` when nothing waits.",
         dependencies=WRITE,
         operation_class=OptionalBody,
     )
@@ -86,7 +92,16 @@ class WorkforceController(Controller):
         cursor = tasks[-1].id if len(tasks) == limit else None
         return schemas.Page([presenters.workforce_task(t) for t in tasks], schemas.PageMetadata(cursor))
 
-    @get("/tasks/{task:str}", summary="A task with its scene, files, draft, versions, feedback and classes")
+    @get(
+        "/tasks/{task:str}",
+        summary="A task with its scene, files, draft, versions, feedback and classes",
+        description="`scene.files[].url` and `versions[].url` are signed download URLs, good for a short "
+        "while (ANNOBATCH_DOWNLOAD_URL_TTL, 15 minutes by default) and needing no token: read the task "
+        "again for new ones. `draft` is what the holder saved last; `versions` the input's latest "
+        "version of each annotation type (submitted or delivered); `review` the review whose feedback "
+        "a `correct` task answers; `classes` the allowed object classes per annotation type, where the "
+        "project has a taxonomy.",
+    )
     async def task(
         self,
         request: Request,
@@ -121,6 +136,11 @@ class WorkforceController(Controller):
         "/tasks/{task:str}/submit",
         status_code=200,
         summary="Submit one OpenLABEL document per annotation type of the batch",
+        description="For the holder of an `annotate` or `correct` task: `annotations` maps each annotation "
+        "type of the batch to an OpenLABEL 1.0 document, validated with the kognic-openlabel models "
+        "(400 naming the type and the first error; a type the batch lacks or a missing one is 400 too) "
+        "and, where the project has a taxonomy, every object's class checked. Each becomes a new "
+        "version; the input moves on to review, or is delivered after the workflow's last phase.",
         dependencies=WRITE,
     )
     async def submit(
@@ -153,6 +173,9 @@ class WorkforceController(Controller):
         "/tasks/{task:str}/review",
         status_code=200,
         summary="Accept a review task's annotation, or reject it with feedback items (a correction follows)",
+        description="For the holder of a `review` task. `feedbackItems` name an `errorTypeId` of "
+        "`GET /v1/reviews/error-types` and optionally a sensor, frame, object, pin and description; a "
+        "rejection needs at least one and creates a `correct` task for the annotator, then a review again.",
         dependencies=WRITE,
     )
     async def review(
