@@ -208,3 +208,16 @@ def test_a_dry_run_submit_validates_and_stores_nothing(crew: Crew) -> None:
 def test_bad_input_is_400_naming_the_rule(crew: Crew, method: str, path: str, body: object) -> None:
     r = crew.client.request(method, path, json=body, headers=crew.annotator)
     assert r.status_code == 400 and r.json()["message"], r.text
+
+
+def test_staff_may_use_the_workforce_api_and_clients_may_not(crew: Crew) -> None:
+    from conftest import bearer
+
+    crew.publish()
+    staff = {
+        **bearer(crew.client, crew.world.credential(crew.world.org("vendor"), staff=True)),
+        "X-Organization-Id": str(crew.api.org),
+    }
+    assert crew.claim(staff)["task"]["kind"] == "annotate"
+    r = crew.client.get("/v1/workforce/projects", headers=crew.api.headers)
+    assert (r.status_code, r.json()) == (404, {"message": "no such endpoint", "code": "not-found"})
