@@ -193,9 +193,7 @@ class WorkService:
         """A task of the caller's organization; for the workforce, only of their projects."""
         tid = parse_uuid("task", task_id)
         task = await uow.tasks.get(caller.org, tid)
-        if task is None or (
-            caller.is_workforce and not await uow.workforce.is_member(task.project_id, caller.user_id)
-        ):
+        if task is None or not await _sees(uow, caller, task):
             raise NotFound(f"task {task_id} not found", "task-not-found")
         return task
 
@@ -290,6 +288,7 @@ class WorkService:
             return await uow.tasks.page(
                 caller.org,
                 member_of=caller.user_id if caller.is_workforce else None,
+                workspace_id=None if caller.is_workforce else caller.scope.workspace_id,
                 project_id=project_id,
                 batch_id=batch_id,
                 status=status,
@@ -772,6 +771,15 @@ async def expire_leases(db: Database, lease_seconds: int, now: int | None = None
             expired += await transact(db, one)
         if len(candidates) < 500:
             return expired
+
+
+async def _sees(uow: UnitOfWork, caller: Caller, task: TaskRecord) -> bool:
+    """The workforce sees its projects' tasks; a credential bound to a workspace, its scenes'."""
+    if caller.is_workforce:
+        return await uow.workforce.is_member(task.project_id, caller.user_id)
+    if caller.scope.workspace_id is not None:
+        return await uow.inputs.get(caller.scope, task.input_id) is not None
+    return True
 
 
 def _check_documents(
