@@ -22,6 +22,7 @@ from annobatch.services.deliveries import (
 )
 from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.inputs import EntryRow
+from annobatch.services.pre_annotations import ResolvedPreAnnotation as ResolvedPreAnnotationView
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.uploads import UploadSigner
 from annobatch.services.work import TaskDetail
@@ -32,6 +33,7 @@ from annobatch.storage.records import (
     ErrorTypeRow,
     EventRecord,
     InputRow,
+    PreAnnotationRow,
     ProjectRecord,
     ReviewRecord,
     SceneRecord,
@@ -354,3 +356,29 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
 
 def workforce_project(p: ProjectRecord) -> schemas.WorkforceProject:
     return schemas.WorkforceProject(p.external_id, p.title, p.status)
+
+
+def pre_annotation_entry(row: PreAnnotationRow) -> schemas.PreAnnotationEntry:
+    p = row.pre
+    return schemas.PreAnnotationEntry(
+        id=p.id,
+        scene_uuid=p.scene_id,
+        scene_external_id=row.scene_external_id,
+        external_id=p.external_id,
+        status=p.status,
+        created=when(p.created),
+        updated=when(p.updated),
+        external_resource_id=p.external_resource_id,
+        error_message=p.error_message,
+    )
+
+
+def resolved_pre_annotation(r: ResolvedPreAnnotationView) -> schemas.ResolvedPreAnnotation:
+    return schemas.ResolvedPreAnnotation(
+        uuid=r.pre.id,
+        scene_uuid=r.pre.scene_id,
+        # The official client's model wants a string: a pre-annotation made without one has "".
+        external_id=r.pre.external_id or "",
+        created=when(r.pre.created),
+        content=r.content,
+    )

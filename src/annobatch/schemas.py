@@ -753,3 +753,73 @@ class WorkforceProject(Wire):
     project: str
     title: str
     status: str
+
+
+# ------------------------------------------------------------------ pre-annotations
+
+
+class CreatePreAnnotationRequest(Wire):
+    """`POST /v1/pre-annotations`: an OpenLABEL document (snake_case keys, as OpenLABEL has them)
+    for a scene of the caller's."""
+
+    scene_uuid: str
+    pre_annotation: dict[str, Any]
+    external_id: str | None = None
+
+
+class CreatedPreAnnotation(Wire):
+    id: str
+
+
+class PreAnnotationEntry(Wire):
+    """One pre-annotation in the listing."""
+
+    id: str
+    scene_uuid: str
+    scene_external_id: str
+    external_id: str | None
+    status: str
+    created: datetime
+    updated: datetime
+    external_resource_id: str | None = None
+    error_message: str | None = None
+
+
+class PreAnnotationPage(Wire):
+    """`GET /v2/pre-annotations`: a page, offset-paginated (`hasNext`: ask for the next offset)."""
+
+    data: list[PreAnnotationEntry]
+    has_next: bool
+
+
+class ResolvedPreAnnotation(Wire):
+    """`GET /v2/pre-annotations/<id>/resolved`: a pre-annotation with its document."""
+
+    uuid: str
+    scene_uuid: str
+    external_id: str
+    created: datetime
+    content: dict[str, Any]
+
+
+class PreAnnotationStatusChange(Wire):
+    """`PATCH /v2/pre-annotations/<id>`: `{"status": "processing"}` imports an indexed one."""
+
+    status: str
+
+
+class InputPreAnnotationChange(Wire):
+    """`PATCH /v2/inputs/<id>/pre-annotation`: the pre-annotation the input starts from."""
+
+    uuid: str
+
+
+class AutoReviewRequest(Wire):
+    """`POST /v1/workforce/inputs/<id>/auto-reviews`: an automatic check's verdict on an input."""
+
+    accepted: bool
+    feedback_items: list[FeedbackItem] | None = None
+
+
+class CreatedAutoReview(Wire):
+    id: str

@@ -123,6 +123,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "deliveries": lambda s: s.deliveries,
     "work": lambda s: s.work,
     "workforce": lambda s: s.workforce,
+    "pre_annotations": lambda s: s.pre_annotations,
 }
 
 

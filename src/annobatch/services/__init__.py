@@ -14,6 +14,7 @@ from annobatch.services.deliveries import DeliveryService
 from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
+from annobatch.services.pre_annotations import PreAnnotationService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
@@ -42,6 +43,7 @@ class Services:
     deliveries: DeliveryService
     workforce: WorkforceService
     work: WorkService
+    pre_annotations: PreAnnotationService
 
     @classmethod
     def over(
@@ -69,4 +71,5 @@ class Services:
             housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
             workforce=WorkforceService(db),
             work=WorkService(db, store, task_lease_seconds),
+            pre_annotations=PreAnnotationService(db, store),
         )

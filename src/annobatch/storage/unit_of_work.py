@@ -26,6 +26,7 @@ from annobatch.storage.queries.idempotency import IdempotencyQueries
 from annobatch.storage.queries.imu import ImuQueries
 from annobatch.storage.queries.inputs import InputQueries
 from annobatch.storage.queries.organizations import OrganizationQueries
+from annobatch.storage.queries.pre_annotations import PreAnnotationQueries
 from annobatch.storage.queries.projects import ProjectQueries
 from annobatch.storage.queries.scenes import SceneQueries
 from annobatch.storage.queries.server_keys import ServerKeyQueries
@@ -79,6 +80,7 @@ class UnitOfWork:
     blob_deletions = _Group(BlobDeletionQueries)
     housekeeping = _Group(HousekeepingQueries)
     deliveries = _Group(DeliveryQueries)
+    pre_annotations = _Group(PreAnnotationQueries)
     downloads = _Group(DownloadQueries)
     tasks = _Group(TaskQueries)
     workforce = _Group(WorkforceQueries)

@@ -15,12 +15,14 @@ from annobatch.server.controllers.annotations import (
     SceneAnnotationController,
 )
 from annobatch.server.controllers.auth import TokenController
+from annobatch.server.controllers.auto_reviews import AutoReviewPostController
 from annobatch.server.controllers.batches import BatchController
 from annobatch.server.controllers.calibrations import CalibrationController
 from annobatch.server.controllers.downloads import DownloadController
 from annobatch.server.controllers.health import HealthController
 from annobatch.server.controllers.imu import ImuController
 from annobatch.server.controllers.inputs import InputController, InputV1Controller
+from annobatch.server.controllers.pre_annotations import PreAnnotationController, PreAnnotationV1Controller
 from annobatch.server.controllers.projects import ProjectController
 from annobatch.server.controllers.request_inputs import RequestInputController
 from annobatch.server.controllers.requests import RequestController
@@ -46,6 +48,8 @@ API: list[type[Controller]] = [
     SceneController,
     InputV1Controller,
     InputController,
+    PreAnnotationV1Controller,
+    PreAnnotationController,
     CalibrationController,
     ImuController,
     RequestController,
@@ -58,6 +62,7 @@ API: list[type[Controller]] = [
     AutoReviewController,
     TaskController,
     WorkforceController,
+    AutoReviewPostController,
 ]
 PUBLIC: list[type[Controller]] = [
     TokenController,

@@ -1,6 +1,6 @@
 """Reviews (`client.review`): the client's review of a delivered annotation (accept, or reject
 with feedback: a correction follows), reading a review, the automatic reviews of a request input
-(none run here), and the catalogue of error types (also for the workforce's tools)."""
+(posted through the workforce API), and the catalogue of error types (also for the workforce's tools)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,10 @@ class AutoReviewController(Controller):
     path = "/v0/request-inputs"
     tags = ["reviews"]
 
-    @get("/{request_input:str}/auto-reviews", summary="A request input's automatic reviews (none run here)")
+    @get(
+        "/{request_input:str}/auto-reviews",
+        summary="A request input's automatic reviews (posted through the workforce API)",
+    )
     async def auto_reviews(
         self,
         caller: NamedDependency[Caller],
