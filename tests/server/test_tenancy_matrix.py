@@ -58,6 +58,8 @@ PCD = (
     b"HEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 1\nDATA ascii\n1 2 3\n"
 )
 
+OPENLABEL = {"openlabel": {"metadata": {"schema_version": "1.0.0"}}}
+
 OTHER_ORG, OTHER_WORKSPACE = "another organization's client", "a client bound to another workspace"
 INTRUDERS = [OTHER_ORG, OTHER_WORKSPACE]
 
@@ -128,6 +130,8 @@ class Target:
     review: str = ""
     request: str = ""
     task: str = ""
+    #: A pre-annotation of the scene.
+    pre_annotation: str = ""
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -147,6 +151,8 @@ class Target:
             "the annotation": self.annotation,
             "the review": self.review,
             "the task": self.task,
+            "the pre-annotation": self.pre_annotation,
+            "the pre-annotation's external id": "target-pre-ext",
         }
 
 
@@ -190,6 +196,12 @@ def build_target(client: TestClient[Any], world: World, settings: Settings) -> T
         client, world, settings, acme, ws, scene, pending, inp["uuid"], cal, imu, unsent_imu, unsent_scene
     )
     seed_work(target)
+    target.pre_annotation = post_ok(
+        client,
+        "/v1/pre-annotations",
+        {"sceneUuid": scene, "externalId": "target-pre-ext", "preAnnotation": OPENLABEL},
+        owner,
+    )["id"]
     target.headers = {
         "owner": owner,
         OTHER_ORG: bearer(client, world.credential(globex)),
@@ -236,6 +248,9 @@ def untouched(t: Target) -> list[str]:
     inputs = c.post("/v2/inputs/query", json={}, headers=h).json()["data"]
     if [i["uuid"] for i in inputs] != [t.input]:
         problems.append(f"the inputs changed: {inputs}")
+    pres = c.get("/v2/pre-annotations", headers=h).json()["data"]
+    if [p["id"] for p in pres] != [t.pre_annotation]:
+        problems.append(f"the pre-annotations changed: {pres}")
     blobs = open_blob_store(t.settings.data_dir)
     for sid in (t.scene, t.pending):
         detail = t.world.run(t.world.ops.scenes.scene(operator(t.org), sid, include_invalidated=True))
@@ -509,6 +524,32 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
     ("GET", "/v1/downloads/scenes/{scene}/{position}"): lambda t: [
         Call("GET", f"/v1/downloads/scenes/{t.scene}/0", expect=403, code="bad-signature")
     ],
+    # pre-annotations: the scene's workspace's
+    ("POST", "/v1/pre-annotations"): lambda t: [
+        Call("POST", "/v1/pre-annotations", {"sceneUuid": t.scene, "preAnnotation": OPENLABEL}),
+        Call("POST", "/v1/pre-annotations", {"sceneUuid": t.pending, "preAnnotation": OPENLABEL}),
+    ],
+    ("GET", "/v2/pre-annotations"): lambda t: [
+        Call("GET", "/v2/pre-annotations", expect=200, check=no_data),
+        Call("GET", f"/v2/pre-annotations?uuids={t.pre_annotation}", expect=200, check=no_data),
+        Call("GET", f"/v2/pre-annotations?sceneUuids={t.scene}", expect=200, check=no_data),
+        Call("GET", "/v2/pre-annotations?externalIds=target-pre-ext", expect=200, check=no_data),
+    ],
+    ("GET", "/v2/pre-annotations/{pre_annotation}/resolved"): lambda t: [
+        Call("GET", f"/v2/pre-annotations/{t.pre_annotation}/resolved")
+    ],
+    ("PATCH", "/v2/pre-annotations/{pre_annotation}"): lambda t: [
+        Call("PATCH", f"/v2/pre-annotations/{t.pre_annotation}", {"status": "processing"})
+    ],
+    ("DELETE", "/v2/pre-annotations/{pre_annotation}"): lambda t: [
+        Call("DELETE", f"/v2/pre-annotations/{t.pre_annotation}")
+    ],
+    ("PATCH", "/v2/inputs/{input_uuid}/pre-annotation"): lambda t: [
+        Call("PATCH", f"/v2/inputs/{t.input}/pre-annotation", {"uuid": t.pre_annotation})
+    ],
+    ("POST", "/v1/workforce/inputs/{input_id}/auto-reviews"): lambda t: [
+        Call("POST", f"/v1/workforce/inputs/{t.input}/auto-reviews", {"accepted": True})
+    ],
     # calibrations
     ("GET", "/v1/calibrations"): lambda t: [
         Call("GET", f"/v1/calibrations?id={t.calibration}"),
@@ -652,7 +693,7 @@ def test_the_owning_workspace_and_the_whole_organization_see_everything_of_it(
         batch = app_client.get("/v1/projects/p1/batches/b1", headers=h).json()["data"]
         assert batch["inputCounts"]["total"] == 1
         events = app_client.get("/v1/projects/p1/batches/b1/events", headers=h).json()["data"]
-        assert [e["kind"] for e in events] == ["batch.created", "input.created"]
+        assert [e["kind"] for e in events] == ["batch.created", "input.created", "pre-annotation.created"]
 
 
 def test_a_workspace_sees_its_own_scenes_inputs_and_log_entries_beside_the_others(

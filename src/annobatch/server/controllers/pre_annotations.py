@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from annobatch import presenters, schemas
+from annobatch.domain.integers import INT64_MAX
 from annobatch.server.dependencies import WRITE
 from annobatch.services.identity import Caller
 from annobatch.services.pre_annotations import MAX_PAGE, PreAnnotationService
@@ -55,7 +56,7 @@ class PreAnnotationController(Controller):
         self,
         caller: NamedDependency[Caller],
         pre_annotations: NamedDependency[PreAnnotationService],
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=INT64_MAX)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = MAX_PAGE,
         uuids: Ids = None,
         external_ids: Annotated[list[str] | None, QueryParameter(name="externalIds")] = None,
