@@ -72,7 +72,10 @@ class InputV1Controller(Controller):
         inputs: NamedDependency[InputService],
         data: JSONBody[schemas.InputFromSceneRequest],
     ) -> schemas.Envelope[list[schemas.Input]]:
-        row = await inputs.create_input(caller, data.scene_uuid, data.project, data.batch, write)
+        # As on the official platform, the v1 form starts from the scene's latest pre-annotation.
+        row = await inputs.create_input(
+            caller, data.scene_uuid, data.project, data.batch, write, latest_pre_annotation=True
+        )
         return schemas.Envelope([presenters.input_(row, public_base(request))])
 
     @post(
