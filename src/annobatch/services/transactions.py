@@ -44,8 +44,8 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | a task's lease runs out (the sweep) | the input → the task |
 | import annotations (per input) | project → batch → the input |
 | after a commit that failed (its own transaction) | the scene's projects → their batches |
-| create, delete or import a pre-annotation | the pre-annotation (only its own row; a scene is read, not locked) |
-| an input from a pre-annotation | as placing a created scene: project → its batches → the scene (→ the input, if it exists) |
+| create, delete or import a pre-annotation | the pre-annotation (its scene is read, not locked) |
+| an input from a pre-annotation | project → its batches → the scene (→ the input, if it exists) |
 | change an input's pre-annotation | the input (its tasks read) |
 | post an automatic review | the input |
 
