@@ -16,6 +16,7 @@ from annobatch.domain import ResourceKind, SceneStatus, SceneType
 from annobatch.services.batches import BatchView
 from annobatch.services.inputs import EntryRow
 from annobatch.services.scenes import CreatedScene, SceneDetail
+from annobatch.services.scenes_v2 import CreatedSceneV2
 from annobatch.services.uploads import UploadSigner
 from annobatch.storage.records import (
     BatchRecord,
@@ -148,6 +149,13 @@ def scene_job_created(created: CreatedScene, base: str, signer: UploadSigner) ->
     """`files` maps each resource id exactly as the client sent it to its signed upload URL."""
     files = {r.resource_id: signer.url(base, r.scene_id, r.position) for r in created.uploads}
     return schemas.SceneJobCreated(created.scene.id, files)
+
+
+def scene_created_v2(created: CreatedSceneV2, base: str, signer: UploadSigner) -> schemas.SceneCreatedV2:
+    """`signedUploadUrls`: a [local filename, signed upload URL] pair per local file (the client
+    uploads each, then sends the v1 commit); none for cloud resources."""
+    urls = [(r.resource_id, signer.url(base, r.scene_id, r.position)) for r in created.uploads]
+    return schemas.SceneCreatedV2(created.scene.id, urls)
 
 
 def input_(r: InputRow, base: str) -> schemas.Input:

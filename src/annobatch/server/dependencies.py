@@ -100,6 +100,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "projects": lambda s: s.projects,
     "batches": lambda s: s.batches,
     "scenes": lambda s: s.scenes,
+    "scenes_v2": lambda s: s.scenes_v2,
     "scene_recovery": lambda s: s.scene_recovery,
     "inputs": lambda s: s.inputs,
     "calibrations": lambda s: s.calibrations,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from annobatch import domain
-from annobatch.domain import InvalidInput, NotFound, SceneStatus, parse_integer
+from annobatch.domain import InvalidInput, NotFound, parse_integer
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
@@ -128,7 +128,7 @@ class InputService:
             scene = await load_scene(uow, caller, sid, lock=True)
             domain.require_scene_accepts_inputs(sid, scene.status)
             existing = await uow.inputs.in_batch(sid, batch_id)
-            rec = existing or await insert_input(uow, caller, p, batch_id, scene, SceneStatus.CREATED.value)
+            rec = existing or await insert_input(uow, caller, p, batch_id, scene, scene.status)
             return (await uow.inputs.rows(caller.scope, [rec.id]))[0]
 
         fp = fingerprint("input", sid, project, batch)
