@@ -357,9 +357,19 @@ class SceneV2Service:
                         to_json(data),
                         done.workspace_id,
                     )
-                scene_data: dict[str, str | None] = {"scene": sid, "status": done.status, "errorMessage": done.error_message}
+                scene_data: dict[str, str | None] = {
+                    "scene": sid,
+                    "status": done.status,
+                    "errorMessage": done.error_message,
+                }
                 await uow.events.add(
-                    caller.org, None, None, "scene.imported", caller.email, to_json(scene_data), done.workspace_id
+                    caller.org,
+                    None,
+                    None,
+                    "scene.imported",
+                    caller.email,
+                    to_json(scene_data),
+                    done.workspace_id,
                 )
                 return done, old
 
