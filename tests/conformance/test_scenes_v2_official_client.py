@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from kognic.io.model.scene.scene_request import Frame, ImageResource, LocalFile, SceneRequest
+from test_inputs_official_client import JPEG, Tenant, stored_scene, tenant
 
 from annobatch.services.identity import operator
 from annobatch.services.storage_keys import StorageKeys
 from annobatch.storage.blobs import LocalBlobStore
 from conftest import Live
 from s3_server import LOCKED, OTHER, SHARED, Keys, S3Server
-from test_inputs_official_client import JPEG, Tenant, stored_scene, tenant
 
 
 def add_storage(live: Live, s3: S3Server, org: int, bucket: str, keys: Keys | None = None) -> None:
