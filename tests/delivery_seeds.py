@@ -201,7 +201,7 @@ class Seed:
             "id": rid, "organization_id": org, "project_id": project_id, "input_id": input_id,
             "task_id": None, "annotation_id": annotation_id, "phase": phase, "accepted": accepted,
             "workflow": workflow, "feedback": msgspec.json.encode(feedback or []).decode(),
-            "actor": "someone", "created": self.tick(),
+            "actor": "someone", "created": self.tick(), "automatic": False,
         }  # fmt: skip
         self.run(self._write(t.reviews, **row))
         return rid

@@ -30,10 +30,14 @@ import pytest
 from litestar.testing import TestClient
 
 from annobatch.server.app import create_app
+from annobatch.services.deliveries import request_uid
 from annobatch.services.identity import operator
 from annobatch.settings import Settings
 from annobatch.storage.blobs import open_blob_store
+from annobatch.storage.records import BatchRecord
+from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import World, bearer
+from delivery_seeds import Seed
 
 T0 = 1_700_000_000_000_000_000  # ns
 ORIGIN = {"position": {"x": 0, "y": 0, "z": 0}, "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0}}
@@ -53,6 +57,8 @@ PCD = (
     b"# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 1\n"
     b"HEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 1\nDATA ascii\n1 2 3\n"
 )
+
+OPENLABEL = {"openlabel": {"metadata": {"schema_version": "1.0.0"}}}
 
 OTHER_ORG, OTHER_WORKSPACE = "another organization's client", "a client bound to another workspace"
 INTRUDERS = [OTHER_ORG, OTHER_WORKSPACE]
@@ -119,6 +125,13 @@ class Target:
     unsent_imu: str
     unsent_scene: str
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The input's delivered annotation, a review of it, and the batch's request id.
+    annotation: str = ""
+    review: str = ""
+    request: str = ""
+    task: str = ""
+    #: A pre-annotation of the scene.
+    pre_annotation: str = ""
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -135,6 +148,11 @@ class Target:
             "the scene's external id": "target-scene-ext",
             "the pending scene's external id": "target-pending-ext",
             "the calibration's external id": "target-rig-ext",
+            "the annotation": self.annotation,
+            "the review": self.review,
+            "the task": self.task,
+            "the pre-annotation": self.pre_annotation,
+            "the pre-annotation's external id": "target-pre-ext",
         }
 
 
@@ -177,12 +195,44 @@ def build_target(client: TestClient[Any], world: World, settings: Settings) -> T
     target = Target(
         client, world, settings, acme, ws, scene, pending, inp["uuid"], cal, imu, unsent_imu, unsent_scene
     )
+    seed_work(target)
+    target.pre_annotation = post_ok(
+        client,
+        "/v1/pre-annotations",
+        {"sceneUuid": scene, "externalId": "target-pre-ext", "preAnnotation": OPENLABEL},
+        owner,
+    )["id"]
     target.headers = {
         "owner": owner,
         OTHER_ORG: bearer(client, world.credential(globex)),
         OTHER_WORKSPACE: bearer(client, world.credential(acme, workspace="lidar")),
     }
     return target
+
+
+def seed_work(t: Target) -> None:
+    """The input's work, delivered: an annotation version and a client's review of it."""
+    seed = Seed(t.world.ops.db, t.world.runner, t.settings.data_dir / "blobs")
+
+    async def batch_b1() -> BatchRecord:
+        async with t.world.ops.db.transaction() as tx:
+            uow = UnitOfWork(tx)
+            p1 = await uow.projects.get(t.org, "p1")
+            assert p1 is not None
+            (b1,) = [b for b in await uow.batches.of(p1.id) if b.external_id == "b1"]
+            return b1
+
+    b1 = t.world.run(batch_b1())
+    t.annotation = seed.version(b1, t.input, t.scene, "object-detection", org=t.org)
+    t.review = seed.review(t.input, org=t.org, project_id=b1.project_id, annotation_id=t.annotation)
+    t.request = request_uid(b1.id)
+
+    async def open_task() -> str:
+        async with t.world.ops.db.transaction() as tx:
+            (task,) = await UnitOfWork(tx).tasks.open_of_input(t.input)
+            return task.id
+
+    t.task = t.world.run(open_task())
 
 
 def untouched(t: Target) -> list[str]:
@@ -198,6 +248,9 @@ def untouched(t: Target) -> list[str]:
     inputs = c.post("/v2/inputs/query", json={}, headers=h).json()["data"]
     if [i["uuid"] for i in inputs] != [t.input]:
         problems.append(f"the inputs changed: {inputs}")
+    pres = c.get("/v2/pre-annotations", headers=h).json()["data"]
+    if [p["id"] for p in pres] != [t.pre_annotation]:
+        problems.append(f"the pre-annotations changed: {pres}")
     blobs = open_blob_store(t.settings.data_dir)
     for sid in (t.scene, t.pending):
         detail = t.world.run(t.world.ops.scenes.scene(operator(t.org), sid, include_invalidated=True))
@@ -238,6 +291,15 @@ SHARED = (404, 200)
 def no_counted_inputs(body: Any) -> str | None:
     counts = body["data"]["inputCounts"]
     return None if counts.get("total", 0) == 0 else f"counts the target's inputs: {counts}"
+
+
+def no_progress(body: Any) -> str | None:
+    counted = [r["inputProgressCounts"] for r in body["data"] if r["inputProgressCounts"]["total"]]
+    return None if not counted else f"counts the target's inputs: {counted}"
+
+
+def no_data(body: Any) -> str | None:
+    return None if body["data"] == [] else f"lists the target's inputs: {body['data']}"
 
 
 def scene_creates(prefix: str) -> Callable[[Target], list[Call]]:
@@ -410,6 +472,121 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
         Call("POST", "/v2/inputs", {"sceneUuid": t.scene, "projectExtId": "p1", "batchExtId": "b1"})
     ],
     ("DELETE", "/v2/inputs/{input_uuid}"): lambda t: [Call("DELETE", f"/v2/inputs/{t.input}")],
+    # requests and request inputs: a request is a batch (the organization's); its inputs and their
+    # counts are the caller's workspace's
+    ("GET", "/v2/requests"): lambda t: [
+        Call(
+            "GET",
+            "/v2/requests?projectId=p1&includeInputProgressCounts=true",
+            expect=SHARED,
+            check=no_progress,
+        )
+    ],
+    ("GET", "/v2/request-inputs"): lambda t: [
+        Call("GET", f"/v2/request-inputs?requestId={t.request}", expect=SHARED, check=no_data),
+        Call(
+            "GET", f"/v2/request-inputs?requestId={t.request}&sceneId={t.scene}", expect=SHARED, check=no_data
+        ),
+    ],
+    ("GET", "/v2/request-inputs/{request_input}"): lambda t: [Call("GET", f"/v2/request-inputs/{t.input}")],
+    ("GET", "/v0/request-inputs/{request_input}/auto-reviews"): lambda t: [
+        Call("GET", f"/v0/request-inputs/{t.input}/auto-reviews")
+    ],
+    # annotations and reviews
+    ("GET", "/v1/annotations/{annotation}"): lambda t: [Call("GET", f"/v1/annotations/{t.annotation}")],
+    ("GET", "/v2/inputs/{input_uuid}/annotation"): lambda t: [
+        Call("GET", f"/v2/inputs/{t.input}/annotation")
+    ],
+    ("GET", "/v2/scenes/{scene}/annotations"): lambda t: [Call("GET", f"/v2/scenes/{t.scene}/annotations")],
+    ("GET", "/v1/annotations/inputs/{scene}/annotation-type/{annotation_type}"): lambda t: [
+        Call("GET", f"/v1/annotations/inputs/{t.scene}/annotation-type/object-detection")
+    ],
+    ("GET", "/v1/annotations/projects/{project}/annotation-type/{annotation_type}/search"): lambda t: [
+        Call("GET", "/v1/annotations/projects/p1/annotation-type/object-detection/search", expect=SHARED)
+    ],
+    (
+        "GET",
+        "/v1/annotations/projects/{project}/batch/{batch}/annotation-type/{annotation_type}/search",
+    ): lambda t: [
+        Call(
+            "GET",
+            "/v1/annotations/projects/p1/batch/b1/annotation-type/object-detection/search",
+            expect=SHARED,
+        )
+    ],
+    ("GET", "/v1/reviews/{review}"): lambda t: [Call("GET", f"/v1/reviews/{t.review}")],
+    ("POST", "/v1/annotations/{annotation}/review"): lambda t: [
+        Call("POST", f"/v1/annotations/{t.annotation}/review", {"accepted": True}),
+        Call("POST", f"/v1/annotations/{t.annotation}/review", {"accepted": False, "workflow": "correct"}),
+    ],
+    # tasks: the client assigns; the workforce API is the workforce's and staff's (clients: 404)
+    ("PATCH", "/v1/tasks/{task}"): lambda t: [
+        Call("PATCH", f"/v1/tasks/{t.task}", {"assignedUserId": None}),
+        Call("PATCH", f"/v1/tasks/{t.task}", {"assignedUserId": 1}),
+    ],
+    ("GET", "/v1/workforce/projects"): lambda t: [Call("GET", "/v1/workforce/projects")],
+    ("GET", "/v1/workforce/tasks"): lambda t: [Call("GET", "/v1/workforce/tasks?project=p1")],
+    ("GET", "/v1/workforce/tasks/{task}"): lambda t: [Call("GET", f"/v1/workforce/tasks/{t.task}")],
+    ("POST", "/v1/workforce/tasks/claim"): lambda t: [
+        Call("POST", "/v1/workforce/tasks/claim", {"project": "p1"})
+    ],
+    ("PUT", "/v1/workforce/tasks/{task}/draft"): lambda t: [
+        Call("PUT", f"/v1/workforce/tasks/{t.task}/draft", {"annotations": {}})
+    ],
+    ("POST", "/v1/workforce/tasks/{task}/submit"): lambda t: [
+        Call("POST", f"/v1/workforce/tasks/{t.task}/submit", {"annotations": {}})
+    ],
+    ("POST", "/v1/workforce/tasks/{task}/give-up"): lambda t: [
+        Call("POST", f"/v1/workforce/tasks/{t.task}/give-up")
+    ],
+    ("POST", "/v1/workforce/tasks/{task}/review"): lambda t: [
+        Call("POST", f"/v1/workforce/tasks/{t.task}/review", {"accepted": True})
+    ],
+    ("GET", "/v1/reviews/error-types"): lambda t: [Call("GET", "/v1/reviews/error-types", expect=200)],
+    ("GET", "/v1/downloads/annotations/{annotation}"): lambda t: [
+        Call("GET", f"/v1/downloads/annotations/{t.annotation}", expect=403, code="bad-signature")
+    ],
+    ("GET", "/v1/downloads/scenes/{scene}/{position}"): lambda t: [
+        Call("GET", f"/v1/downloads/scenes/{t.scene}/0", expect=403, code="bad-signature")
+    ],
+    # pre-annotations: the scene's workspace's
+    ("POST", "/v1/pre-annotations"): lambda t: [
+        Call("POST", "/v1/pre-annotations", {"sceneUuid": t.scene, "preAnnotation": OPENLABEL}),
+        Call("POST", "/v1/pre-annotations", {"sceneUuid": t.pending, "preAnnotation": OPENLABEL}),
+    ],
+    ("POST", "/v2/pre-annotations"): lambda t: [
+        Call("POST", "/v2/pre-annotations", {"sceneUuid": t.scene, "externalResourceId": "s3://b/x.json"}),
+        Call(
+            "POST",
+            "/v2/pre-annotations",
+            {
+                "sceneUuid": t.scene,
+                "externalResourceId": "s3://b/x.json",
+                "postponeExternalResourceImport": True,
+            },
+        ),
+    ],
+    ("GET", "/v2/pre-annotations"): lambda t: [
+        Call("GET", "/v2/pre-annotations", expect=200, check=no_data),
+        Call("GET", f"/v2/pre-annotations?uuids={t.pre_annotation}", expect=200, check=no_data),
+        Call("GET", f"/v2/pre-annotations?sceneUuids={t.scene}", expect=200, check=no_data),
+        Call("GET", "/v2/pre-annotations?externalIds=target-pre-ext", expect=200, check=no_data),
+    ],
+    ("GET", "/v2/pre-annotations/{pre_annotation}/resolved"): lambda t: [
+        Call("GET", f"/v2/pre-annotations/{t.pre_annotation}/resolved")
+    ],
+    ("PATCH", "/v2/pre-annotations/{pre_annotation}"): lambda t: [
+        Call("PATCH", f"/v2/pre-annotations/{t.pre_annotation}", {"status": "processing"})
+    ],
+    ("DELETE", "/v2/pre-annotations/{pre_annotation}"): lambda t: [
+        Call("DELETE", f"/v2/pre-annotations/{t.pre_annotation}")
+    ],
+    ("PATCH", "/v2/inputs/{input_uuid}/pre-annotation"): lambda t: [
+        Call("PATCH", f"/v2/inputs/{t.input}/pre-annotation", {"uuid": t.pre_annotation})
+    ],
+    ("POST", "/v1/workforce/inputs/{input_id}/auto-reviews"): lambda t: [
+        Call("POST", f"/v1/workforce/inputs/{t.input}/auto-reviews", {"accepted": True})
+    ],
     # calibrations
     ("GET", "/v1/calibrations"): lambda t: [
         Call("GET", f"/v1/calibrations?id={t.calibration}"),
@@ -553,7 +730,7 @@ def test_the_owning_workspace_and_the_whole_organization_see_everything_of_it(
         batch = app_client.get("/v1/projects/p1/batches/b1", headers=h).json()["data"]
         assert batch["inputCounts"]["total"] == 1
         events = app_client.get("/v1/projects/p1/batches/b1/events", headers=h).json()["data"]
-        assert [e["kind"] for e in events] == ["batch.created", "input.created"]
+        assert [e["kind"] for e in events] == ["batch.created", "input.created", "pre-annotation.created"]
 
 
 def test_a_workspace_sees_its_own_scenes_inputs_and_log_entries_beside_the_others(

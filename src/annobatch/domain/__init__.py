@@ -15,6 +15,7 @@ from annobatch.domain import (
     housekeeping,
     integers,
     openlabel,
+    pre_annotations,
     reviews,
     scene_lifecycle,
     scenes,
@@ -29,6 +30,7 @@ from annobatch.domain.errors import *  # noqa: F403
 from annobatch.domain.housekeeping import *  # noqa: F403
 from annobatch.domain.integers import *  # noqa: F403
 from annobatch.domain.openlabel import *  # noqa: F403
+from annobatch.domain.pre_annotations import *  # noqa: F403
 from annobatch.domain.reviews import *  # noqa: F403
 from annobatch.domain.scene_lifecycle import *  # noqa: F403
 from annobatch.domain.scenes import *  # noqa: F403
@@ -45,6 +47,7 @@ __all__ = sorted(
         *housekeeping.__all__,
         *integers.__all__,
         *openlabel.__all__,
+        *pre_annotations.__all__,
         *reviews.__all__,
         *scene_lifecycle.__all__,
         *scenes.__all__,

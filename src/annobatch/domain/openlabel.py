@@ -27,14 +27,13 @@ def _model() -> Any:
     return OpenLabelAnnotation
 
 
-def validate_openlabel(annotation_type: str, document: object) -> None:
+def validate_openlabel(annotation_type: str, document: object, what: str | None = None) -> None:
     """A document is valid OpenLABEL 1.0 (`{"openlabel": {"metadata": {"schema_version": "1.0.0"},
-    …}}`); an invalid one is refused naming the annotation type and the first error: where it is
-    in the document and what is wrong."""
+    …}}`); an invalid one is refused naming the annotation type (or `what` the document is) and
+    the first error: where it is in the document and what is wrong."""
+    name = what or f"annotation {annotation_type}"
     if not isinstance(document, Mapping):
-        raise InvalidInput(
-            f"annotation {annotation_type}: an OpenLABEL document is a JSON object", "invalid-openlabel"
-        )
+        raise InvalidInput(f"{name}: an OpenLABEL document is a JSON object", "invalid-openlabel")
     from pydantic import ValidationError
 
     try:
@@ -43,7 +42,7 @@ def validate_openlabel(annotation_type: str, document: object) -> None:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "(document)"
         raise InvalidInput(
-            f"annotation {annotation_type} is not valid OpenLABEL: at {where}: {first.get('msg')}",
+            f"{name} is not valid OpenLABEL: at {where}: {first.get('msg')}",
             "invalid-openlabel",
         ) from None
 

@@ -27,26 +27,42 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, SkipValidation
 
-from annobatch.domain import InvalidInput
+from annobatch.domain import InvalidInput, NotFound, Role
+from annobatch.server.errors import NO_SUCH_ENDPOINT
 from annobatch.services import Services
 from annobatch.services.identity import Authority, Caller
 from annobatch.services.transactions import Write
 from annobatch.storage.database import Database
 
+#: The `opt` key of the routes a workforce credential (annotator, reviewer) may reach, and who
+#: else may: `WORKFORCE_ALSO` (the review error types: everyone) or `WORKFORCE_ONLY` (the
+#: workforce API: the workforce and staff; the organization's clients read the work through their
+#: own API). Everywhere else a workforce caller, and here a client, is answered as if the endpoint
+#: did not exist.
+WORKFORCE = "workforce"
+WORKFORCE_ALSO = "also"
+WORKFORCE_ONLY = "only"
+_WORKFORCE_ROLES = frozenset({Role.ANNOTATOR, Role.REVIEWER})
+
 
 async def authenticate(request: Request[Any, Any, Any]) -> None:
     """Before each request of the API (a `before_request` hook, run before the parameters and
     body are read): the caller, from the bearer token (and the organization a staff member acts
-    for). Not for `OPTIONS`: Litestar answers those itself, with the methods a path allows, to
-    anyone. A hook rather than a guard: Litestar copies the route handler for every guard call,
-    which cost ~40 µs a request here."""
+    for); a workforce credential only on the routes marked for it, and a client not on the
+    workforce's own (404 elsewhere, before anything is read). Not for `OPTIONS`: Litestar answers
+    those itself, with the methods a path allows, to anyone. A hook rather than a guard: Litestar
+    copies the route handler for every guard call, which cost ~40 µs a request here."""
     if request.scope["method"] == "OPTIONS":
         return
     authority: Authority = request.app.state.authority
     headers = request.headers
-    request.scope["user"] = await authority.caller(
-        headers.get("authorization"), headers.get("x-organization-id")
-    )
+    caller = await authority.caller(headers.get("authorization"), headers.get("x-organization-id"))
+    reach = request.route_handler.opt.get(WORKFORCE)
+    if (reach is None and caller.role in _WORKFORCE_ROLES) or (
+        reach == WORKFORCE_ONLY and caller.role is Role.CLIENT
+    ):
+        raise NotFound(NO_SUCH_ENDPOINT, "not-found")
+    request.scope["user"] = caller
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
@@ -104,6 +120,12 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "scene_recovery": lambda s: s.scene_recovery,
     "inputs": lambda s: s.inputs,
     "calibrations": lambda s: s.calibrations,
+    "downloads": lambda s: s.downloads,
+    "deliveries": lambda s: s.deliveries,
+    "work": lambda s: s.work,
+    "workforce": lambda s: s.workforce,
+    "pre_annotations": lambda s: s.pre_annotations,
+    "cloud_pre_annotations": lambda s: s.cloud_pre_annotations,
 }
 
 

@@ -10,9 +10,13 @@ from annobatch.domain import DEFAULT_LEASE_SECONDS, SceneLimits
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
+from annobatch.services.cloud_pre_annotations import CloudPreAnnotationService
 from annobatch.services.cloud_storage import CloudStorage
+from annobatch.services.deliveries import DeliveryService
+from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
+from annobatch.services.pre_annotations import PreAnnotationService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
@@ -38,10 +42,14 @@ class Services:
     inputs: InputService
     calibrations: CalibrationService
     housekeeping: HousekeepingService
+    downloads: DownloadService
+    deliveries: DeliveryService
     workforce: WorkforceService
     work: WorkService
     cloud: CloudStorage
     scenes_v2: SceneV2Service
+    pre_annotations: PreAnnotationService
+    cloud_pre_annotations: CloudPreAnnotationService
 
     @classmethod
     def over(
@@ -61,6 +69,8 @@ class Services:
         store = blobs or NoBlobStore()
         scenes = SceneService(db, store, scene_limits)
         cloud = CloudStorage(db, store, secret_key, max_file_bytes)
+        # An indexed pre-annotation's document is read from the organization's bucket.
+        pre_annotations = PreAnnotationService(db, store, cloud.read_pre_annotation)
         return cls(
             db=db,
             accounts=AccountService(db),
@@ -70,9 +80,13 @@ class Services:
             scene_recovery=SceneRecoveryService(db, store),
             inputs=InputService(db, blobs),
             calibrations=CalibrationService(db),
+            downloads=DownloadService(db, store),
+            deliveries=DeliveryService(db, store),
             housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
             workforce=WorkforceService(db),
             work=WorkService(db, store, task_lease_seconds),
             cloud=cloud,
             scenes_v2=SceneV2Service(scenes, cloud),
+            pre_annotations=pre_annotations,
+            cloud_pre_annotations=CloudPreAnnotationService(cloud, pre_annotations),
         )

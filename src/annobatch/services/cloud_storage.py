@@ -17,12 +17,13 @@ from annobatch import domain
 from annobatch.domain import CloudUri, InvalidInput, NotFound
 from annobatch.services.identity import Caller, load_signing_key
 from annobatch.services.lookups import to_json
+from annobatch.services.pre_annotations import MAX_DOCUMENT_BYTES
 from annobatch.services.storage_keys import KeySealer, StorageKeys
 from annobatch.services.transactions import reading, transact
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database
 from annobatch.storage.object_store import BucketAccess, ObjectReader, ObjectStoreError
-from annobatch.storage.records import StorageCredentialRecord, now_micros
+from annobatch.storage.records import PreAnnotationRecord, StorageCredentialRecord, now_micros
 from annobatch.storage.unit_of_work import UnitOfWork
 
 
@@ -174,3 +175,27 @@ class CloudStorage:
             return await self.blobs.put(key, f.reader.chunks(f.uri.key), self.max_file_bytes)
         except ObjectStoreError as e:
             raise self.problem(f.uri.uri, f.uri.bucket, e) from None
+
+    async def read_document(self, org: int, uri: str, limit: int) -> bytes:
+        """A whole (small) file of the organization's storage, such as a pre-annotation's OpenLABEL
+        document: 400 naming the URI when it is outside the storage, cannot be read, or is larger
+        than `limit` bytes."""
+        f = (await self.locate(org, [uri]))[uri]
+        parts: list[bytes] = []
+        total = 0
+        try:
+            async for chunk in f.reader.chunks(f.uri.key):
+                total += len(chunk)
+                if total > limit:
+                    raise InvalidInput(
+                        f"cloud resource {uri} is larger than {limit} bytes", "cloud-resource-too-large"
+                    )
+                parts.append(chunk)
+        except ObjectStoreError as e:
+            raise self.problem(uri, f.uri.bucket, e) from None
+        return b"".join(parts)
+
+    async def read_pre_annotation(self, caller: Caller, pre: PreAnnotationRecord) -> bytes:
+        """The document of an indexed pre-annotation (the reader the pre-annotation service imports
+        with; a refusal there fails the pre-annotation, saying why)."""
+        return await self.read_document(caller.org, pre.external_resource_id or "", MAX_DOCUMENT_BYTES)

@@ -62,8 +62,9 @@ Only delivered versions are ever answered (`delivered` set; preliminary ones inc
 
 ## Reviews
 `review(id)`: a review (internal or the client's) of the caller's input, with its feedback items
-decoded and the catalogue's names of their error types; `auto_reviews(input)`: always empty (no
-automatic reviews here), 404 when the input is not the caller's; `error_types()`: the catalogue.
+decoded and the catalogue's names of their error types; `auto_reviews(input)`: the reviews
+automatic checks posted on it (the workforce API), 404 when the input is not the caller's;
+`error_types()`: the catalogue.
 """
 
 from __future__ import annotations
@@ -469,12 +470,31 @@ class DeliveryService:
         )
 
     async def auto_reviews(self, caller: Caller, input_id: str) -> list[ReviewDetail]:
-        """No automatic reviews run here: always empty, for an input of the caller's."""
+        """The reviews automatic checks posted on an input of the caller's (through the workforce
+        API), oldest first."""
         _client_only(caller, f"request input {input_id}")
         iid = parse_uuid("input", input_id)
         async with reading(self.db) as uow:
-            await _input(uow, caller, iid)
-        return []
+            of_input = await _input(uow, caller, iid)
+            found = await uow.annotation_versions.auto_reviews(iid)
+            catalogue = await uow.deliveries.error_types()
+        names = {e.id: e.name for e in catalogue}
+        out = []
+        for r in found:
+            feedback = msgspec.json.decode(r.feedback) if r.feedback else []
+            row = ReviewRow(
+                r.id, r.organization_id, r.project_id, r.input_id, r.task_id, r.annotation_id, r.phase,
+                r.accepted, r.workflow, r.feedback, r.actor, r.created,
+            )  # fmt: skip
+            out.append(
+                ReviewDetail(
+                    row,
+                    feedback if isinstance(feedback, list) else [],
+                    names,
+                    _derived("phase", of_input.batch_id, r.phase),
+                )
+            )
+        return out
 
     async def error_types(self, caller: Caller | None = None) -> list[ErrorTypeRow]:
         """The installation's catalogue of review error types, in its order."""

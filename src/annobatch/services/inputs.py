@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from annobatch import domain
-from annobatch.domain import InvalidInput, NotFound, parse_integer
+from annobatch.domain import InvalidInput, NotFound, TaskKind, TaskStatus, parse_integer
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
@@ -26,7 +26,7 @@ from annobatch.services.work_progress import cancel_work, check_completion
 from annobatch.storage.blobs import BlobStore
 from annobatch.storage.database import Database
 from annobatch.storage.queries.inputs import Cursor, InputFilter
-from annobatch.storage.records import InputRow, now_micros
+from annobatch.storage.records import InputRecord, InputRow, PreAnnotationRecord, now_micros
 from annobatch.storage.unit_of_work import UnitOfWork
 
 #: The largest page of inputs one request answers.
@@ -114,25 +114,87 @@ class InputService:
         return await self.with_types(rows)
 
     async def create_input(
-        self, caller: Caller, scene_id: str, project: str, batch: str | None, write: Write
+        self,
+        caller: Caller,
+        scene_id: str | None,
+        project: str,
+        batch: str | None,
+        write: Write,
+        pre_annotation_id: str | None = None,
     ) -> InputRow:
         """Place a created scene in (another) project or batch. Placing it where it already is
-        answers the input it has there."""
-        sid = parse_uuid("scene", scene_id)
+        answers the input it has there. With a pre-annotation (of the caller's, available), the
+        input's annotation starts from it; the scene is the pre-annotation's (naming another one
+        is a 400)."""
+        sid = None if scene_id is None else parse_uuid("scene", scene_id)
+        pid = None if pre_annotation_id is None else parse_uuid("pre-annotation", pre_annotation_id)
+        if sid is None and pid is None:
+            raise InvalidInput(
+                "name the scene (sceneUuid) or a pre-annotation (preAnnotationUuid)", "scene-required"
+            )
 
         async def produce(uow: UnitOfWork) -> InputRow:
-            seen = await load_scene(uow, caller, sid)
-            domain.require_scene_accepts_inputs(sid, seen.status)
+            scene_of = sid
+            if pid is not None:
+                pre = await _pre_annotation(uow, caller, pid)
+                domain.require_pre_annotation_available(pid, pre.status)
+                if sid is not None and pre.scene_id != sid:
+                    raise InvalidInput(
+                        f"pre-annotation {pid} is for scene {pre.scene_id}, not {sid}",
+                        "pre-annotation-of-another-scene",
+                    )
+                scene_of = pre.scene_id
+            assert scene_of is not None
+            seen = await load_scene(uow, caller, scene_of)
+            domain.require_scene_accepts_inputs(scene_of, seen.status)
             # The lock order: the project and its batches, then the scene (not invalidated meanwhile).
             p, batch_id = await place_input(uow, caller, project, batch)
-            scene = await load_scene(uow, caller, sid, lock=True)
-            domain.require_scene_accepts_inputs(sid, scene.status)
-            existing = await uow.inputs.in_batch(sid, batch_id)
+            scene = await load_scene(uow, caller, scene_of, lock=True)
+            domain.require_scene_accepts_inputs(scene_of, scene.status)
+            existing = await uow.inputs.in_batch(scene_of, batch_id)
             rec = existing or await insert_input(uow, caller, p, batch_id, scene, scene.status)
+            if pid is not None and await uow.pre_annotations.of_input(rec.id) != pid:
+                if existing is not None:
+                    await uow.inputs.get_any_org(rec.id, lock=True)
+                    domain.require_pre_annotation_replaceable(rec.id, await _annotation_started(uow, rec.id))
+                await uow.pre_annotations.set_for_input(rec.id, pid)
+                await _pre_annotation_event(uow, caller, rec, scene.workspace_id, pid)
             return (await uow.inputs.rows(caller.scope, [rec.id]))[0]
 
-        fp = fingerprint("input", sid, project, batch)
+        fp = fingerprint("input", sid, project, batch, pid)
         return await run_write(self.db, caller, write, fp, InputRow, produce)
+
+    async def update_pre_annotation(
+        self, caller: Caller, input_id: str, pre_annotation_id: str, write: Write = Write()
+    ) -> None:
+        """Start the input's annotation from another pre-annotation (of the input's scene,
+        available); only until its annotate task has started (409 after)."""
+        iid = parse_uuid("input", input_id)
+        pid = parse_uuid("pre-annotation", pre_annotation_id)
+
+        async def produce(uow: UnitOfWork) -> str:
+            found = await uow.inputs.get(caller.scope, iid)
+            if found is None:
+                raise NotFound(f"input {input_id} not found", "input-not-found")
+            pre = await _pre_annotation(uow, caller, pid)
+            if pre.scene_id != found.scene_id:
+                raise InvalidInput(
+                    f"pre-annotation {pid} is for scene {pre.scene_id}, "
+                    f"not input {iid}'s scene {found.scene_id}",
+                    "pre-annotation-of-another-scene",
+                )
+            domain.require_pre_annotation_available(pid, pre.status)
+            # The lock order: the input, then (read) its tasks.
+            inp = await uow.inputs.get_any_org(iid, lock=True)
+            assert inp is not None
+            domain.require_pre_annotation_replaceable(iid, await _annotation_started(uow, iid))
+            if await uow.pre_annotations.of_input(iid) != pid:
+                await uow.pre_annotations.set_for_input(iid, pid)
+                scene = await load_scene(uow, caller, inp.scene_id)
+                await _pre_annotation_event(uow, caller, inp, scene.workspace_id, pid)
+            return pid
+
+        await run_write(self.db, caller, write, fingerprint("input-pre-annotation", iid, pid), str, produce)
 
     async def delete_input(self, caller: Caller, input_id: str, write: Write) -> None:
         """Take an input out of its batch; its scene stays."""
@@ -156,6 +218,7 @@ class InputService:
             cancelled = await cancel_work(uow, inp)
             blobs = await uow.annotation_versions.delete_of_input(iid)
             await uow.tasks.delete_of_input(iid)
+            await uow.pre_annotations.forget_input(iid)
             await uow.blob_deletions.record(blobs, now_micros())
             await uow.inputs.delete(iid)
             data = to_json({"input": iid, "scene": found.scene_id, "cancelledTasks": cancelled})
@@ -170,3 +233,28 @@ class InputService:
         blobs = await run_write(self.db, caller, write, fp, list[str], produce)
         if blobs and not write.dry_run and self.blobs is not None:
             await finish_deletions(self.db, self.blobs, blobs)
+
+
+async def _pre_annotation(uow: UnitOfWork, caller: Caller, pre_id: str) -> PreAnnotationRecord:
+    found = await uow.pre_annotations.get(caller.scope, pre_id)
+    if found is None:
+        raise NotFound(f"pre-annotation {pre_id} not found", "pre-annotation-not-found")
+    return found
+
+
+async def _annotation_started(uow: UnitOfWork, input_id: str) -> bool:
+    """Whether anyone has started on the input: a task of it that is no longer a waiting
+    annotate task."""
+    return any(
+        not (t.kind == TaskKind.ANNOTATE and t.status in (TaskStatus.TODO, TaskStatus.CANCELLED))
+        for t in await uow.tasks.of_input(input_id)
+    )
+
+
+async def _pre_annotation_event(
+    uow: UnitOfWork, caller: Caller, inp: InputRecord, workspace_id: str, pre_id: str
+) -> None:
+    data = to_json({"input": inp.id, "scene": inp.scene_id, "preAnnotation": pre_id})
+    await uow.events.add(
+        caller.org, inp.project_id, inp.batch_id, "input.pre-annotation-set", caller.email, data, workspace_id
+    )

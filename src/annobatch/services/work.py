@@ -68,6 +68,8 @@ from annobatch.storage.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
 
+#: What a feedback item may name of the annotation it is about.
+_NAMED_PARTS = ("objectId", "frameId", "sensorId")
 #: The largest page of tasks one request answers.
 MAX_TASK_PAGE = 1000
 #: How many times a claim tries again when the task it picked was taken meanwhile.
@@ -95,6 +97,9 @@ class TaskDetail:
     review: ReviewRecord | None
     #: annotation type → the classes its objects may have (types without a taxonomy: absent)
     classes: dict[str, list[str]] = field(default_factory=dict)
+    #: the pre-annotation the input's annotation starts from (its document is the annotate task's
+    #: draft, for every annotation type, until the holder saves one)
+    pre_annotation: str | None = None
 
 
 class NeedBatchLocks(Exception):
@@ -307,6 +312,14 @@ class WorkService:
         review = None
         if task.review_id is not None:
             review = await uow.annotation_versions.review(task.organization_id, task.review_id)
+        types = await uow.batches.types(batch.id)
+        draft = None if task.draft is None else msgspec.json.decode(task.draft)
+        pre_id = await uow.pre_annotations.of_input(inp.id)
+        if pre_id is not None and draft is None and task.kind == TaskKind.ANNOTATE:
+            pre = await uow.pre_annotations.get_any_org(pre_id)
+            if pre is not None and pre.blob_key is not None:
+                document = msgspec.json.decode(await self.blobs.read(pre.blob_key))
+                draft = {atype: document for atype in types}
         return TaskDetail(
             task=task,
             input=inp,
@@ -314,12 +327,13 @@ class WorkService:
             resources=await uow.scenes.resources(scene.id),
             project=project.external_id,
             batch=batch.external_id,
-            annotation_types=await uow.batches.types(batch.id),
+            annotation_types=types,
             workflow=[p.value for p in workflow_of(project, batch)],
-            draft=None if task.draft is None else msgspec.json.decode(task.draft),
+            draft=draft,
             versions=await uow.annotation_versions.latest(inp.id),
             review=review,
             classes=await uow.workforce.taxonomy(project.id),
+            pre_annotation=pre_id,
         )
 
     async def annotation_content(self, annotation_id: str) -> bytes:
@@ -634,6 +648,9 @@ class WorkService:
             seen = await self._visible_version(uow, caller, aid)
             rules = await self._error_rules(uow)
         items = domain.parse_feedback(list(feedback), rules)
+        if any(k in item for item in items for k in _NAMED_PARTS):
+            document = msgspec.json.decode(await self.blobs.read(seen.blob_key))
+            domain.require_feedback_fits(items, aid, domain.annotation_parts(document))
 
         async def op(uow: UnitOfWork, held: frozenset[int]) -> ReviewRecord:
             inp = await uow.inputs.get_any_org(seen.input_id, lock=True)
@@ -693,6 +710,70 @@ class WorkService:
             return rec
 
         fp = fingerprint("client-review", aid, accepted, items, workflow)
+        return await self._run(op, once_per=(caller, write, fp, ReviewRecord))
+
+    async def auto_review(
+        self,
+        caller: Caller,
+        input_id: str,
+        accepted: bool,
+        feedback: Sequence[Any] = (),
+        write: Write = Write(),
+    ) -> ReviewRecord:
+        """An automatic check (staff, or a workforce tool of the input's project) posts its review
+        of an input: the client reads it as an auto review (`get_auto_reviews`). Its feedback items
+        are checked against the error types and against the input's annotations (its current
+        delivered versions, else its latest submitted ones): an object, frame or sensor it names
+        must be in one of them. It moves no work. 404 for an input the caller may not see."""
+        if not (caller.is_staff or caller.is_workforce):
+            raise NotFound(f"input {input_id} not found", "input-not-found")
+        iid = parse_uuid("input", input_id)
+        domain.require_feedback_on_rejection(accepted, feedback)
+        async with reading(self.db) as uow:
+            inp = await uow.inputs.get(caller.scope, iid)
+            if inp is None or (
+                caller.is_workforce and not await uow.workforce.is_member(inp.project_id, caller.user_id)
+            ):
+                raise NotFound(f"input {input_id} not found", "input-not-found")
+            rules = await self._error_rules(uow)
+            versions = await uow.annotation_versions.current(iid) or await uow.annotation_versions.latest(iid)
+        items = domain.parse_feedback(list(feedback), rules)
+        if any(k in item for item in items for k in _NAMED_PARTS):
+            parts = [
+                domain.annotation_parts(msgspec.json.decode(await self.blobs.read(v.blob_key)))
+                for v in versions.values()
+            ]
+            merged = domain.AnnotationParts(
+                tuple(k for p in parts for k in p.frame_keys),
+                tuple(e for p in parts for e in p.frame_external_ids),
+                frozenset(o for p in parts for o in p.objects),
+                tuple(st for p in parts for st in p.streams),
+            )
+            domain.require_feedback_fits(items, f"of input {iid}", merged)
+
+        async def op(uow: UnitOfWork, held: frozenset[int]) -> ReviewRecord:
+            locked = await uow.inputs.get_any_org(iid, lock=True)
+            if locked is None:
+                raise NotFound(f"input {input_id} not found", "input-not-found")
+            current = await uow.annotation_versions.current(iid)
+            named = next(iter(current.values())).id if len(current) == 1 else None
+            rec = ReviewRecord(
+                str(uuid.uuid4()), locked.organization_id, locked.project_id, iid, None, named, locked.phase,
+                accepted, None, to_json(items), caller.email, now_micros(), True,
+            )  # fmt: skip
+            await uow.annotation_versions.add_review(rec)
+            await self._input_event(
+                uow,
+                caller.email,
+                locked,
+                "input.auto-reviewed",
+                review=rec.id,
+                accepted=accepted,
+                items=len(items),
+            )
+            return rec
+
+        fp = fingerprint("auto-review", iid, accepted, items)
         return await self._run(op, once_per=(caller, write, fp, ReviewRecord))
 
     @staticmethod

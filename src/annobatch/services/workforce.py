@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from annobatch import domain
-from annobatch.domain import Conflict, Forbidden, InvalidInput
+from annobatch.domain import Conflict, Forbidden, InvalidInput, NotFound
 from annobatch.services.accounts import AccountService, NewCredential
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_batch, load_project, parse_uuid, record_event
@@ -210,3 +210,57 @@ class WorkforceService:
             return found
 
         return await transact(self.db, produce)
+
+    async def add_error_type(
+        self, caller: Caller, error_type_id: str, name: str, pin_allowed: bool, object_allowed: bool
+    ) -> ErrorTypeRecord:
+        """Staff add a new error type at the end of the catalogue (409 if the id is taken)."""
+        caller.require_staff("edit the error types")
+        domain.validate_error_type_id(error_type_id)
+        name = _error_type_name(name)
+
+        async def produce(uow: UnitOfWork) -> ErrorTypeRecord:
+            if await uow.workforce.error_type(error_type_id) is not None:
+                raise Conflict(f"error type {error_type_id} exists already: edit it", "error-type-exists")
+            await uow.workforce.put_error_type(error_type_id, name, pin_allowed, object_allowed)
+            found = await uow.workforce.error_type(error_type_id)
+            assert found is not None
+            return found
+
+        return await transact(self.db, produce)
+
+    async def edit_error_type(
+        self,
+        caller: Caller,
+        error_type_id: str,
+        name: str | None = None,
+        pin_allowed: bool | None = None,
+        object_allowed: bool | None = None,
+    ) -> ErrorTypeRecord:
+        """Staff change an error type's name or what its feedback items may carry (what is not
+        given stays); 404 for an unknown id. Reviews already made keep their items."""
+        caller.require_staff("edit the error types")
+        domain.validate_error_type_id(error_type_id)
+        new_name = None if name is None else _error_type_name(name)
+
+        async def produce(uow: UnitOfWork) -> ErrorTypeRecord:
+            found = await uow.workforce.error_type(error_type_id)
+            if found is None:
+                raise NotFound(f"error type {error_type_id} not found", "error-type-not-found")
+            await uow.workforce.put_error_type(
+                error_type_id,
+                new_name if new_name is not None else found.name,
+                found.pin_allowed if pin_allowed is None else pin_allowed,
+                found.object_allowed if object_allowed is None else object_allowed,
+            )
+            changed = await uow.workforce.error_type(error_type_id)
+            assert changed is not None
+            return changed
+
+        return await transact(self.db, produce)
+
+
+def _error_type_name(name: str) -> str:
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("an error type's name is 1-200 characters", "invalid-name")
+    return name.strip()

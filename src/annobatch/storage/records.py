@@ -239,6 +239,8 @@ class ReviewRecord(Record, frozen=True):
     feedback: str
     actor: str
     created: int
+    #: Posted by an automatic check through the workforce API (the client's auto reviews).
+    automatic: bool = False
 
 
 class ErrorTypeRecord(Record, frozen=True):
@@ -328,3 +330,30 @@ class StorageCredentialRecord(Record, frozen=True):
     region: str | None
     sealed_keys: str
     created: int
+
+
+# ------------------------------------------------------------------ pre-annotations
+
+
+class PreAnnotationRecord(Record, frozen=True):
+    """An OpenLABEL document a client made for one of its scenes (`tables.pre_annotations`)."""
+
+    id: str
+    organization_id: int
+    workspace_id: str
+    scene_id: str
+    external_id: str | None
+    status: str
+    blob_key: str | None
+    size: int | None
+    external_resource_id: str | None
+    error_message: str | None
+    created: int
+    updated: int
+
+
+class PreAnnotationRow(Record, frozen=True):
+    """A pre-annotation with its scene's external id (the listing)."""
+
+    pre: PreAnnotationRecord
+    scene_external_id: str

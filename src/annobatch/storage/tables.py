@@ -376,6 +376,9 @@ reviews = sa.Table(
     sa.Column("feedback", sa.Text, nullable=False),
     sa.Column("actor", sa.String(320), nullable=False),
     sa.Column("created", Micros, nullable=False),
+    # Posted by an automatic check (staff or a workforce tool, through the workforce API): the
+    # client reads these as the input's auto reviews; they move no work.
+    sa.Column("automatic", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index(None, "input_id", "created"),
 )
 
@@ -415,4 +418,46 @@ storage_credentials = sa.Table(
     sa.Column("sealed_keys", sa.Text, nullable=False),
     sa.Column("created", Micros, nullable=False),
     sa.UniqueConstraint("organization_id", "bucket"),
+)
+
+# ------------------------------------------------------------------ pre-annotations
+
+pre_annotations = sa.Table(
+    "pre_annotations",
+    metadata,
+    # An OpenLABEL document a client made for one of its scenes (its model's output): the starting
+    # draft of the annotate task of an input made from it.
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    # The scene's workspace: a credential bound to a workspace sees only its own.
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("scene_id", sa.String(36), sa.ForeignKey("scenes.id"), nullable=False),
+    # The client's name for it, unique per scene (NULL: none given).
+    sa.Column("external_id", sa.String(256), nullable=True),
+    # available (its document is here), indexed (named in the client's bucket, not imported
+    # yet), processing (being imported), failed (the import failed: error_message says why).
+    sa.Column("status", sa.String(16), nullable=False),
+    # Its document in the blob store (NULL until it is imported).
+    sa.Column("blob_key", sa.String(300), nullable=True),
+    sa.Column("size", sa.BigInteger, nullable=True),
+    # The cloud resource URI it comes from (cloud pre-annotations only).
+    sa.Column("external_resource_id", sa.Text, nullable=True),
+    sa.Column("error_message", sa.Text, nullable=True),
+    sa.Column("created", Micros, nullable=False),
+    sa.Column("updated", Micros, nullable=False),
+    sa.UniqueConstraint("scene_id", "external_id"),
+    # The organization's pre-annotations in creation order (the listing's pages).
+    sa.Index(None, "organization_id", "created", "id"),
+    # Whether a blob is still referred to, asked by the sweep of unreferenced blobs.
+    sa.Index(None, "blob_key"),
+)
+
+input_pre_annotations = sa.Table(
+    "input_pre_annotations",
+    metadata,
+    # The pre-annotation an input's annotation starts from (`create_from_pre_annotation`,
+    # `update_pre_annotation`): its annotate task's draft until the annotator saves one.
+    sa.Column("input_id", sa.String(36), sa.ForeignKey("inputs.id"), primary_key=True),
+    sa.Column("pre_annotation_id", sa.String(36), sa.ForeignKey("pre_annotations.id"), nullable=False),
+    sa.Index(None, "pre_annotation_id"),
 )

@@ -19,12 +19,14 @@ from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
 from annobatch.storage.queries.credentials import CredentialQueries
 from annobatch.storage.queries.deliveries import DeliveryQueries
+from annobatch.storage.queries.downloads import DownloadQueries
 from annobatch.storage.queries.events import EventQueries
 from annobatch.storage.queries.housekeeping import HousekeepingQueries
 from annobatch.storage.queries.idempotency import IdempotencyQueries
 from annobatch.storage.queries.imu import ImuQueries
 from annobatch.storage.queries.inputs import InputQueries
 from annobatch.storage.queries.organizations import OrganizationQueries
+from annobatch.storage.queries.pre_annotations import PreAnnotationQueries
 from annobatch.storage.queries.projects import ProjectQueries
 from annobatch.storage.queries.scenes import SceneQueries
 from annobatch.storage.queries.server_keys import ServerKeyQueries
@@ -78,6 +80,9 @@ class UnitOfWork:
     imu = _Group(ImuQueries)
     blob_deletions = _Group(BlobDeletionQueries)
     housekeeping = _Group(HousekeepingQueries)
+    deliveries = _Group(DeliveryQueries)
+    pre_annotations = _Group(PreAnnotationQueries)
+    downloads = _Group(DownloadQueries)
     tasks = _Group(TaskQueries)
     workforce = _Group(WorkforceQueries)
     annotation_versions = _Group(AnnotationVersionQueries)

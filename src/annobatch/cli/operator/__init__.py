@@ -2,8 +2,8 @@
 HTTP), as staff acting for the organization named with `--org`.
 
 One module per group of commands: `org` (organizations, workspaces, credentials), `projects`,
-`batches`, `blobs`, `db`, `serve`, `demo`; what they share (where the database is, running one unit of
-work, errors, output) is in `base`.
+`batches`, `blobs`, `error-types`, `db`, `serve`, `demo`; what they share (where the database
+is, running one unit of work, errors, output) is in `base`.
 
 Commands other than `db upgrade`, `serve` and `demo` never create or migrate a database: on one
 that is missing or behind they stop with an error that says to run `annobatch db upgrade`."""
@@ -20,6 +20,7 @@ from annobatch.cli.operator.batches import batch
 from annobatch.cli.operator.blobs import blobs
 from annobatch.cli.operator.db import db
 from annobatch.cli.operator.demo import demo
+from annobatch.cli.operator.error_types import error_types
 from annobatch.cli.operator.org import credentials, org, workspace
 from annobatch.cli.operator.projects import project
 from annobatch.cli.operator.serve import serve
@@ -57,5 +58,5 @@ def main(ctx: click.Context, data: Path, database_url: str | None, as_json: bool
     ctx.obj = Env(data, database_url or None, as_json)
 
 
-for _command in (serve, demo, db, org, workspace, credentials, project, batch, blobs, storage):
+for _command in (serve, demo, db, org, workspace, credentials, project, batch, blobs, error_types, storage):
     main.add_command(_command)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, delete, post
+from litestar import Controller, Request, delete, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -134,20 +134,35 @@ class InputController(Controller):
         data: JSONBody[schemas.InputFromSceneRequestV2],
     ) -> schemas.Envelope[schemas.Input]:
         # The v2 body may name its target in ways this server does not take: say which it takes.
-        if data.pre_annotation_uuid is not None:
-            raise InvalidInput(
-                "pre-annotations are not supported by this server; leave preAnnotationUuid out"
-            )
         if data.request_uuid is not None or data.project_ext_id is None:
             raise InvalidInput(
                 "name the target as projectExtId (and optionally batchExtId)", "project-required"
             )
-        if data.scene_uuid is None:
-            raise InvalidInput("name the scene: sceneUuid", "scene-required")
+        if data.scene_uuid is None and data.pre_annotation_uuid is None:
+            raise InvalidInput(
+                "name the scene (sceneUuid) or a pre-annotation (preAnnotationUuid)", "scene-required"
+            )
         row = await inputs.create_input(
-            caller, data.scene_uuid, data.project_ext_id, data.batch_ext_id, write
+            caller, data.scene_uuid, data.project_ext_id, data.batch_ext_id, write, data.pre_annotation_uuid
         )
         return schemas.Envelope(presenters.input_(row, public_base(request)))
+
+    @patch(
+        "/{input_uuid:str}/pre-annotation",
+        status_code=200,
+        summary="Start the input's annotation from another pre-annotation (409 once it has started)",
+        dependencies=WRITE,
+    )
+    async def update_pre_annotation(
+        self,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        inputs: NamedDependency[InputService],
+        input_uuid: FromPath[str],
+        data: JSONBody[schemas.InputPreAnnotationChange],
+    ) -> schemas.Envelope[dict[str, str]]:
+        await inputs.update_pre_annotation(caller, input_uuid, data.uuid, write)
+        return schemas.Envelope({"input": input_uuid, "preAnnotation": data.uuid})
 
     @delete(
         "/{input_uuid:str}",

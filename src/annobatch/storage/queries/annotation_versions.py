@@ -56,6 +56,8 @@ def _version(r: Sequence[Any]) -> AnnotationRecord:
 def _review(r: Sequence[Any]) -> ReviewRecord:
     v = list(r)
     v[7] = bool(v[7])
+    if len(v) > 12:
+        v[12] = bool(v[12])
     return ReviewRecord(*v)
 
 
@@ -121,6 +123,10 @@ class AnnotationVersionQueries:
     async def review(self, org: int, review_id: str) -> ReviewRecord | None:
         row = await self.tx.fetch_one(Q_REVIEW, {"id": review_id, "org": org})
         return None if row is None else _review(row)
+
+    async def auto_reviews(self, input_id: str) -> list[ReviewRecord]:
+        """The input's automatic reviews, oldest first."""
+        return [r for r in await self.reviews_of_input(input_id) if r.automatic]
 
     async def reviews_of_input(self, input_id: str) -> list[ReviewRecord]:
         return [_review(r) for r in await self.tx.fetch_all(Q_REVIEWS_OF_INPUT, {"input_id": input_id})]

@@ -14,7 +14,7 @@ from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
 from annobatch.storage.queries._sql import b, bucket, in_list, shaped
 
-_D, _R, _A = t.blob_deletions, t.scene_resources, t.annotation_versions
+_D, _R, _A, _P = t.blob_deletions, t.scene_resources, t.annotation_versions, t.pre_annotations
 _VALUES = {"blob_key": b("blob_key"), "created": b("created")}
 # Recording a blob twice records it once.
 Q_DELETION_ADD = Query(
@@ -49,11 +49,14 @@ class BlobDeletionQueries:
             await self.tx.execute(*_keyed("forget", _D.c.blob_key, chunk))
 
     async def referenced(self, keys: Sequence[str]) -> set[str]:
-        """Those of `keys` that a scene's file or an annotation version still refers to."""
+        """Those of `keys` that a scene's file, an annotation version or a pre-annotation still refers to."""
         seen: set[str] = set()
         for chunk in _chunks(keys):
             seen.update(r[0] for r in await self.tx.fetch_all(*_keyed("referenced", _R.c.blob_key, chunk)))
             seen.update(r[0] for r in await self.tx.fetch_all(*_keyed("annotations", _A.c.blob_key, chunk)))
+            seen.update(
+                r[0] for r in await self.tx.fetch_all(*_keyed("pre-annotations", _P.c.blob_key, chunk))
+            )
         return seen
 
 
