@@ -126,3 +126,35 @@ def test_bad_cloud_resources_are_refused_naming_the_uri(live: Live, s3: S3Server
     with pytest.raises(RuntimeError) as e:
         t.client.scene.create_scene(request(t, [cloud(locked)], postpone=True))
     assert locked in str(e.value) and "403" in str(e.value)
+
+
+OPENLABEL = b'{"openlabel": {"metadata": {"schema_version": "1.0.0"}}}'
+
+
+def test_pre_annotations_from_cloud_resources(live: Live, s3: S3Server) -> None:
+    t = tenant(live)
+    add_storage(live, s3, t.org, SHARED)
+    p = s3.prefix()
+    scene = t.client.scene.create_scene(request(t, [cloud(s3.put(SHARED, f"{p}/img.jpg", JPEG))])).scene_uuid
+    doc = s3.put(SHARED, f"{p}/pre.json", OPENLABEL)
+    pa = t.client.pre_annotation
+    now = pa.create_from_cloud_resource(scene, "read-now", doc, postpone_import=False)
+    assert pa.get_with_content(uuid=now).content.openlabel.metadata.schema_version == "1.0.0"
+    later = pa.create_from_cloud_resource(scene, "read-later", doc)  # postponed by default
+    (listed,) = pa.list(ids=[later])
+    assert listed["status"] == "indexed"
+    pa.make_indexed_pre_annotation_available(later)
+    assert pa.get_with_content(uuid=later).external_id == "read-later"
+    # Gone before it is made available: it fails, saying which file.
+    gone = pa.create_from_cloud_resource(scene, "gone", s3.put(SHARED, f"{p}/gone.json", OPENLABEL))
+    s3.delete(SHARED, f"{p}/gone.json")
+    pa.make_indexed_pre_annotation_available(gone)
+    (failed,) = pa.list(ids=[gone])
+    assert failed["status"] == "failed"
+    # Refused at once: outside the storage, or missing.
+    for uri in (s3.put(OTHER, f"{p}/pre.json", OPENLABEL), f"s3://{SHARED}/{p}/none.json"):
+        for postpone in (True, False):
+            with pytest.raises(RuntimeError) as e:
+                pa.create_from_cloud_resource(scene, f"bad-{postpone}", uri, postpone_import=postpone)
+            assert uri in str(e.value)
+            no_keys(s3, str(e.value))
