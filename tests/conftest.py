@@ -27,6 +27,7 @@ from annobatch.storage import tables
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import upgrade
 from liveserver import LiveServer
+from s3_server import s3  # noqa: F401  (the session's SeaweedFS, a fixture)
 
 T = TypeVar("T")
 PG_ENV = "ANNOBATCH_TEST_DATABASE_URL"

@@ -24,6 +24,7 @@ from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.inputs import EntryRow
 from annobatch.services.pre_annotations import ResolvedPreAnnotation as ResolvedPreAnnotationView
 from annobatch.services.scenes import CreatedScene, SceneDetail
+from annobatch.services.scenes_v2 import CreatedSceneV2
 from annobatch.services.uploads import UploadSigner
 from annobatch.services.work import TaskDetail
 from annobatch.storage.records import (
@@ -165,6 +166,13 @@ def scene_job_created(
     `requestInputUuid` names the input the scene's commit makes, when it makes one."""
     files = {r.resource_id: signer.url(base, r.scene_id, r.position) for r in created.uploads}
     return schemas.SceneJobCreated(created.scene.id, files, request_input_uuid)
+
+
+def scene_created_v2(created: CreatedSceneV2, base: str, signer: UploadSigner) -> schemas.SceneCreatedV2:
+    """`signedUploadUrls`: a [local filename, signed upload URL] pair per local file (the client
+    uploads each, then sends the v1 commit); none for cloud resources."""
+    urls = [(r.resource_id, signer.url(base, r.scene_id, r.position)) for r in created.uploads]
+    return schemas.SceneCreatedV2(created.scene.id, urls)
 
 
 def input_(r: InputRow, base: str) -> schemas.Input:

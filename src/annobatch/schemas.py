@@ -273,6 +273,71 @@ AnyScene = (
 )
 
 
+# Scene API v2 (`POST /v2/scenes`): every file is a local file (uploaded to a signed URL, then the
+# v1 commit) or a cloud resource (a URI in the organization's own bucket).
+
+
+class ResourceV2(Wire, omit_defaults=True):
+    """Exactly one of `localFilename` and `externalResourceUri`."""
+
+    sensor_name: str | None = None
+    local_filename: str | None = None
+    external_resource_uri: str | None = None
+
+
+class ImageMetadataV2(Wire, omit_defaults=True):
+    start_shutter_timestamp_ns: Int64
+    end_shutter_timestamp_ns: Int64
+    reversed_shutter: bool | None = None
+
+
+class ImageV2(Wire, omit_defaults=True):
+    resource: ResourceV2
+    metadata: ImageMetadataV2 | None = None
+
+
+class PointCloudsV2(Wire, omit_defaults=True):
+    resources: list[ResourceV2]
+    ego_vehicle_pose: EgoVehiclePose | None = None
+
+
+class FrameV2(Wire, omit_defaults=True):
+    id: str
+    timestamp_ns: Int64
+    images: list[ImageV2] = msgspec.field(default_factory=list)
+    point_clouds: PointCloudsV2 | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class SceneSpecificationV2(Wire, omit_defaults=True):
+    frames: list[FrameV2]
+    sensor_specification: SensorSpecification | None = None
+    metadata: dict[str, Any] | None = None
+    imu_data: ResourceV2 | None = None
+    should_motion_compensate: bool | None = None
+
+
+class SceneRequestV2(Wire, omit_defaults=True):
+    external_id: str
+    converted_specification: SceneSpecificationV2
+    workspace_id: str | None = None
+    calibration_id: str | None = None
+    postpone_external_resource_import: bool | None = None
+
+
+class SceneCreatedV2(Wire):
+    """`signedUploadUrls`: [local filename, signed PUT URL] pairs (empty: nothing to upload)."""
+
+    id: str
+    signed_upload_urls: list[tuple[str, str]]
+
+
+class SceneStatusChange(Wire):
+    """`created`: import an indexed scene; `indexed`: reindex a created one."""
+
+    status: str
+
+
 class InitializeSceneRequest(Wire):
     workspace_id: str | None = None
 
@@ -800,6 +865,16 @@ class ResolvedPreAnnotation(Wire):
     external_id: str
     created: datetime
     content: dict[str, Any]
+
+
+class CloudPreAnnotationRequest(Wire):
+    """`POST /v2/pre-annotations`: a pre-annotation whose OpenLABEL document is a cloud resource
+    (`externalResourceId`, s3://bucket/key in the organization's storage)."""
+
+    scene_uuid: str
+    external_resource_id: str
+    external_id: str | None = None
+    postpone_external_resource_import: bool = False
 
 
 class PreAnnotationStatusChange(Wire):

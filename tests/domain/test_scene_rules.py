@@ -168,9 +168,17 @@ ALLOWED = {
     (SceneStatus.PENDING, SceneStatus.ABANDONED),
     (SceneStatus.PROCESSING, SceneStatus.CREATED),
     (SceneStatus.PROCESSING, SceneStatus.FAILED),
+    (SceneStatus.INDEXED, SceneStatus.PROCESSING),  # imported
+    (SceneStatus.CREATED, SceneStatus.INDEXED),  # reindexed
 } | {
     (src, inv)
-    for src in (SceneStatus.PENDING, SceneStatus.PROCESSING, SceneStatus.CREATED, SceneStatus.FAILED)
+    for src in (
+        SceneStatus.PENDING,
+        SceneStatus.PROCESSING,
+        SceneStatus.CREATED,
+        SceneStatus.FAILED,
+        SceneStatus.INDEXED,
+    )
     for inv in INVALIDATED
 }
 

@@ -331,6 +331,23 @@ def scene_creates(prefix: str) -> Callable[[Target], list[Call]]:
     return calls
 
 
+def v2_scene(workspace: str | None = None, calibration: str | None = None) -> dict[str, Any]:
+    """A v2 scene naming the target's workspace, or (with a point cloud) its calibration."""
+    frame: dict[str, Any] = {
+        "id": "1",
+        "timestampNs": T0,
+        "images": [{"resource": {"localFilename": "a.jpg"}}],
+    }
+    if calibration is not None:
+        frame["pointClouds"] = {"resources": [{"sensorName": "lidar", "localFilename": "a.pcd"}]}
+    body: dict[str, Any] = {"externalId": "intruder-v2", "convertedSpecification": {"frames": [frame]}}
+    if workspace is not None:
+        body["workspaceId"] = workspace
+    if calibration is not None:
+        body["calibrationId"] = calibration
+    return body
+
+
 CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
     # workspaces: a listing
     ("GET", "/v1/workspaces"): lambda t: [
@@ -416,6 +433,14 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
         Call("GET", f"/v2/scenes/{t.scene}?includeInvalidated=true"),
     ],
     ("GET", "/v2/scenes/{scene}/ego-poses"): lambda t: [Call("GET", f"/v2/scenes/{t.scene}/ego-poses")],
+    ("POST", "/v2/scenes"): lambda t: [
+        Call("POST", "/v2/scenes", v2_scene(workspace=t.workspace)),
+        Call("POST", "/v2/scenes", v2_scene(calibration=t.calibration), 400, "calibration-not-found"),
+    ],
+    ("PATCH", "/v2/scenes/{scene}"): lambda t: [
+        Call("PATCH", f"/v2/scenes/{t.scene}", {"status": "indexed"}),
+        Call("PATCH", f"/v2/scenes/{t.scene}", {"status": "created"}),
+    ],
     ("POST", "/v2/scenes/actions/invalidate"): lambda t: [
         Call("POST", "/v2/scenes/actions/invalidate", {"sceneUuids": [t.scene], "reason": "duplicate"}),
     ],
@@ -528,6 +553,18 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
     ("POST", "/v1/pre-annotations"): lambda t: [
         Call("POST", "/v1/pre-annotations", {"sceneUuid": t.scene, "preAnnotation": OPENLABEL}),
         Call("POST", "/v1/pre-annotations", {"sceneUuid": t.pending, "preAnnotation": OPENLABEL}),
+    ],
+    ("POST", "/v2/pre-annotations"): lambda t: [
+        Call("POST", "/v2/pre-annotations", {"sceneUuid": t.scene, "externalResourceId": "s3://b/x.json"}),
+        Call(
+            "POST",
+            "/v2/pre-annotations",
+            {
+                "sceneUuid": t.scene,
+                "externalResourceId": "s3://b/x.json",
+                "postponeExternalResourceImport": True,
+            },
+        ),
     ],
     ("GET", "/v2/pre-annotations"): lambda t: [
         Call("GET", "/v2/pre-annotations", expect=200, check=no_data),

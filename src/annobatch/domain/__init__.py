@@ -10,6 +10,7 @@ its submodules' `__all__` (a test pins the list).
 from annobatch.domain import (
     batches,
     calibrations,
+    cloud,
     errors,
     housekeeping,
     integers,
@@ -24,6 +25,7 @@ from annobatch.domain import (
 )
 from annobatch.domain.batches import *  # noqa: F403
 from annobatch.domain.calibrations import *  # noqa: F403
+from annobatch.domain.cloud import *  # noqa: F403
 from annobatch.domain.errors import *  # noqa: F403
 from annobatch.domain.housekeeping import *  # noqa: F403
 from annobatch.domain.integers import *  # noqa: F403
@@ -40,6 +42,7 @@ __all__ = sorted(
     [
         *batches.__all__,
         *calibrations.__all__,
+        *cloud.__all__,
         *errors.__all__,
         *housekeeping.__all__,
         *integers.__all__,

@@ -54,6 +54,9 @@ class SceneStatus(enum.StrEnum):
     INVALIDATED_INCORRECTLY_CREATED = "invalidated:incorrectly-created"
     #: Never committed, and never will be: its files were removed, it has no input.
     ABANDONED = "abandoned"
+    #: Described only: its files are cloud resources left in the organization's bucket until it
+    #: is imported (→ processing → created or failed); a created one can be reindexed.
+    INDEXED = "indexed"
 
     @property
     def is_invalidated(self) -> bool:
@@ -70,11 +73,14 @@ _INVALIDATED = frozenset(s for s in SceneStatus if s.is_invalidated)
 
 #: How a scene moves: pending (waiting for its files) → processing (files checked) → created or
 #: failed; a pending scene can be abandoned instead; any scene but an abandoned one can be
-#: invalidated. Invalidation and abandonment are final. An input follows its scene.
+#: invalidated. A scene of cloud resources may start indexed (imported: → processing) and a
+#: created one of them may go back to indexed (reindexed). Invalidation and abandonment are final.
+#: An input follows its scene.
 SCENE_MOVES: dict[SceneStatus, frozenset[SceneStatus]] = {
     SceneStatus.PENDING: frozenset({SceneStatus.PROCESSING, SceneStatus.ABANDONED}) | _INVALIDATED,
     SceneStatus.PROCESSING: frozenset({SceneStatus.CREATED, SceneStatus.FAILED}) | _INVALIDATED,
-    SceneStatus.CREATED: _INVALIDATED,
+    SceneStatus.CREATED: frozenset({SceneStatus.INDEXED}) | _INVALIDATED,
+    SceneStatus.INDEXED: frozenset({SceneStatus.PROCESSING}) | _INVALIDATED,
     SceneStatus.FAILED: _INVALIDATED,
     SceneStatus.ABANDONED: frozenset(),
     **{s: frozenset() for s in _INVALIDATED},
@@ -215,8 +221,9 @@ def is_stale_pending(status: SceneStatus | str, updated: int, now: int, retentio
 
 
 def require_scene_accepts_inputs(scene: str, status: SceneStatus | str) -> None:
-    """Only a created scene can be placed in another batch."""
-    if SceneStatus(status) is not SceneStatus.CREATED:
+    """Only a created scene can be placed in another batch, or an indexed one (its input waits,
+    indexed too, until the scene is imported)."""
+    if SceneStatus(status) not in (SceneStatus.CREATED, SceneStatus.INDEXED):
         raise InvalidInput(
             f"scene {scene} is {SceneStatus(status).value}; only created scenes can be added to a batch",
             "scene-not-created",

@@ -116,6 +116,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "projects": lambda s: s.projects,
     "batches": lambda s: s.batches,
     "scenes": lambda s: s.scenes,
+    "scenes_v2": lambda s: s.scenes_v2,
     "scene_recovery": lambda s: s.scene_recovery,
     "inputs": lambda s: s.inputs,
     "calibrations": lambda s: s.calibrations,
@@ -124,6 +125,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "work": lambda s: s.work,
     "workforce": lambda s: s.workforce,
     "pre_annotations": lambda s: s.pre_annotations,
+    "cloud_pre_annotations": lambda s: s.cloud_pre_annotations,
 }
 
 

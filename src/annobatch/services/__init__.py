@@ -10,6 +10,8 @@ from annobatch.domain import DEFAULT_LEASE_SECONDS, SceneLimits
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
+from annobatch.services.cloud_pre_annotations import CloudPreAnnotationService
+from annobatch.services.cloud_storage import CloudStorage
 from annobatch.services.deliveries import DeliveryService
 from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
@@ -18,6 +20,7 @@ from annobatch.services.pre_annotations import PreAnnotationService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
+from annobatch.services.scenes_v2 import SceneV2Service
 from annobatch.services.work import WorkService
 from annobatch.services.workforce import WorkforceService
 from annobatch.storage.blobs import BlobStore, NoBlobStore
@@ -43,7 +46,10 @@ class Services:
     deliveries: DeliveryService
     workforce: WorkforceService
     work: WorkService
+    cloud: CloudStorage
+    scenes_v2: SceneV2Service
     pre_annotations: PreAnnotationService
+    cloud_pre_annotations: CloudPreAnnotationService
 
     @classmethod
     def over(
@@ -52,17 +58,25 @@ class Services:
         blobs: BlobStore | None = None,
         scene_limits: SceneLimits | None = None,
         task_lease_seconds: int = DEFAULT_LEASE_SECONDS,
+        secret_key: str = "",
+        max_file_bytes: int | None = None,
     ) -> Services:
         """The services over `db`; without a blob store, the scene operations that touch files
         refuse. `scene_limits`: how large one scene may be (the domain's defaults otherwise);
-        `task_lease_seconds`: how long a held task stays held without a save."""
+        `task_lease_seconds`: how long a held task stays held without a save; `secret_key`: the
+        configured signing key (else the database's), which seals storage keys; `max_file_bytes`:
+        the largest file copied from an organization's bucket."""
         store = blobs or NoBlobStore()
+        scenes = SceneService(db, store, scene_limits)
+        cloud = CloudStorage(db, store, secret_key, max_file_bytes)
+        # An indexed pre-annotation's document is read from the organization's bucket.
+        pre_annotations = PreAnnotationService(db, store, cloud.read_pre_annotation)
         return cls(
             db=db,
             accounts=AccountService(db),
             projects=ProjectService(db),
             batches=BatchService(db),
-            scenes=SceneService(db, store, scene_limits),
+            scenes=scenes,
             scene_recovery=SceneRecoveryService(db, store),
             inputs=InputService(db, blobs),
             calibrations=CalibrationService(db),
@@ -71,5 +85,8 @@ class Services:
             housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
             workforce=WorkforceService(db),
             work=WorkService(db, store, task_lease_seconds),
-            pre_annotations=PreAnnotationService(db, store),
+            cloud=cloud,
+            scenes_v2=SceneV2Service(scenes, cloud),
+            pre_annotations=pre_annotations,
+            cloud_pre_annotations=CloudPreAnnotationService(cloud, pre_annotations),
         )

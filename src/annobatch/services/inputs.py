@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from annobatch import domain
-from annobatch.domain import InvalidInput, NotFound, SceneStatus, TaskKind, TaskStatus, parse_integer
+from annobatch.domain import InvalidInput, NotFound, TaskKind, TaskStatus, parse_integer
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
@@ -154,7 +154,7 @@ class InputService:
             scene = await load_scene(uow, caller, scene_of, lock=True)
             domain.require_scene_accepts_inputs(scene_of, scene.status)
             existing = await uow.inputs.in_batch(scene_of, batch_id)
-            rec = existing or await insert_input(uow, caller, p, batch_id, scene, SceneStatus.CREATED.value)
+            rec = existing or await insert_input(uow, caller, p, batch_id, scene, scene.status)
             start_from = pid
             if start_from is None and latest_pre_annotation and existing is None:
                 start_from = await uow.pre_annotations.latest_available(scene_of)

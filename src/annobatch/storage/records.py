@@ -126,6 +126,8 @@ class ResourceRecord(Record, frozen=True):
     sha256: str | None
     content_type: str | None
     uploaded: int | None
+    #: A cloud resource's URI in the organization's own bucket (its blob is the server's copy).
+    external_uri: str | None = None
 
 
 class InputRecord(Record, frozen=True):
@@ -316,6 +318,18 @@ class ErrorTypeRow(Record, frozen=True):
     name: str
     pin_allowed: bool
     object_allowed: bool
+
+
+class StorageCredentialRecord(Record, frozen=True):
+    """An organization's own bucket; `sealed_keys` is never shown (services/storage_keys.py)."""
+
+    id: int
+    organization_id: int
+    endpoint: str
+    bucket: str
+    region: str | None
+    sealed_keys: str
+    created: int
 
 
 # ------------------------------------------------------------------ pre-annotations

@@ -119,7 +119,9 @@ events = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
-    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+    # NULL for an entry about the organization itself (its storage credentials) or about a scene
+    # without an input (a v2 scene's creation, import, reindexing); listings by project skip them.
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=True),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=True),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("actor", sa.String(320), nullable=False),
@@ -253,6 +255,9 @@ scene_resources = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=True),
     sa.Column("content_type", sa.String(200), nullable=True),
     sa.Column("uploaded", Micros, nullable=True),
+    # A cloud resource: the file's URI in the organization's own bucket (s3://bucket/key). Its blob
+    # is the server's copy, made at create or at import (NULL while the scene is indexed).
+    sa.Column("external_uri", sa.Text, nullable=True),
     # Whether a blob is still referred to, asked by the sweep of unreferenced blobs.
     sa.Index(None, "blob_key"),
 )
@@ -396,6 +401,23 @@ taxonomies = sa.Table(
     sa.Column("annotation_type", sa.String(128), primary_key=True),
     # JSON list of class names.
     sa.Column("classes", sa.Text, nullable=False),
+)
+
+storage_credentials = sa.Table(
+    "storage_credentials",
+    metadata,
+    # An organization's own S3-compatible bucket, which its cloud resources (s3://bucket/key) are
+    # read from. Configured by staff (`annobatch storage add`), never shown back.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("endpoint", sa.Text, nullable=False),
+    sa.Column("bucket", sa.String(255), nullable=False),
+    sa.Column("region", sa.String(64), nullable=True),
+    # The access key id and secret, sealed (AES-256-GCM under a key derived from the server's
+    # signing key, bound to the organization and bucket): see services/storage_keys.py.
+    sa.Column("sealed_keys", sa.Text, nullable=False),
+    sa.Column("created", Micros, nullable=False),
+    sa.UniqueConstraint("organization_id", "bucket"),
 )
 
 # ------------------------------------------------------------------ pre-annotations

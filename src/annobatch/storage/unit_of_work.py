@@ -30,6 +30,7 @@ from annobatch.storage.queries.pre_annotations import PreAnnotationQueries
 from annobatch.storage.queries.projects import ProjectQueries
 from annobatch.storage.queries.scenes import SceneQueries
 from annobatch.storage.queries.server_keys import ServerKeyQueries
+from annobatch.storage.queries.storage_credentials import StorageCredentialQueries
 from annobatch.storage.queries.tasks import TaskQueries
 from annobatch.storage.queries.workforce import WorkforceQueries
 from annobatch.storage.queries.workspaces import WorkspaceQueries
@@ -85,6 +86,8 @@ class UnitOfWork:
     tasks = _Group(TaskQueries)
     workforce = _Group(WorkforceQueries)
     annotation_versions = _Group(AnnotationVersionQueries)
+    deliveries = _Group(DeliveryQueries)
+    storage_credentials = _Group(StorageCredentialQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

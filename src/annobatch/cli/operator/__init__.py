@@ -24,6 +24,7 @@ from annobatch.cli.operator.error_types import error_types
 from annobatch.cli.operator.org import credentials, org, workspace
 from annobatch.cli.operator.projects import project
 from annobatch.cli.operator.serve import serve
+from annobatch.cli.operator.storage import storage
 from annobatch.settings import DATA_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR
 
 __all__ = ["main"]
@@ -57,5 +58,5 @@ def main(ctx: click.Context, data: Path, database_url: str | None, as_json: bool
     ctx.obj = Env(data, database_url or None, as_json)
 
 
-for _command in (serve, demo, db, org, workspace, credentials, project, batch, blobs, error_types):
+for _command in (serve, demo, db, org, workspace, credentials, project, batch, blobs, error_types, storage):
     main.add_command(_command)

@@ -18,6 +18,7 @@ from annobatch.server.controllers.auth import TokenController
 from annobatch.server.controllers.auto_reviews import AutoReviewPostController
 from annobatch.server.controllers.batches import BatchController
 from annobatch.server.controllers.calibrations import CalibrationController
+from annobatch.server.controllers.cloud_pre_annotations import CloudPreAnnotationController
 from annobatch.server.controllers.downloads import DownloadController
 from annobatch.server.controllers.health import HealthController
 from annobatch.server.controllers.imu import ImuController
@@ -50,6 +51,7 @@ API: list[type[Controller]] = [
     InputController,
     PreAnnotationV1Controller,
     PreAnnotationController,
+    CloudPreAnnotationController,
     CalibrationController,
     ImuController,
     RequestController,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -18,6 +18,7 @@ from annobatch.server.params import WorkspaceId, flag
 from annobatch.services.identity import Caller
 from annobatch.services.placement import input_id_for_scene
 from annobatch.services.scenes import SceneService
+from annobatch.services.scenes_v2 import SceneV2Service
 from annobatch.services.transactions import Write
 
 _BODY_TYPES: dict[SceneType, type[schemas.AnyScene]] = {
@@ -106,6 +107,45 @@ class SceneCreationController(Controller):
 class SceneController(Controller):
     path = "/v2/scenes"
     tags = ["scenes"]
+
+    @post(
+        "/",
+        status_code=200,
+        summary="Create a scene (v2): local files get signed upload URLs, cloud resources are read from "
+        "the organization's own bucket (or only indexed, with postponeExternalResourceImport)",
+        request_max_body_size=SCENE_BODY_LIMIT,
+        dependencies=WRITE,
+    )
+    async def create_scene(
+        self,
+        request: Request,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        scenes_v2: NamedDependency[SceneV2Service],
+        data: JSONBody[schemas.SceneRequestV2],
+    ) -> schemas.Envelope[schemas.SceneCreatedV2]:
+        created = await scenes_v2.create(caller, data, write)
+        return schemas.Envelope(
+            presenters.scene_created_v2(created, public_base(request), upload_signer(request))
+        )
+
+    @patch(
+        "/{scene:str}",
+        status_code=200,
+        summary="Import an indexed scene (status created) or reindex a created one (status indexed)",
+        dependencies=WRITE,
+    )
+    async def change_status(
+        self,
+        request: Request,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        scenes_v2: NamedDependency[SceneV2Service],
+        scene: FromPath[str],
+        data: JSONBody[schemas.SceneStatusChange],
+    ) -> schemas.Envelope[schemas.Scene]:
+        rec = await scenes_v2.change_status(caller, scene, data.status, write)
+        return schemas.Envelope(presenters.scene(rec, public_base(request)))
 
     @post("/query", status_code=200, summary="Scenes by uuid or external id")
     async def query_scenes(

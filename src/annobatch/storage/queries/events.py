@@ -40,7 +40,7 @@ class EventQueries:
     async def add(
         self,
         org: int,
-        project_id: int,
+        project_id: int | None,
         batch_id: int | None,
         kind: str,
         actor: str,
