@@ -222,7 +222,7 @@ def test_an_indexed_pre_annotation_is_made_available_by_the_cloud_reader(w: Work
     with pytest.raises(Conflict):
         w.run(pre.resolved(client, good.id))
     with pytest.raises(Conflict):
-        w.run(w.ops.pre_annotations.make_available(client, good.id, "processing"))  # no reader
+        w.run(PreAnnotationService(w.db, w.store).make_available(client, good.id, "processing"))  # no reader
     with pytest.raises(InvalidInput):
         w.run(pre.make_available(client, good.id, "available"))
     done = w.run(pre.make_available(client, good.id, "processing"))
