@@ -143,8 +143,7 @@ def start_s3(work: Path, timeout: float = 90) -> S3Server:
         f"-volume.port={ports['volume']}", f"-volume.port.grpc={grpc['volume']}",
         "-filer", f"-filer.port={ports['filer']}", f"-filer.port.grpc={grpc['filer']}",
         "-s3", f"-s3.port={ports['s3']}", f"-s3.port.grpc={grpc['s3']}", f"-s3.config={cfg}",
-        # the Iceberg and Lance listeners have fixed default ports: off, so that sessions run side by side
-        "-s3.port.iceberg=0", "-s3.port.lance=0",
+        "-s3.port.iceberg=0", "-s3.port.lance=0",  # no Iceberg catalog, no Lance namespace: no fixed ports
     ]  # fmt: skip
     log = work / "weed.log"
     with log.open("wb") as out:

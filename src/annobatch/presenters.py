@@ -76,6 +76,7 @@ def counts(by_status: dict[str, int]) -> schemas.InputCounts:
         failed=by_status.get("failed", 0),
         invalidated=invalidated,
         total=sum(by_status.values()),
+        indexed=by_status.get("indexed", 0),
     )
 
 

@@ -52,6 +52,8 @@ class InputCounts(Wire):
     failed: Int64 = 0
     invalidated: Int64 = 0
     total: Int64 = 0
+    #: inputs of scenes whose files are still in the client's bucket (not imported yet)
+    indexed: Int64 = 0
 
 
 class BatchDetail(Wire):

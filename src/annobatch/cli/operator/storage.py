@@ -24,6 +24,7 @@ from annobatch.cli.operator.base import (
     iso,
     print_table,
     run,
+    when,
 )
 from annobatch.services import Services
 from annobatch.services.cloud_storage import StorageView
@@ -116,7 +117,7 @@ def storage_list(org_ref: str) -> None:
     else:
         print_table(
             ["bucket", "endpoint", "region", "created"],
-            [(v.bucket, v.endpoint, v.region or "", iso(v.created)) for v in views],
+            [(v.bucket, v.endpoint, v.region or "", when(v.created)) for v in views],
         )
 
 
