@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from annobatch import domain
 from annobatch.domain import InvalidInput, NotFound, TaskKind, TaskStatus, parse_integer
 from annobatch.services.blob_deletions import finish_deletions
+from annobatch.services.deliveries import request_target
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -171,6 +172,12 @@ class InputService:
 
         fp = fingerprint("input", sid, project, batch, pid, latest_pre_annotation)
         return await run_write(self.db, caller, write, fp, InputRow, produce)
+
+    async def request_target(self, caller: Caller, request_id: str) -> tuple[str, str]:
+        """The project and batch (external ids) of a request (a batch's requestUid) of the
+        caller's organization; 404 for another's."""
+        async with reading(self.db) as uow:
+            return await request_target(uow, caller, request_id)
 
     async def update_pre_annotation(
         self, caller: Caller, input_id: str, pre_annotation_id: str, write: Write = Write()

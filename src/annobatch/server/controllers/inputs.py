@@ -15,7 +15,6 @@ from annobatch.domain import InvalidInput
 from annobatch.server.bodies import OptionalBody
 from annobatch.server.dependencies import WRITE
 from annobatch.server.links import public_base
-from annobatch.services.deliveries import DeliveryService
 from annobatch.services.identity import Caller
 from annobatch.services.inputs import MAX_PAGE, InputService
 from annobatch.services.scenes import SceneService
@@ -135,7 +134,6 @@ class InputController(Controller):
         caller: NamedDependency[Caller],
         write: NamedDependency[Write],
         inputs: NamedDependency[InputService],
-        deliveries: NamedDependency[DeliveryService],
         data: JSONBody[schemas.InputFromSceneRequestV2],
     ) -> schemas.Envelope[schemas.Input]:
         # The target is a request (a batch's requestUid) or a project (and optionally its batch).
@@ -150,7 +148,7 @@ class InputController(Controller):
             )
         project, batch = data.project_ext_id, data.batch_ext_id
         if data.request_uuid is not None:
-            project, batch = await deliveries.request_target(caller, data.request_uuid)
+            project, batch = await inputs.request_target(caller, data.request_uuid)
         assert project is not None
         row = await inputs.create_input(
             caller, data.scene_uuid, project, batch, write, data.pre_annotation_uuid
