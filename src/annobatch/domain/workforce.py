@@ -27,12 +27,16 @@ CLAIMABLE_KINDS: dict[Role, tuple[TaskKind, ...]] = {
 }
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 def claimable_kinds(role: Role | str, kind: str | None = None) -> tuple[TaskKind, ...]:
     """The kinds of task a role may claim, narrowed to `kind` when one is asked for: an annotator
     annotates and corrects, a reviewer reviews, staff do any task; clients claim none."""
     allowed = CLAIMABLE_KINDS.get(Role(role), ())
     if not allowed:
-        raise Forbidden(f"a {Role(role).value} credential does not do tasks", "not-workforce")
+        raise Forbidden(f"{_a(Role(role).value)} credential does not do tasks", "not-workforce")
     if kind is None:
         return allowed
     try:
@@ -43,7 +47,7 @@ def claimable_kinds(role: Role | str, kind: str | None = None) -> tuple[TaskKind
         ) from None
     if wanted not in allowed:
         raise InvalidInput(
-            f"a {Role(role).value} does not do {wanted.value} tasks "
+            f"{_a(Role(role).value)} does not do {wanted.value} tasks "
             f"(only {', '.join(k.value for k in allowed)})",
             "task-kind-not-allowed",
         )
