@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from operator_testing import cli, ok_json
 
 from annobatch import schemas
 from annobatch.domain import SceneType
@@ -20,7 +21,6 @@ from annobatch.services.transactions import Write, reading
 from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.records import InputRecord
 from conftest import World
-from operator_testing import cli, ok_json
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) + b"\xff\xd9"
 
