@@ -177,3 +177,64 @@ class ImuRecord(Record, frozen=True):
     last_timestamp: int
     data: str
     created: int
+
+
+# ------------------------------------------------------------------ client reads of annotation work
+
+
+class OpenTaskRow(Record, frozen=True):
+    """An input's open (todo or ongoing) task, as the client's request-input read shows it."""
+
+    id: str
+    input_id: str
+    kind: str
+    phase: int
+    status: str
+    assignee: int | None
+    holder: int | None
+    created: int
+
+
+class DeliveredRow(Record, frozen=True):
+    """One delivered annotation version (an `annotation_versions` row with `delivered` set)."""
+
+    id: str
+    organization_id: int
+    project_id: int
+    batch_id: int
+    input_id: str
+    scene_id: str
+    annotation_type: str
+    task_id: str | None
+    blob_key: str
+    size: int
+    created: int
+    delivered: int
+    preliminary: bool
+    current: bool
+
+
+class ReviewRow(Record, frozen=True):
+    """A review (internal, of a review task; or the client's own, of an annotation version)."""
+
+    id: str
+    organization_id: int
+    project_id: int
+    input_id: str
+    task_id: str | None
+    annotation_id: str | None
+    phase: int
+    accepted: bool
+    workflow: str | None
+    feedback: str
+    actor: str
+    created: int
+
+
+class ErrorTypeRow(Record, frozen=True):
+    """One entry of the installation's catalogue of review error types."""
+
+    id: str
+    name: str
+    pin_allowed: bool
+    object_allowed: bool

@@ -17,6 +17,7 @@ from annobatch.storage.queries.batches import BatchQueries
 from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
 from annobatch.storage.queries.credentials import CredentialQueries
+from annobatch.storage.queries.deliveries import DeliveryQueries
 from annobatch.storage.queries.events import EventQueries
 from annobatch.storage.queries.housekeeping import HousekeepingQueries
 from annobatch.storage.queries.idempotency import IdempotencyQueries
@@ -73,6 +74,7 @@ class UnitOfWork:
     imu = _Group(ImuQueries)
     blob_deletions = _Group(BlobDeletionQueries)
     housekeeping = _Group(HousekeepingQueries)
+    deliveries = _Group(DeliveryQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
