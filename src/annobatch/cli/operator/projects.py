@@ -21,6 +21,7 @@ from annobatch.cli.operator.base import (
 from annobatch.domain import ProjectStatus
 from annobatch.domain.workflow import parse_workflow
 from annobatch.services import Services
+from annobatch.services.deliveries import project_uuid
 from annobatch.services.identity import operator
 from annobatch.storage.records import CredentialRecord, OrganizationRecord, ProjectRecord
 
@@ -29,6 +30,8 @@ def project_json(p: ProjectRecord, org: OrganizationRecord, types: list[str]) ->
     return {
         "id": p.external_id,
         "project": p.external_id,
+        # What the official client's `get_requests(project_id=…)` takes (the external id works too).
+        "uuid": project_uuid(p),
         "title": p.title,
         "description": p.description,
         "status": p.status,
@@ -36,6 +39,7 @@ def project_json(p: ProjectRecord, org: OrganizationRecord, types: list[str]) ->
         "updated": iso(p.updated),
         "organization": {"id": org.id, "name": org.name},
         "annotationTypes": types,
+        "workflow": p.workflow.split(","),
     }
 
 
@@ -102,10 +106,14 @@ def project_list(org_ref: str | None) -> None:
         print_json([project_json(p, o, types) for p, o, types in found])
         return
     rows = [
-        (o.name, p.external_id, p.title, p.description, p.status, ", ".join(types), when(p.created))
+        (o.name, p.external_id, project_uuid(p), p.title, p.description, p.status, ", ".join(types),
+         p.workflow.replace(",", ", "), when(p.created))
         for p, o, types in found
-    ]
-    cols = ["organization", "project", "title", "description", "status", "annotation types", "created"]
+    ]  # fmt: skip
+    cols = [
+        "organization", "project", "uuid", "title", "description", "status", "annotation types", "workflow",
+        "created",
+    ]  # fmt: skip
     print_table(cols, rows)
 
 
