@@ -409,8 +409,8 @@ def machine() -> str:
     import granian
 
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"granian {granian.__version__}, one worker"
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, granian {granian.__version__}, one worker"
     )
 
 
