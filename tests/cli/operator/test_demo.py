@@ -13,10 +13,10 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 from kognic.io.client import KognicIOClient
+from work_testing import openlabel, write_json
 
 from annobatch.cli.operator import main
 from liveserver import annobatch_command, free_port, serving
-from work_testing import openlabel, write_json
 
 
 @contextmanager
