@@ -201,11 +201,11 @@ def project_set_classes(org_ref: str, project_id: str, annotation_type: str, cla
     ("") allows any class."""
     names = split_types(classes)
 
-    async def work(ops: Services) -> None:
+    async def work(ops: Services) -> list[str]:
         o = await ops.accounts.find_organization(org_ref)
-        await ops.workforce.set_classes(operator(o.id), project_id, annotation_type, names)
+        return list(await ops.workforce.set_classes(operator(o.id), project_id, annotation_type, names))
 
-    run(work)
+    names = run(work)
     if env().as_json:
         print_json({"project": project_id, "annotationType": annotation_type, "classes": names})
         return
@@ -224,12 +224,12 @@ def _member_rows(found: list[CredentialRecord]) -> list[tuple[Any, ...]]:
 def _show_members(project_id: str, found: list[CredentialRecord]) -> None:
     if env().as_json:
         print_json([
-            {"userId": m.user_id, "role": m.role, "email": m.email, "clientId": m.client_id,
+            {"userId": m.user_id, "role": m.role, "name": m.email, "clientId": m.client_id,
              "project": project_id}
             for m in found
         ])  # fmt: skip
         return
-    print_table(["user id", "role", "email", "client id", "created"], _member_rows(found))
+    print_table(["user id", "role", "name", "client id", "created"], _member_rows(found))
 
 
 @members.command("list")

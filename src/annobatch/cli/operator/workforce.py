@@ -10,16 +10,18 @@ from typing import Any
 import click
 
 from annobatch.cli._tables import print_json
-from annobatch.cli.operator.base import ORG_OPTION, common_options, env, info, iso, print_table, run, when
+from annobatch.cli.operator.base import ORG_OPTION, common_options, env, info, print_table, run, when
 from annobatch.cli.operator.org import credential_json, credentials_document, write_credentials
 from annobatch.domain.tasks import parse_workforce_role
 from annobatch.services import Services
 from annobatch.services.accounts import NewCredential
+from annobatch.services.identity import operator
 from annobatch.storage.records import CredentialRecord, OrganizationRecord
 
 
 def member_json(rec: CredentialRecord, org: OrganizationRecord) -> dict[str, Any]:
-    return credential_json(rec, org)
+    """A workforce credential; its `email` is the member's name."""
+    return {**credential_json(rec, org), "name": rec.email}
 
 
 @click.group()
@@ -66,25 +68,22 @@ def workforce_add(org_ref: str, role: str, name: str, ws_ref: str | None, out: P
 def workforce_list(org_ref: str) -> None:
     """List ORG's workforce: annotators and reviewers, their user ids and projects."""
 
-    async def work(ops: Services) -> tuple[list[Any], OrganizationRecord]:
+    async def work(ops: Services) -> tuple[list[CredentialRecord], dict[int, list[str]], OrganizationRecord]:
         o = await ops.accounts.find_organization(org_ref)
-        return list(await ops.workforce.list_members(o.id)), o
+        caller = operator(o.id)
+        projects: dict[int, list[str]] = {}
+        for p in await ops.projects.list_projects(caller):
+            for m in await ops.workforce.project_members(caller, p.external_id):
+                projects.setdefault(m.user_id, []).append(p.external_id)
+        return list(await ops.workforce.list_members(o.id)), projects, o
 
-    members, o = run(work)
+    members, projects, o = run(work)
     if env().as_json:
-        print_json([_member_out(m, o) for m in members])
+        print_json([{**member_json(m, o), "projects": projects.get(m.user_id, [])} for m in members])
         return
     rows = [
-        (m.credential.user_id, m.credential.role, m.credential.email, ", ".join(m.projects),
-         m.credential.client_id, "revoked" if m.credential.revoked else "", when(m.credential.created))
+        (m.user_id, m.role, m.email, ", ".join(projects.get(m.user_id, [])), m.client_id,
+         "revoked" if m.revoked else "", when(m.created))
         for m in members
     ]  # fmt: skip
-    print_table(["user id", "role", "email", "projects", "client id", "revoked", "created"], rows)
-
-
-def _member_out(m: Any, o: OrganizationRecord) -> dict[str, Any]:
-    return {
-        **member_json(m.credential, o),
-        "projects": list(m.projects),
-        "created": iso(m.credential.created),
-    }
+    print_table(["user id", "role", "name", "projects", "client id", "revoked", "created"], rows)
