@@ -93,6 +93,18 @@ def postgres_url(postgres_admin_url: str | None, runner: asyncio.Runner) -> Iter
         yield url
 
 
+#: What migration 0005 seeds the error-type catalogue with: put back after each truncation.
+SEEDED_ERROR_TYPES = (
+    ("missing-object", "Missing object", True, False),
+    ("extra-object", "Extra object", False, True),
+    ("wrong-class", "Wrong class", False, True),
+    ("wrong-property", "Wrong property", False, True),
+    ("inaccurate-geometry", "Inaccurate geometry", True, True),
+    ("wrong-track-id", "Wrong track id", False, True),
+    ("other", "Other", True, True),
+)
+
+
 def _truncate_all(url: str, runner: asyncio.Runner) -> None:
     import asyncpg
 
@@ -102,6 +114,11 @@ def _truncate_all(url: str, runner: asyncio.Runner) -> None:
         conn = await asyncpg.connect(url)
         try:
             await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            await conn.executemany(
+                "INSERT INTO error_types (id, name, pin_allowed, object_allowed, position)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                [(*e, i) for i, e in enumerate(SEEDED_ERROR_TYPES)],
+            )
         finally:
             await conn.close()
 

@@ -99,6 +99,8 @@ class Settings:
     #: A scene left pending (not committed, no upload) this long is abandoned by the sweep and its
     #: files removed (`SceneRecoveryService.sweep_stale_scenes`).
     stale_scene_retention_seconds: int = 7 * 24 * 3600
+    #: A task held this long without a save returns to `todo` (the sweep returns it).
+    task_lease_seconds: int = 4 * 3600
     #: How large one scene may be; a larger one is refused (400) before any other work.
     max_scene_frames: int = SceneLimits().max_frames
     max_scene_sensors: int = SceneLimits().max_sensors
@@ -145,6 +147,8 @@ class Settings:
             self.sweep_policy()
         except ValueError as e:
             raise ValueError(f"{e} ({', '.join(name for _, name in _SWEEP_FLOATS)})") from None
+        if self.task_lease_seconds < 1:
+            raise ValueError("ANNOBATCH_TASK_LEASE_SECONDS must be at least 1")
         if self.db_acquire_timeout_seconds <= 0 or self.db_statement_timeout_seconds < 0:
             raise ValueError(
                 f"{ACQUIRE_TIMEOUT_ENV} must be over 0 and {STATEMENT_TIMEOUT_ENV} at least 0 (no limit)"
@@ -186,6 +190,7 @@ class Settings:
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
             ("stale_scene_retention_seconds", "ANNOBATCH_STALE_SCENE_RETENTION"),
+            ("task_lease_seconds", "ANNOBATCH_TASK_LEASE_SECONDS"),
             ("max_scene_frames", "ANNOBATCH_MAX_SCENE_FRAMES"),
             ("max_scene_sensors", "ANNOBATCH_MAX_SCENE_SENSORS"),
             ("max_scene_files", "ANNOBATCH_MAX_SCENE_FILES"),

@@ -13,20 +13,26 @@ from annobatch.domain import (
     errors,
     housekeeping,
     integers,
+    openlabel,
+    reviews,
     scene_lifecycle,
     scenes,
     tasks,
     workflow,
+    workforce,
 )
 from annobatch.domain.batches import *  # noqa: F403
 from annobatch.domain.calibrations import *  # noqa: F403
 from annobatch.domain.errors import *  # noqa: F403
 from annobatch.domain.housekeeping import *  # noqa: F403
 from annobatch.domain.integers import *  # noqa: F403
+from annobatch.domain.openlabel import *  # noqa: F403
+from annobatch.domain.reviews import *  # noqa: F403
 from annobatch.domain.scene_lifecycle import *  # noqa: F403
 from annobatch.domain.scenes import *  # noqa: F403
 from annobatch.domain.tasks import *  # noqa: F403
 from annobatch.domain.workflow import *  # noqa: F403
+from annobatch.domain.workforce import *  # noqa: F403
 
 __all__ = sorted(
     [
@@ -35,9 +41,12 @@ __all__ = sorted(
         *errors.__all__,
         *housekeeping.__all__,
         *integers.__all__,
+        *openlabel.__all__,
+        *reviews.__all__,
         *scene_lifecycle.__all__,
         *scenes.__all__,
         *tasks.__all__,
         *workflow.__all__,
+        *workforce.__all__,
     ]
 )

@@ -36,7 +36,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         await database.connect()
         key = await load_signing_key(database, settings.secret_key)
         blobs = open_blob_store(settings.data_dir)
-        shared.start(Services.over(database, blobs, settings.scene_limits()))
+        shared.start(Services.over(database, blobs, settings.scene_limits(), settings.task_lease_seconds))
         app.state.settings = settings
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annobatch.domain import SceneLimits
+from annobatch.domain import DEFAULT_LEASE_SECONDS, SceneLimits
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
@@ -15,6 +15,8 @@ from annobatch.services.inputs import InputService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
+from annobatch.services.work import WorkService
+from annobatch.services.workforce import WorkforceService
 from annobatch.storage.blobs import BlobStore, NoBlobStore
 from annobatch.storage.database import Database
 
@@ -34,13 +36,20 @@ class Services:
     inputs: InputService
     calibrations: CalibrationService
     housekeeping: HousekeepingService
+    workforce: WorkforceService
+    work: WorkService
 
     @classmethod
     def over(
-        cls, db: Database, blobs: BlobStore | None = None, scene_limits: SceneLimits | None = None
+        cls,
+        db: Database,
+        blobs: BlobStore | None = None,
+        scene_limits: SceneLimits | None = None,
+        task_lease_seconds: int = DEFAULT_LEASE_SECONDS,
     ) -> Services:
         """The services over `db`; without a blob store, the scene operations that touch files
-        refuse. `scene_limits`: how large one scene may be (the domain's defaults otherwise)."""
+        refuse. `scene_limits`: how large one scene may be (the domain's defaults otherwise);
+        `task_lease_seconds`: how long a held task stays held without a save."""
         store = blobs or NoBlobStore()
         return cls(
             db=db,
@@ -49,7 +58,9 @@ class Services:
             batches=BatchService(db),
             scenes=SceneService(db, store, scene_limits),
             scene_recovery=SceneRecoveryService(db, store),
-            inputs=InputService(db),
+            inputs=InputService(db, blobs),
             calibrations=CalibrationService(db),
-            housekeeping=HousekeepingService(db, blobs or NoBlobStore()),
+            housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
+            workforce=WorkforceService(db),
+            work=WorkService(db, store, task_lease_seconds),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -130,6 +131,39 @@ class AccountService:
                 email=email or f"{client_id[:8]}@{'staff' if staff else 'client'}.annobatch.local",
                 user_id=int(client_id[:7], 16),
                 expires=expires,
+                revoked=False,
+                created=now_micros(),
+            )
+            await uow.credentials.create(rec)
+        return NewCredential(rec, secret)
+
+    async def create_workforce_credential(
+        self, org: int, role: str, name: str, workspace: str | None = None
+    ) -> NewCredential:
+        """A new workforce credential (`annotator` or `reviewer`) named `name` (its events' actor),
+        with a numeric user id of its own that no other credential has. The secret is returned once."""
+        role = domain.parse_workforce_role(role)
+        name = domain.validate_member_name(name)
+        secret = new_secret()
+        client_id = new_client_id()
+        async with writing(self.db) as uow:
+            if await uow.organizations.by_id(org) is None:
+                raise NotFound(f"organization {org} not found", "organization-not-found")
+            ws_id = None
+            if workspace is not None:
+                ws_id = _pick_workspace(await uow.workspaces.of(org), org, workspace).id
+            user_id = secrets.randbelow(2**31 - 1_000_000) + 1_000_000
+            while await uow.workforce.user_id_taken(user_id):
+                user_id = secrets.randbelow(2**31 - 1_000_000) + 1_000_000
+            rec = CredentialRecord(
+                client_id=client_id,
+                secret_hash=hash_secret(secret),
+                organization_id=org,
+                workspace_id=ws_id,
+                role=role,
+                email=name,
+                user_id=user_id,
+                expires=None,
                 revoked=False,
                 created=now_micros(),
             )

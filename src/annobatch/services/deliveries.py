@@ -13,9 +13,10 @@ read here: they read their work through the workforce API.
 A request is a batch. Its id is the batch's `requestUid`, `request_uid(batch.id)`: a uuid5 of the
 batch id (`presenters.request_uid` is the same function). Nothing new is stored to find a batch
 by it: the uids of the organization's batches are computed (a few microseconds each) and
-remembered in a bounded process-wide map uid → batch id; a uid not in the map makes the
-organization's batches be computed again (a batch made since, or by another process), and the batch
-found is then checked to be the caller's organization's. A project is named by its external id or
+remembered in a bounded process-wide map uid → batch id. A uid not in the map makes them be
+computed again only if the organization's batches have changed since (their count or highest id:
+a batch made since, here or by another process), so an unknown uid costs one small query; the
+batch found is then checked to be the caller's organization's. A project is named by its external id or
 by its uuid, `project_uuid(project.id)`, a uuid5 of its id found the same way; that uuid is what
 the official client calls the project id, so `requests` lists it as the request's project id.
 
@@ -64,6 +65,7 @@ automatic reviews here), 404 when the input is not the caller's; `error_types()`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,8 +118,6 @@ MAX_ANNOTATION_PAGE = 5000
 
 #: How many uid → id pairs a process remembers (cleared when full).
 _REMEMBERED = 200_000
-_BATCH_OF_UID: dict[str, int] = {}
-_PROJECT_OF_UUID: dict[str, int] = {}
 
 
 def request_uid(batch_id: int) -> str:
@@ -489,10 +489,44 @@ def _client_only(caller: Caller, what: str) -> None:
         raise NotFound(f"{what} not found", "not-found")
 
 
-def _remember(found: dict[str, int], key: str, value: int) -> None:
-    if len(found) >= _REMEMBERED:
-        found.clear()
-    found[key] = value
+class _UuidIndex:
+    """uuid → integer id of one kind of row (batches, projects), for uuids derived from the ids.
+
+    A uuid not known yet makes the organization's rows be derived (and remembered); they are
+    derived again only when the organization's census of them (how many, the highest id) has
+    changed since, so an unknown uuid costs one small query, not a derivation of every row. What is
+    found here is an id only: the caller checks the row is its organization's."""
+
+    def __init__(self, derive: Callable[[int], str]) -> None:
+        self.derive = derive
+        self.ids: dict[str, int] = {}
+        self.census: dict[int, tuple[int, int]] = {}
+
+    async def find(
+        self,
+        key: str,
+        org: int,
+        census: Callable[[], Awaitable[tuple[int, int]]],
+        every_id: Callable[[], Awaitable[list[int]]],
+    ) -> int | None:
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        now = await census()
+        if self.census.get(org) == now:
+            return None
+        ids = await every_id()
+        if len(self.ids) + len(ids) > _REMEMBERED:
+            self.ids.clear()
+            self.census.clear()
+        for i in ids:
+            self.ids[self.derive(i)] = i
+        self.census[org] = now
+        return self.ids.get(key)
+
+
+_BATCH_OF_UID = _UuidIndex(request_uid)
+_PROJECT_OF_UUID = _UuidIndex(project_uuid)
 
 
 async def _project(uow: UnitOfWork, caller: Caller, project_id: str) -> ProjectRecord:
@@ -502,11 +536,10 @@ async def _project(uow: UnitOfWork, caller: Caller, project_id: str) -> ProjectR
         return found
     key = _normal_uuid(project_id)
     if key is not None:
-        pid = _PROJECT_OF_UUID.get(key)
-        if pid is None:
-            for i in await uow.deliveries.project_ids(caller.org):
-                _remember(_PROJECT_OF_UUID, project_uuid(i), i)
-            pid = _PROJECT_OF_UUID.get(key)
+        q = uow.deliveries
+        pid = await _PROJECT_OF_UUID.find(
+            key, caller.org, lambda: q.project_census(caller.org), lambda: q.project_ids(caller.org)
+        )
         if pid is not None:
             p = await uow.projects.by_id(pid)
             if p.organization_id == caller.org:
@@ -519,12 +552,11 @@ async def _request(uow: UnitOfWork, caller: Caller, request_id: str) -> BatchRec
     key = _normal_uuid(request_id)
     if key is None:
         raise InvalidInput(f"invalid request id {request_id!r}: a uuid", "invalid-id")
-    bid = _BATCH_OF_UID.get(key)
-    if bid is None:
-        for i in await uow.deliveries.batch_ids(caller.org):
-            _remember(_BATCH_OF_UID, request_uid(i), i)
-        bid = _BATCH_OF_UID.get(key)
-    batch = None if bid is None else await uow.deliveries.batch(caller.org, bid)
+    q = uow.deliveries
+    bid = await _BATCH_OF_UID.find(
+        key, caller.org, lambda: q.batch_census(caller.org), lambda: q.batch_ids(caller.org)
+    )
+    batch = None if bid is None else await q.batch(caller.org, bid)
     if batch is None:
         raise NotFound(f"request {request_id} not found", "request-not-found")
     return batch

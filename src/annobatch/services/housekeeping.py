@@ -21,10 +21,11 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from annobatch.domain import SweepPolicy, orphaned_blobs
+from annobatch.domain import DEFAULT_LEASE_SECONDS, SweepPolicy, orphaned_blobs
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.transactions import reading, writing
+from annobatch.services.work import expire_leases
 from annobatch.storage.blobs import BlobStore
 from annobatch.storage.database import Database
 from annobatch.storage.records import now_micros
@@ -55,6 +56,8 @@ class SweepReport:
     abandoned_scenes: int = 0
     #: False when the sweep stopped early: its lease was lost to another process
     complete: bool = True
+    #: tasks held past their lease that went back to `todo` (not in a dry run)
+    expired_tasks: int = 0
 
     @property
     def removed(self) -> int:
@@ -73,9 +76,12 @@ class LeaseLost(Exception):
 class HousekeepingService:
     """The sweep of the blob store, on demand or periodically."""
 
-    def __init__(self, db: Database, blobs: BlobStore) -> None:
+    def __init__(
+        self, db: Database, blobs: BlobStore, task_lease_seconds: int = DEFAULT_LEASE_SECONDS
+    ) -> None:
         self.db = db
         self.blobs = blobs
+        self.task_lease_seconds = task_lease_seconds
         self.holder = process_name()
 
     async def sweep(
@@ -105,6 +111,9 @@ class HousekeepingService:
         return report
 
     async def _sweep(self, policy: SweepPolicy, now: float, report: SweepReport, dry_run: bool) -> None:
+        if not dry_run:
+            # Tasks held past their lease without a save go back to `todo`.
+            report.expired_tasks = await expire_leases(self.db, self.task_lease_seconds, _micros(now))
         if not dry_run and policy.stale_scene_after_seconds > 0:
             # First, so that the files of the scenes it abandons go in this same sweep.
             recovery = SceneRecoveryService(self.db, self.blobs)

@@ -77,10 +77,17 @@ class Caller:
     role: Role
     workspace_id: str | None
     email: str
+    #: The credential's numeric user id (the workforce is known by it: memberships, assignments).
+    user_id: int = 0
 
     @property
     def is_staff(self) -> bool:
         return self.role is Role.STAFF
+
+    @property
+    def is_workforce(self) -> bool:
+        """An annotator or a reviewer: reaches only the workforce API and its projects' scenes."""
+        return self.role in (Role.ANNOTATOR, Role.REVIEWER)
 
     @property
     def scope(self) -> Scope:
@@ -119,6 +126,7 @@ class Authority:
             "role": cred.role,
             "ws": cred.workspace_id,
             "email": cred.email,
+            "uid": cred.user_id,
             "iat": now,
             "exp": now + self.ttl,
         }
@@ -142,7 +150,8 @@ class Authority:
         org = _acting_org(home, role, organization_header)
         if org != home:
             await self._require_organization(org)
-        return Caller(client_id, home, org, role, claims.get("ws"), str(claims.get("email", client_id)))
+        email = str(claims.get("email", client_id))
+        return Caller(client_id, home, org, role, claims.get("ws"), email, int(claims.get("uid", 0)))
 
     def _verify(self, token: str) -> dict[str, Any]:
         """The token's claims. Verifying a signature costs more than the rest of a small request,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from annobatch import domain
 from annobatch.domain import InvalidInput, NotFound, SceneStatus, parse_integer
+from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -21,9 +22,11 @@ from annobatch.services.lookups import (
 )
 from annobatch.services.placement import insert_input, place_input
 from annobatch.services.transactions import Write, fingerprint, reading, run_write
+from annobatch.services.work_progress import cancel_work, check_completion
+from annobatch.storage.blobs import BlobStore
 from annobatch.storage.database import Database
 from annobatch.storage.queries.inputs import Cursor, InputFilter
-from annobatch.storage.records import InputRow
+from annobatch.storage.records import InputRow, now_micros
 from annobatch.storage.unit_of_work import UnitOfWork
 
 #: The largest page of inputs one request answers.
@@ -56,8 +59,10 @@ def decode_cursor(value: str | None) -> Cursor | None:
 class InputService:
     """The caller's inputs, across projects and batches."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, blobs: BlobStore | None = None) -> None:
         self.db = db
+        #: Where deleted inputs' annotations are (None: the sweep deletes them, from their records).
+        self.blobs = blobs
 
     async def query_inputs(
         self,
@@ -133,7 +138,7 @@ class InputService:
         """Take an input out of its batch; its scene stays."""
         iid = parse_uuid("input", input_id)
 
-        async def produce(uow: UnitOfWork) -> bool:
+        async def produce(uow: UnitOfWork) -> list[str]:
             found = await uow.inputs.get(caller.scope, iid)
             if found is None:
                 raise NotFound(f"input {input_id} not found", "input-not-found")
@@ -144,12 +149,24 @@ class InputService:
                 raise NotFound(f"input {input_id} not found", "input-not-found")
             domain.require_input_removable(project.external_id, batch.external_id, batch.status)
             scene = await load_scene(uow, caller, found.scene_id)
+            inp = await uow.inputs.get_any_org(iid, lock=True)
+            assert inp is not None
+            # Its work goes with it: open tasks are cancelled, and its annotation versions, reviews
+            # and tasks are deleted (their blobs after the commit), then the input.
+            cancelled = await cancel_work(uow, inp)
+            blobs = await uow.annotation_versions.delete_of_input(iid)
+            await uow.tasks.delete_of_input(iid)
+            await uow.blob_deletions.record(blobs, now_micros())
             await uow.inputs.delete(iid)
-            data = to_json({"input": iid, "scene": found.scene_id})
+            data = to_json({"input": iid, "scene": found.scene_id, "cancelledTasks": cancelled})
             await uow.events.add(
                 caller.org, found.project_id, found.batch_id, "input.deleted", caller.email, data,
                 scene.workspace_id,
             )  # fmt: skip
-            return True
+            await check_completion(uow, caller.org, found.batch_id)
+            return blobs
 
-        await run_write(self.db, caller, write, fingerprint("delete-input", iid), bool, produce)
+        fp = fingerprint("delete-input", iid)
+        blobs = await run_write(self.db, caller, write, fp, list[str], produce)
+        if blobs and not write.dry_run and self.blobs is not None:
+            await finish_deletions(self.db, self.blobs, blobs)

@@ -12,6 +12,7 @@ from annobatch import domain
 from annobatch.domain import BatchChoice, BatchStatus, NotFound
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import to_json
+from annobatch.services.work_progress import start_work
 from annobatch.storage.records import InputRecord, ProjectRecord, SceneRecord, now_micros
 from annobatch.storage.unit_of_work import UnitOfWork
 
@@ -55,6 +56,17 @@ def _choices(batches: list[tuple[int, str, str]]) -> list[BatchChoice]:
     return [BatchChoice(b, BatchStatus(s)) for _, b, s in batches]
 
 
+#: The namespace of the ids of inputs made by their scene's own create (`input_id_for_scene`).
+_SCENE_INPUTS = uuid.UUID("7c0f5f1e-3d4a-5b8e-9a61-2f1c8e0d4b37")
+
+
+def input_id_for_scene(scene_id: str) -> str:
+    """The id of the input a scene's own create makes (in the batch it names or is given): known
+    from the scene's id alone, so that the create's answer can name it before the input exists
+    (`requestInputUuid`). A scene has one such input; others placed later get random ids."""
+    return str(uuid.uuid5(_SCENE_INPUTS, scene_id))
+
+
 async def insert_input(
     uow: UnitOfWork,
     caller: Caller,
@@ -62,9 +74,14 @@ async def insert_input(
     batch_id: int,
     scene: SceneRecord,
     status: str,
+    input_id: str | None = None,
 ) -> InputRecord:
-    rec = InputRecord(str(uuid.uuid4()), caller.org, project.id, batch_id, scene.id, status, now_micros())
+    """Insert an input (with its `annotate` task when its scene is created) and its audit-log entry."""
+    rec = InputRecord(
+        input_id or str(uuid.uuid4()), caller.org, project.id, batch_id, scene.id, status, now_micros()
+    )
     await uow.inputs.create(rec)
+    await start_work(uow, rec)
     data = {"input": rec.id, "scene": scene.id, "externalId": scene.external_id, "status": status}
     await uow.events.add(
         caller.org, project.id, batch_id, "input.created", caller.email, to_json(data), scene.workspace_id

@@ -33,9 +33,16 @@ from annobatch.services.lookups import (
     resolve_workspace,
     to_json,
 )
-from annobatch.services.placement import insert_input, lock_placement, place_at_commit, place_input
+from annobatch.services.placement import (
+    input_id_for_scene,
+    insert_input,
+    lock_placement,
+    place_at_commit,
+    place_input,
+)
 from annobatch.services.scene_descriptions import Described, describe, scene_size
 from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact
+from annobatch.services.work_progress import cancel_work, check_completion, start_work
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database, TransactionAborted
 from annobatch.storage.queries.inputs import InputFilter
@@ -127,7 +134,9 @@ class SceneService:
             rows = [_resource_row(scene_id, i, r, uploads) for i, r in enumerate(resources)]
             await uow.scenes.create(scene, rows)
             if placed is not None and status is SceneStatus.CREATED:
-                await insert_input(uow, caller, placed[0], placed[1], scene, status.value)
+                await insert_input(
+                    uow, caller, placed[0], placed[1], scene, status.value, input_id_for_scene(scene_id)
+                )
             return CreatedScene(scene, rows if status is SceneStatus.PENDING else [])
 
         return await run_write(self.db, caller, write, fp, CreatedScene, produce)
@@ -245,7 +254,15 @@ class SceneService:
                 batch_id = place_at_commit(scene, project, batches)
                 if batch_id != scene.batch_id:
                     await uow.scenes.set_placement(sid, project.id, batch_id, scene.batch_named)
-                await insert_input(uow, caller, project, batch_id, scene, SceneStatus.PROCESSING.value)
+                await insert_input(
+                    uow,
+                    caller,
+                    project,
+                    batch_id,
+                    scene,
+                    SceneStatus.PROCESSING.value,
+                    input_id_for_scene(sid),
+                )
             await uow.scenes.set_status(sid, SceneStatus.PROCESSING.value)
             await uow.inputs.set_status_of_scene(sid, SceneStatus.PROCESSING.value)
             return scene, resources
@@ -261,6 +278,9 @@ class SceneService:
         error = "; ".join(problems[:5]) if problems else None
         await uow.scenes.set_status(sid, target.value, error)
         await uow.inputs.set_status_of_scene(sid, target.value)
+        if target is SceneStatus.CREATED:
+            for inp in await uow.inputs.of_scene(sid):
+                await start_work(uow, inp)
         return await load_scene(uow, caller, sid)
 
     async def _inspect(self, resources: list[ResourceRecord]) -> list[str]:
@@ -364,7 +384,10 @@ class SceneService:
                     raise TransactionAborted(f"scene {sid} was placed in a batch while its locks were taken")
                 await uow.scenes.set_status(sid, target.value)
                 for inp in inputs:
-                    data = to_json({"input": inp.id, "scene": sid, "reason": reason})
+                    cancelled = await cancel_work(uow, inp)
+                    data = to_json(
+                        {"input": inp.id, "scene": sid, "reason": reason, "cancelledTasks": cancelled}
+                    )
                     await uow.events.add(
                         caller.org, inp.project_id, inp.batch_id, "input.invalidated", caller.email, data,
                         scene.workspace_id,
@@ -375,6 +398,9 @@ class SceneService:
                 await uow.blob_deletions.record(keys, now_micros())  # deleted after commit
                 done.blobs.extend(keys)
                 done = Invalidated(done.scenes + 1, done.blobs)
+            # The inputs no longer count towards their batches' completion (the batches are locked).
+            for _, batch_id in sorted(places):
+                await check_completion(uow, caller.org, batch_id)
             return done
 
         fp = fingerprint("invalidate", ids, reason)

@@ -179,6 +179,82 @@ class ImuRecord(Record, frozen=True):
     created: int
 
 
+# ------------------------------------------------------------------ annotation work
+
+
+class TaskRecord(Record, frozen=True):
+    """One piece of work on one input in one phase (`tables.tasks`)."""
+
+    id: str
+    organization_id: int
+    project_id: int
+    batch_id: int
+    input_id: str
+    kind: str
+    phase: int
+    status: str
+    assignee: int | None
+    holder: int | None
+    touched: int | None
+    draft: str | None
+    review_id: str | None
+    created: int
+    finished: int | None
+
+
+class AnnotationRecord(Record, frozen=True):
+    """One immutable version of one input's annotation of one type (`tables.annotation_versions`)."""
+
+    id: str
+    organization_id: int
+    project_id: int
+    batch_id: int
+    input_id: str
+    scene_id: str
+    annotation_type: str
+    task_id: str | None
+    blob_key: str
+    size: int
+    created: int
+    delivered: int | None
+    preliminary: bool
+    current: bool
+
+
+class ReviewRecord(Record, frozen=True):
+    """A review: an internal review task's outcome, or a client's review of a delivered version."""
+
+    id: str
+    organization_id: int
+    project_id: int
+    input_id: str
+    task_id: str | None
+    annotation_id: str | None
+    phase: int
+    accepted: bool
+    workflow: str | None
+    #: JSON list of feedback items.
+    feedback: str
+    actor: str
+    created: int
+
+
+class ErrorTypeRecord(Record, frozen=True):
+    id: str
+    name: str
+    pin_allowed: bool
+    object_allowed: bool
+    position: int
+
+
+class MemberRecord(Record, frozen=True):
+    """A workforce member's membership of a project."""
+
+    project_id: int
+    user_id: int
+    added: int
+
+
 # ------------------------------------------------------------------ client reads of annotation work
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from annobatch.storage.database import Tx
+from annobatch.storage.queries.annotation_versions import AnnotationVersionQueries
 from annobatch.storage.queries.batches import BatchQueries
 from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
@@ -27,6 +28,8 @@ from annobatch.storage.queries.organizations import OrganizationQueries
 from annobatch.storage.queries.projects import ProjectQueries
 from annobatch.storage.queries.scenes import SceneQueries
 from annobatch.storage.queries.server_keys import ServerKeyQueries
+from annobatch.storage.queries.tasks import TaskQueries
+from annobatch.storage.queries.workforce import WorkforceQueries
 from annobatch.storage.queries.workspaces import WorkspaceQueries
 
 G = TypeVar("G")
@@ -74,6 +77,9 @@ class UnitOfWork:
     imu = _Group(ImuQueries)
     blob_deletions = _Group(BlobDeletionQueries)
     housekeeping = _Group(HousekeepingQueries)
+    tasks = _Group(TaskQueries)
+    workforce = _Group(WorkforceQueries)
+    annotation_versions = _Group(AnnotationVersionQueries)
     deliveries = _Group(DeliveryQueries)
 
     def __init__(self, tx: Tx) -> None:

@@ -181,7 +181,7 @@ def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None, *, files
             if problem:
                 raise OperatorError(problem)
             blobs = open_blob_store(settings.data_dir) if files else None
-            return await work(Services.over(db, blobs))
+            return await work(Services.over(db, blobs, task_lease_seconds=settings.task_lease_seconds))
         finally:
             await db.close()
 

@@ -21,6 +21,12 @@ def b(name: str) -> sa.BindParameter[Any]:
     return sa.bindparam(name)
 
 
+def one_of(column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`column` is one of a fixed few values (carried by the statement itself: an `IN` over a
+    list would be expanded at run time, which `Query` does not do)."""
+    return sa.or_(*(column == v for v in values))
+
+
 def insert(table: sa.Table, returning: str | None = None) -> Query:
     """An insert taking every column by its name; with `returning`, the database numbers the row
     (its autoincrement key is left out) and the statement answers that column."""

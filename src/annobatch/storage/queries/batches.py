@@ -42,6 +42,9 @@ Q_BATCH_LATEST = Query(
 Q_BATCH_SET_STATUS = Query(
     sa.update(_B).where(_B.c.id == b("id")).values(status=b("status"), updated=b("updated"))
 )
+Q_BATCH_SET_WORKFLOW = Query(
+    sa.update(_B).where(_B.c.id == b("id")).values(workflow=b("workflow"), updated=b("updated"))
+)
 Q_BATCH_TOUCH = Query(sa.update(_B).where(_B.c.id == b("id")).values(updated=b("updated")))
 _BUMP = {"batches_revision": _P.c.batches_revision + 1}
 Q_PROJECT_BUMP = Query(sa.update(_P).where(_P.c.id == b("project_id")).values(_BUMP))
@@ -133,6 +136,19 @@ class BatchQueries:
         await self.tx.execute(Q_BATCH_SET_STATUS, {"id": batch_id, "status": status, "updated": now})
         await self.tx.execute(Q_PROJECT_BUMP_BY_BATCH, {"batch_id": batch_id})
         return now
+
+    async def set_workflow(self, batch_id: int, workflow: str | None) -> int:
+        """The batch's own phases, comma-separated (None: the project's). Answers its new `updated`."""
+        now = now_micros()
+        await self.tx.execute(Q_BATCH_SET_WORKFLOW, {"id": batch_id, "workflow": workflow, "updated": now})
+        await self.tx.execute(Q_PROJECT_BUMP_BY_BATCH, {"batch_id": batch_id})
+        return now
+
+    async def record(self, batch_id: int) -> BatchRecord:
+        """A batch known to exist (a row points at it)."""
+        row = await self.tx.fetch_one(Q_BATCH_BY_ID, {"id": batch_id})
+        assert row is not None
+        return BatchRecord(*row)
 
     async def types(self, batch_id: int) -> list[str]:
         return [r[0] for r in await self.tx.fetch_all(Q_BAT, {"batch_id": batch_id})]

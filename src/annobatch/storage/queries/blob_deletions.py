@@ -14,7 +14,7 @@ from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
 from annobatch.storage.queries._sql import b, bucket, in_list, shaped
 
-_D, _R = t.blob_deletions, t.scene_resources
+_D, _R, _A = t.blob_deletions, t.scene_resources, t.annotation_versions
 _VALUES = {"blob_key": b("blob_key"), "created": b("created")}
 # Recording a blob twice records it once.
 Q_DELETION_ADD = Query(
@@ -49,10 +49,11 @@ class BlobDeletionQueries:
             await self.tx.execute(*_keyed("forget", _D.c.blob_key, chunk))
 
     async def referenced(self, keys: Sequence[str]) -> set[str]:
-        """Those of `keys` that a scene's file still refers to."""
+        """Those of `keys` that a scene's file or an annotation version still refers to."""
         seen: set[str] = set()
         for chunk in _chunks(keys):
             seen.update(r[0] for r in await self.tx.fetch_all(*_keyed("referenced", _R.c.blob_key, chunk)))
+            seen.update(r[0] for r in await self.tx.fetch_all(*_keyed("annotations", _A.c.blob_key, chunk)))
         return seen
 
 
@@ -61,10 +62,11 @@ def _chunks(keys: Sequence[str], size: int = 512) -> list[Sequence[str]]:
 
 
 def _keyed(kind: str, column: sa.Column[str], keys: Sequence[str]) -> tuple[Query, dict[str, Any]]:
-    """The delete of these recorded deletions, or the select of those of these blobs rows refer to."""
+    """The delete of these recorded deletions, or the select of those of these blobs rows of
+    `column`'s table refer to."""
     clause, found = in_list(column, "k", keys)
 
     def build() -> Any:
-        return sa.delete(_D).where(clause) if kind == "forget" else sa.select(_R.c.blob_key).where(clause)
+        return sa.delete(_D).where(clause) if kind == "forget" else sa.select(column).where(clause)
 
     return shaped(("blob_deletions", kind, bucket(len(keys))), build), found

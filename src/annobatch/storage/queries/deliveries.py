@@ -36,7 +36,7 @@ _AV, _R, _E = t.annotation_versions, t.reviews, t.error_types
 _TAKES_PART = sa.and_(_I.c.status.not_like("invalidated%"), _I.c.status != "failed")
 
 #: Work that is not finished: what an input's current task is.
-_OPEN_TASK_STATUSES = ("todo", "ongoing")
+_OPEN_TASK = sa.or_(_T.c.status == "todo", _T.c.status == "ongoing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,16 @@ def _in_workspace(scene_id: Any) -> sa.ColumnElement[bool]:
 Q_PROJECT_IDS = Query(sa.select(_P.c.id).where(_P.c.organization_id == b("org")))
 Q_BATCH_IDS = Query(
     sa.select(_B.c.id)
+    .select_from(_B.join(_P, _P.c.id == _B.c.project_id))
+    .where(_P.c.organization_id == b("org"))
+)
+Q_PROJECT_CENSUS = Query(
+    sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(_P.c.id), 0)).where(
+        _P.c.organization_id == b("org")
+    )
+)
+Q_BATCH_CENSUS = Query(
+    sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(_B.c.id), 0))
     .select_from(_B.join(_P, _P.c.id == _B.c.project_id))
     .where(_P.c.organization_id == b("org"))
 )
@@ -124,14 +134,13 @@ _REVIEW_COLS = (
     _R.c.id, _R.c.organization_id, _R.c.project_id, _R.c.input_id, _R.c.task_id, _R.c.annotation_id,
     _R.c.phase, _R.c.accepted, _R.c.workflow, _R.c.feedback, _R.c.actor, _R.c.created,
 )  # fmt: skip
-_RI = _I.alias("review_input")
+_RI, _RS = _I.alias("review_input"), _S.alias("review_scene")
 Q_REVIEW = Scoped(
     sa.select(*_REVIEW_COLS).where(_R.c.id == b("id"), _R.c.organization_id == b("org")),
     # a review belongs to the workspace of its input's scene
-    sa.exists().where(
-        _RI.c.id == _R.c.input_id,
-        _RI.c.scene_id.in_(sa.select(_S.c.id).where(_S.c.workspace_id == b("ws"))),
-    ),
+    sa.exists()
+    .select_from(_RI.join(_RS, _RS.c.id == _RI.c.scene_id))
+    .where(_RI.c.id == _R.c.input_id, _RS.c.workspace_id == b("ws")),
 )
 Q_ERROR_TYPES = Query(
     sa.select(_E.c.id, _E.c.name, _E.c.pin_allowed, _E.c.object_allowed).order_by(_E.c.position, _E.c.id)
@@ -167,6 +176,18 @@ class DeliveryQueries:
     async def batch_ids(self, org: int) -> list[int]:
         """The ids of every batch of the organization (to find one by its request uid)."""
         return [int(r[0]) for r in await self.tx.fetch_all(Q_BATCH_IDS, {"org": org})]
+
+    async def project_census(self, org: int) -> tuple[int, int]:
+        """How many projects the organization has, and the highest id of them."""
+        row = await self.tx.fetch_one(Q_PROJECT_CENSUS, {"org": org})
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def batch_census(self, org: int) -> tuple[int, int]:
+        """How many batches the organization has, and the highest id of them."""
+        row = await self.tx.fetch_one(Q_BATCH_CENSUS, {"org": org})
+        assert row is not None
+        return int(row[0]), int(row[1])
 
     async def batch(self, org: int, batch_id: int) -> BatchRecord | None:
         """The batch, if it is the organization's."""
@@ -215,11 +236,7 @@ class DeliveryQueries:
         clause, values = in_list(_T.c.input_id, "i", ids)
 
         def build() -> Any:
-            return (
-                sa.select(*_TASK_COLS)
-                .where(clause, _T.c.status.in_(_OPEN_TASK_STATUSES))
-                .order_by(_T.c.created, _T.c.id)
-            )
+            return sa.select(*_TASK_COLS).where(clause, _OPEN_TASK).order_by(_T.c.created, _T.c.id)
 
         found: dict[str, OpenTaskRow] = {}
         for r in await self.tx.fetch_all(shaped(("open-tasks", bucket(len(ids))), build), values):

@@ -48,6 +48,27 @@ _IN_WORKSPACE = sa.exists().where(_WS.c.id == _I.c.scene_id, _WS.c.workspace_id 
 Q_INPUT_INSERT = insert(_I)
 Q_INPUT = Scoped(sa.select(*_I.c).where(_I.c.id == b("id"), _I.c.organization_id == b("org")), _IN_WORKSPACE)
 Q_INPUT_DELETE = Query(sa.delete(_I).where(_I.c.id == b("id")))
+_INPUT_BY_ID = sa.select(*_I.c).where(_I.c.id == b("id"))
+Q_INPUT_ANY_ORG = Query(_INPUT_BY_ID)
+# Row locks are FOR NO KEY UPDATE (see queries/projects.py).
+Q_INPUT_FOR_UPDATE = Query(_INPUT_BY_ID.with_for_update(key_share=True))
+Q_INPUT_SET_WORK = Query(
+    sa.update(_I)
+    .where(_I.c.id == b("id"))
+    .values(work_status=b("work_status"), phase=b("phase"), work_updated=b("now"), completed=b("completed"))
+)
+# The inputs of a batch that count towards its completion (neither failed nor invalidated) and are
+# not completed yet.
+Q_UNFINISHED_IN_BATCH = Query(
+    sa.select(sa.func.count())
+    .select_from(_I)
+    .where(
+        _I.c.batch_id == b("batch_id"),
+        _I.c.work_status != "completed",
+        _I.c.status != "failed",
+        _I.c.status.not_like("invalidated%"),
+    )
+)
 Q_INPUTS_OF_SCENE = Query(
     sa.select(*_I.c).where(_I.c.scene_id == b("scene_id")).order_by(_I.c.created, _I.c.id)
 )
@@ -84,6 +105,28 @@ class InputQueries:
     async def get(self, scope: Scope, input_id: str) -> InputRecord | None:
         row = await self.tx.fetch_one(*Q_INPUT.bind(scope, id=input_id))
         return None if row is None else InputRecord(*row)
+
+    async def get_any_org(self, input_id: str, lock: bool = False) -> InputRecord | None:
+        """An input by id, whatever its organization (the caller checks), optionally locked."""
+        row = await self.tx.fetch_one(Q_INPUT_FOR_UPDATE if lock else Q_INPUT_ANY_ORG, {"id": input_id})
+        return None if row is None else InputRecord(*row)
+
+    async def set_work(
+        self, input_id: str, work_status: str, phase: int, now: int, completed: int | None
+    ) -> None:
+        """How far the input's annotation is: its work status, phase, and when it was completed."""
+        values = {
+            "id": input_id,
+            "work_status": work_status,
+            "phase": phase,
+            "now": now,
+            "completed": completed,
+        }
+        await self.tx.execute(Q_INPUT_SET_WORK, values)
+
+    async def unfinished_in_batch(self, batch_id: int) -> int:
+        """How many of the batch's inputs that count (not failed, not invalidated) are not completed."""
+        return int(await self.tx.fetch_val(Q_UNFINISHED_IN_BATCH, {"batch_id": batch_id}))
 
     async def delete(self, input_id: str) -> None:
         await self.tx.execute(Q_INPUT_DELETE, {"id": input_id})

@@ -30,6 +30,9 @@ Q_PROJECTS_ALL = Query(sa.select(*_P.c).order_by(_P.c.organization_id, _P.c.crea
 Q_PROJECT_SET_STATUS = Query(
     sa.update(_P).where(_P.c.id == b("id")).values(status=b("status"), updated=b("updated"))
 )
+Q_PROJECT_SET_WORKFLOW = Query(
+    sa.update(_P).where(_P.c.id == b("id")).values(workflow=b("workflow"), updated=b("updated"))
+)
 
 Q_PAT = Query(
     sa.select(_PAT.c.annotation_type).where(_PAT.c.project_id == b("project_id")).order_by(_PAT.c.position)
@@ -122,6 +125,12 @@ class ProjectQueries:
     async def set_status(self, project_id: int, status: str) -> None:
         await self.tx.execute(
             Q_PROJECT_SET_STATUS, {"id": project_id, "status": status, "updated": now_micros()}
+        )
+
+    async def set_workflow(self, project_id: int, workflow: str) -> None:
+        """The phases of the project's batches (those without their own), comma-separated."""
+        await self.tx.execute(
+            Q_PROJECT_SET_WORKFLOW, {"id": project_id, "workflow": workflow, "updated": now_micros()}
         )
 
     async def default_types(self, project_id: int) -> list[str]:
