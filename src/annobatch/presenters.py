@@ -14,16 +14,28 @@ import msgspec
 from annobatch import schemas
 from annobatch.domain import ResourceKind, SceneStatus, SceneType
 from annobatch.services.batches import BatchView
+from annobatch.services.deliveries import (
+    DeliveredAnnotation,
+    RequestInputView,
+    RequestView,
+    ReviewDetail,
+)
+from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.inputs import EntryRow
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.uploads import UploadSigner
+from annobatch.services.work import TaskDetail
 from annobatch.storage.records import (
+    AnnotationRecord,
     BatchRecord,
     CalibrationRecord,
+    ErrorTypeRow,
     EventRecord,
     InputRow,
     ProjectRecord,
+    ReviewRecord,
     SceneRecord,
+    TaskRecord,
     WorkspaceRecord,
 )
 
@@ -144,10 +156,13 @@ def ego_poses(d: SceneDetail) -> schemas.EgoPoses | None:
     return msgspec.convert({"poses": poses}, schemas.EgoPoses) if poses else None
 
 
-def scene_job_created(created: CreatedScene, base: str, signer: UploadSigner) -> schemas.SceneJobCreated:
-    """`files` maps each resource id exactly as the client sent it to its signed upload URL."""
+def scene_job_created(
+    created: CreatedScene, base: str, signer: UploadSigner, request_input_uuid: str | None = None
+) -> schemas.SceneJobCreated:
+    """`files` maps each resource id exactly as the client sent it to its signed upload URL;
+    `requestInputUuid` names the input the scene's commit makes, when it makes one."""
     files = {r.resource_id: signer.url(base, r.scene_id, r.position) for r in created.uploads}
-    return schemas.SceneJobCreated(created.scene.id, files)
+    return schemas.SceneJobCreated(created.scene.id, files, request_input_uuid)
 
 
 def input_(r: InputRow, base: str) -> schemas.Input:
@@ -169,3 +184,173 @@ def calibration(c: CalibrationRecord) -> schemas.SensorCalibrationEntry:
     """The calibration keeps the snake_case keys it was sent with, as the official client expects."""
     entries: dict[str, dict[str, Any]] = msgspec.json.decode(c.calibration)
     return schemas.SensorCalibrationEntry(c.id, c.external_id, when(c.created), c.workspace_id, entries)
+
+
+# ------------------------------------------------------------------------- annotation work
+
+
+def request(v: RequestView) -> schemas.Request:
+    counts = None
+    if v.counts is not None:
+        c = v.counts
+        counts = schemas.InputProgressCounts(c.not_started, c.in_progress, c.completed, c.total)
+    return schemas.Request(v.request_id, v.project_uuid, when(v.created), v.title, counts)
+
+
+def request_input(v: RequestInputView) -> schemas.RequestInput:
+    s = v.stage
+    definition = schemas.PhaseDefinition(s.phase_definition_id, s.phase.value)
+    phase = schemas.WorkflowPhase(s.phase_id, s.phase_label, definition)
+    action = None
+    if s.action is not None and s.action_id is not None:
+        action = schemas.PhaseAction(s.action_id, s.action.value.capitalize())
+    task = None
+    if v.task is not None:
+        task = schemas.CurrentTask(v.task.id, v.task_is_ongoing, v.task.kind, v.task_assigned_user_id)
+    details = schemas.InputProgressDetails(
+        schemas.WorkflowStage(phase, s.name, action), v.available_for_integration_review, task
+    )
+    completed = v.completed_at
+    return schemas.RequestInput(
+        id=v.id,
+        request_id=v.request_id,
+        scene_id=v.scene_id,
+        status=v.status,
+        created_at=when(v.created_at),
+        last_updated_at=when(v.last_updated_at),
+        last_completed_annotation_id=v.last_completed_annotation_id,
+        progress_details=details,
+        completed_at=None if completed is None else when(completed),
+    )
+
+
+def signed_annotation(a: DeliveredAnnotation, signed: SignedUrl) -> schemas.SignedAnnotation:
+    return schemas.SignedAnnotation(
+        id=a.id,
+        scene_id=a.scene_id,
+        request_id=a.request_id,
+        request_input_id=a.input_id,
+        request_uid=a.request_id,
+        is_preliminary=a.is_preliminary,
+        signed_url=signed.url,
+        expires_at=datetime.fromtimestamp(signed.expires, tz=UTC),
+        created=when(a.created),
+    )
+
+
+def input_annotation(a: DeliveredAnnotation, signed: SignedUrl) -> schemas.InputAnnotation:
+    return schemas.InputAnnotation(a.input_id, a.scene_id, a.request_id, when(a.created), signed.url)
+
+
+def project_annotation(a: DeliveredAnnotation, signed: SignedUrl) -> schemas.ProjectAnnotation:
+    """`inputUuid` is the scene's uuid: the official client reads it as such."""
+    return schemas.ProjectAnnotation(a.scene_id, a.annotation_type, when(a.created), signed.url)
+
+
+def scene_annotation(a: DeliveredAnnotation, content: bytes) -> schemas.SceneAnnotation:
+    document: dict[str, Any] = msgspec.json.decode(content)
+    return schemas.SceneAnnotation(a.scene_id, a.annotation_type, when(a.created), a.is_preliminary, document)
+
+
+def feedback_item(item: dict[str, Any]) -> schemas.FeedbackItem:
+    """A stored feedback item (the wire's camelCase keys)."""
+    return msgspec.convert(item, schemas.FeedbackItem)
+
+
+def review(d: ReviewDetail) -> schemas.Review:
+    r = d.review
+    members = []
+    for item in d.feedback:
+        f = feedback_item(item)
+        members.append(
+            schemas.ReviewMember(
+                error_type_id=f.error_type_id,
+                error_type_name=d.error_type_names.get(f.error_type_id, f.error_type_id),
+                invalid=False,
+                corrected=False,
+                resolved=r.accepted,
+                created_at=when(r.created),
+                sensor_id=f.sensor_id,
+                frame_id=f.frame_id,
+                object_id=f.object_id,
+                pin=f.pin,
+                description=f.description,
+                suggested_properties=None if f.suggested_property is None else [f.suggested_property],
+                metadata=f.metadata,
+            )
+        )
+    return schemas.Review(r.id, r.input_id, members, d.phase_id)
+
+
+def error_type(e: ErrorTypeRow) -> schemas.ReviewErrorType:
+    return schemas.ReviewErrorType(e.id, e.name, e.pin_allowed, e.object_allowed)
+
+
+# --------------------------------------------------------------------------- workforce API
+
+
+def workforce_task(t: TaskRecord) -> schemas.WorkforceTask:
+    return schemas.WorkforceTask(
+        t.id, t.kind, t.status, t.input_id, t.phase, t.assignee, t.holder, when(t.created),
+        None if t.touched is None else when(t.touched),
+    )  # fmt: skip
+
+
+def task_review(r: ReviewRecord) -> schemas.TaskReview:
+    items: list[dict[str, Any]] = msgspec.json.decode(r.feedback) if r.feedback else []
+    return schemas.TaskReview(
+        r.id, r.accepted, when(r.created), [feedback_item(i) for i in items], r.workflow
+    )
+
+
+def submitted_annotation(v: AnnotationRecord) -> schemas.SubmittedAnnotation:
+    return schemas.SubmittedAnnotation(v.id, v.annotation_type, when(v.created))
+
+
+def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.WorkforceTaskDetail:
+    """The task with signed download URLs of its scene's files (those uploaded) and of the input's
+    latest annotation versions."""
+    s = d.scene
+    files = [
+        schemas.TaskFile(
+            r.resource_id,
+            r.filename,
+            r.sensor_name,
+            r.kind,
+            r.frame_id,
+            signer.file_url(base, r.scene_id, r.position).url,
+        )
+        for r in d.resources
+        if r.blob_key is not None
+    ]
+    description: dict[str, Any] = msgspec.json.decode(s.spec)
+    scene = schemas.TaskScene(
+        s.id, s.external_id, SceneType(s.scene_type).wire_name, s.calibration_id, description, files
+    )
+    versions = [
+        schemas.AnnotationVersion(
+            v.id,
+            v.annotation_type,
+            when(v.created),
+            None if v.delivered is None else when(v.delivered),
+            v.preliminary,
+            signer.annotation_url(base, v.id).url,
+        )
+        for _, v in sorted(d.versions.items())
+    ]
+    return schemas.WorkforceTaskDetail(
+        task=workforce_task(d.task),
+        project=d.project,
+        batch=d.batch,
+        workflow=list(d.workflow),
+        scene=scene,
+        annotation_types=list(d.annotation_types),
+        classes=dict(d.classes),
+        draft=d.draft,
+        versions=versions,
+        review=None if d.review is None else task_review(d.review),
+    )
+
+
+def workforce_project(p: ProjectRecord) -> schemas.WorkforceProject:
+    return schemas.WorkforceProject(p.external_id, p.title, p.status)

@@ -438,3 +438,318 @@ class Uploaded(Wire):
 
     size: Int64
     sha256: str
+
+
+# ------------------------------------------------------------------------- annotation work
+#
+# The official client's half after upload (requests, request inputs, tasks, annotations, reviews),
+# then the workforce API (ours). Optional fields the official client reads as absent are left out
+# when empty (`omit_defaults`).
+
+
+class InputProgressCounts(Wire):
+    """How many of a request's inputs are in each work status."""
+
+    not_started: Int64 = 0
+    in_progress: Int64 = 0
+    completed: Int64 = 0
+    total: Int64 = 0
+
+
+class Request(Wire, omit_defaults=True):
+    """A batch, as the official client knows it: `id` is its `requestUid`, `projectId` the
+    project's uuid."""
+
+    id: str
+    project_id: str
+    created_at: datetime
+    title: str
+    input_progress_counts: InputProgressCounts | None = None
+
+
+class PhaseDefinition(Wire):
+    """The kind of a phase: `name` is `annotate`, `review` or `integration-review`."""
+
+    id: str
+    name: str
+
+
+class WorkflowPhase(Wire):
+    """One phase of one request's workflow: `id` is unique to the request."""
+
+    id: str
+    name: str
+    phase_definition: PhaseDefinition
+
+
+class PhaseAction(Wire):
+    id: str
+    name: str
+
+
+class WorkflowStage(Wire, omit_defaults=True):
+    phase: WorkflowPhase
+    name: str
+    action: PhaseAction | None = None
+
+
+class CurrentTask(Wire, omit_defaults=True):
+    task_id: str
+    is_ongoing: bool
+    task_type: str
+    assigned_user_id: Int64 | None = None
+
+
+class InputProgressDetails(Wire, omit_defaults=True):
+    current_workflow_stage: WorkflowStage
+    available_for_integration_review: bool
+    current_task: CurrentTask | None = None
+
+
+class RequestInput(Wire, omit_defaults=True):
+    """An input with its work status and where it is in its request's workflow."""
+
+    id: str
+    request_id: str
+    scene_id: str
+    status: str
+    created_at: datetime
+    last_updated_at: datetime
+    last_completed_annotation_id: str | None = None
+    progress_details: InputProgressDetails | None = None
+    completed_at: datetime | None = None
+
+
+class AssignTaskRequest(Wire):
+    """`PATCH /v1/tasks/<task>`: `null` unassigns. The field is required, null or not."""
+
+    assigned_user_id: Int64 | None
+
+
+class SignedAnnotation(Wire):
+    """An annotation version by its id, with a short-lived URL of its OpenLABEL content."""
+
+    id: str
+    scene_id: str
+    request_id: str
+    request_input_id: str
+    request_uid: str
+    is_preliminary: bool
+    signed_url: str
+    expires_at: datetime
+    created: datetime
+
+
+class InputAnnotation(Wire):
+    """An input's current annotation (one per annotation type), with a short-lived `uri`."""
+
+    input_uuid: str
+    scene_uuid: str
+    request_uid: str
+    created: datetime
+    uri: str
+
+
+class ProjectAnnotation(Wire):
+    """One current annotation of a project's annotation type. `inputUuid` is the scene's uuid, as
+    the official client reads it."""
+
+    input_uuid: str
+    annotation_type: str
+    created: datetime
+    uri: str
+
+
+class SceneAnnotation(Wire, omit_defaults=True):
+    """A scene's current annotation of one type, with its OpenLABEL content."""
+
+    input_uuid: str
+    annotation_type: str
+    created: datetime
+    is_preliminary: bool
+    content: dict[str, Any] | None = None
+
+
+class FeedbackPin(Wire, omit_defaults=True):
+    x: float
+    y: float
+    z: float | None = None
+    world_coordinates: bool | None = None
+    origin_frame: str | None = None
+
+
+class SuggestedProperty(Wire):
+    property_name: str
+    suggested_property_value: str
+
+
+class FeedbackItem(Wire, omit_defaults=True):
+    """What a reviewer found: an error type from the catalogue, and where (sensor, frame, object,
+    pin), each optional."""
+
+    error_type_id: str
+    sensor_id: str | None = None
+    frame_id: str | None = None
+    object_id: str | None = None
+    pin: FeedbackPin | None = None
+    description: str | None = None
+    suggested_property: SuggestedProperty | None = None
+    metadata: dict[str, str] | None = None
+
+
+class ReviewRequest(Wire):
+    """`POST /v1/annotations/<OpenLABEL uuid>/review`: accept, or reject with feedback and what
+    follows (`correct` or `correct-review-loop`)."""
+
+    accepted: bool
+    feedback_items: list[FeedbackItem] | None = None
+    workflow: str | None = None
+
+
+class ReviewResponse(Wire):
+    created_review_id: str
+
+
+class ReviewMember(Wire, omit_defaults=True):
+    """One feedback item of a review, as the official client reads it."""
+
+    error_type_id: str
+    error_type_name: str
+    invalid: bool
+    corrected: bool
+    resolved: bool
+    created_at: datetime
+    sensor_id: str | None = None
+    frame_id: str | None = None
+    object_id: str | None = None
+    comments: list[str] | None = None
+    pin: FeedbackPin | None = None
+    description: str | None = None
+    suggested_properties: list[SuggestedProperty] | None = None
+    metadata: dict[str, str] | None = None
+
+
+class Review(Wire, omit_defaults=True):
+    id: str
+    input_uuid: str
+    members: list[ReviewMember] = []
+    phase_id: str | None = None
+
+
+class ReviewErrorType(Wire):
+    error_type_id: str
+    name: str
+    pin_allowed: bool
+    object_allowed: bool
+
+
+# --------------------------------------------------------------------------- workforce API
+
+
+class ClaimRequest(Wire):
+    """`POST /v1/workforce/tasks/claim`: the next task, of one project and/or one kind
+    (`annotate`, `review`, `correct`), or of anything the caller may do."""
+
+    project: str | None = None
+    kind: str | None = None
+
+
+class WorkforceTask(Wire):
+    """A task as the workforce sees it: `kind` annotate, review or correct; `status` todo,
+    ongoing, done or cancelled; `phase` the index of its phase in the workflow; `assignee` whom it
+    is meant for and `holder` who holds it (user ids); `touched` its claim or last save."""
+
+    id: str
+    kind: str
+    status: str
+    input_id: str
+    phase: Int64
+    assignee: Int64 | None
+    holder: Int64 | None
+    created: datetime
+    touched: datetime | None
+
+
+class TaskFile(Wire):
+    """One file of a task's scene, with a short-lived download URL."""
+
+    resource_id: str
+    filename: str
+    sensor_name: str
+    kind: str
+    frame_id: str | None
+    url: str
+
+
+class TaskScene(Wire):
+    """The scene to annotate: its description (frames, metadata, as created) and its files."""
+
+    uuid: str
+    external_id: str
+    scene_type: str
+    calibration_id: str | None
+    description: dict[str, Any]
+    files: list[TaskFile]
+
+
+class AnnotationVersion(Wire):
+    """A submitted (or delivered) version of the input's annotation of one type."""
+
+    id: str
+    annotation_type: str
+    created: datetime
+    delivered: datetime | None
+    preliminary: bool
+    url: str
+
+
+class TaskReview(Wire):
+    """A review: an internal review task's outcome, or a client's review of a delivery."""
+
+    id: str
+    accepted: bool
+    created: datetime
+    feedback_items: list[FeedbackItem]
+    workflow: str | None = None
+
+
+class WorkforceTaskDetail(Wire):
+    """Everything a tool needs to do a task: the scene and its files, the annotation types to
+    submit and their classes, the saved draft, the input's latest versions, and the review whose
+    feedback a `correct` task answers."""
+
+    task: WorkforceTask
+    project: str
+    batch: str
+    workflow: list[str]
+    scene: TaskScene
+    annotation_types: list[str]
+    classes: dict[str, list[str]]
+    draft: dict[str, Any] | None
+    versions: list[AnnotationVersion]
+    review: TaskReview | None
+
+
+class AnnotationsRequest(Wire):
+    """`PUT …/draft` and `POST …/submit`: one OpenLABEL 1.0 document per annotation type."""
+
+    annotations: dict[str, dict[str, Any]]
+
+
+class SubmittedAnnotation(Wire):
+    id: str
+    annotation_type: str
+    created: datetime
+
+
+class WorkforceReviewRequest(Wire):
+    """`POST …/review`: accept, or reject with feedback items (a `correct` task follows)."""
+
+    accepted: bool
+    feedback_items: list[FeedbackItem] = []
+
+
+class WorkforceProject(Wire):
+    project: str
+    title: str
+    status: str

@@ -80,6 +80,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 5 * 1024**3
     upload_url_ttl_seconds: int = 24 * 3600
+    #: How long a signed download URL (annotation content, a task's scene files) stays good.
+    download_url_ttl_seconds: int = 900
     #: The address clients reach this server at, for upload URLs and view links; empty: taken from
     #: each request's Host header.
     public_url: str = ""
@@ -189,6 +191,7 @@ class Settings:
             ("max_body_bytes", "ANNOBATCH_MAX_BODY_BYTES"),
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
+            ("download_url_ttl_seconds", "ANNOBATCH_DOWNLOAD_URL_TTL"),
             ("stale_scene_retention_seconds", "ANNOBATCH_STALE_SCENE_RETENTION"),
             ("task_lease_seconds", "ANNOBATCH_TASK_LEASE_SECONDS"),
             ("max_scene_frames", "ANNOBATCH_MAX_SCENE_FRAMES"),

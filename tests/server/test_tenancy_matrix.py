@@ -30,10 +30,14 @@ import pytest
 from litestar.testing import TestClient
 
 from annobatch.server.app import create_app
+from annobatch.services.deliveries import request_uid
 from annobatch.services.identity import operator
 from annobatch.settings import Settings
 from annobatch.storage.blobs import open_blob_store
+from annobatch.storage.records import BatchRecord
+from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import World, bearer
+from delivery_seeds import Seed
 
 T0 = 1_700_000_000_000_000_000  # ns
 ORIGIN = {"position": {"x": 0, "y": 0, "z": 0}, "rotation_quaternion": {"w": 1, "x": 0, "y": 0, "z": 0}}
@@ -119,6 +123,10 @@ class Target:
     unsent_imu: str
     unsent_scene: str
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The input's delivered annotation, a review of it, and the batch's request id.
+    annotation: str = ""
+    review: str = ""
+    request: str = ""
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -135,6 +143,8 @@ class Target:
             "the scene's external id": "target-scene-ext",
             "the pending scene's external id": "target-pending-ext",
             "the calibration's external id": "target-rig-ext",
+            "the annotation": self.annotation,
+            "the review": self.review,
         }
 
 
@@ -177,12 +187,31 @@ def build_target(client: TestClient[Any], world: World, settings: Settings) -> T
     target = Target(
         client, world, settings, acme, ws, scene, pending, inp["uuid"], cal, imu, unsent_imu, unsent_scene
     )
+    seed_work(target)
     target.headers = {
         "owner": owner,
         OTHER_ORG: bearer(client, world.credential(globex)),
         OTHER_WORKSPACE: bearer(client, world.credential(acme, workspace="lidar")),
     }
     return target
+
+
+def seed_work(t: Target) -> None:
+    """The input's work, delivered: an annotation version and a client's review of it."""
+    seed = Seed(t.world.ops.db, t.world.runner, t.settings.data_dir / "blobs")
+
+    async def batch_b1() -> BatchRecord:
+        async with t.world.ops.db.transaction() as tx:
+            uow = UnitOfWork(tx)
+            p1 = await uow.projects.get(t.org, "p1")
+            assert p1 is not None
+            (b1,) = [b for b in await uow.batches.of(p1.id) if b.external_id == "b1"]
+            return b1
+
+    b1 = t.world.run(batch_b1())
+    t.annotation = seed.version(b1, t.input, t.scene, "object-detection", org=t.org)
+    t.review = seed.review(t.input, org=t.org, project_id=b1.project_id, annotation_id=t.annotation)
+    t.request = request_uid(b1.id)
 
 
 def untouched(t: Target) -> list[str]:
@@ -238,6 +267,15 @@ SHARED = (404, 200)
 def no_counted_inputs(body: Any) -> str | None:
     counts = body["data"]["inputCounts"]
     return None if counts.get("total", 0) == 0 else f"counts the target's inputs: {counts}"
+
+
+def no_progress(body: Any) -> str | None:
+    counted = [r["inputProgressCounts"] for r in body["data"] if r["inputProgressCounts"]["total"]]
+    return None if not counted else f"counts the target's inputs: {counted}"
+
+
+def no_data(body: Any) -> str | None:
+    return None if body["data"] == [] else f"lists the target's inputs: {body['data']}"
 
 
 def scene_creates(prefix: str) -> Callable[[Target], list[Call]]:
@@ -385,6 +423,56 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
         Call("POST", "/v2/inputs", {"sceneUuid": t.scene, "projectExtId": "p1", "batchExtId": "b1"})
     ],
     ("DELETE", "/v2/inputs/{input_uuid}"): lambda t: [Call("DELETE", f"/v2/inputs/{t.input}")],
+    # requests and request inputs: a request is a batch (the organization's); its inputs and their
+    # counts are the caller's workspace's
+    ("GET", "/v2/requests"): lambda t: [
+        Call(
+            "GET",
+            "/v2/requests?projectId=p1&includeInputProgressCounts=true",
+            expect=SHARED,
+            check=no_progress,
+        )
+    ],
+    ("GET", "/v2/request-inputs"): lambda t: [
+        Call("GET", f"/v2/request-inputs?requestId={t.request}", expect=SHARED, check=no_data),
+        Call(
+            "GET", f"/v2/request-inputs?requestId={t.request}&sceneId={t.scene}", expect=SHARED, check=no_data
+        ),
+    ],
+    ("GET", "/v2/request-inputs/{request_input}"): lambda t: [Call("GET", f"/v2/request-inputs/{t.input}")],
+    ("GET", "/v0/request-inputs/{request_input}/auto-reviews"): lambda t: [
+        Call("GET", f"/v0/request-inputs/{t.input}/auto-reviews")
+    ],
+    # annotations and reviews
+    ("GET", "/v1/annotations/{annotation}"): lambda t: [Call("GET", f"/v1/annotations/{t.annotation}")],
+    ("GET", "/v2/inputs/{input_uuid}/annotation"): lambda t: [
+        Call("GET", f"/v2/inputs/{t.input}/annotation")
+    ],
+    ("GET", "/v2/scenes/{scene}/annotations"): lambda t: [Call("GET", f"/v2/scenes/{t.scene}/annotations")],
+    ("GET", "/v1/annotations/inputs/{scene}/annotation-type/{annotation_type}"): lambda t: [
+        Call("GET", f"/v1/annotations/inputs/{t.scene}/annotation-type/object-detection")
+    ],
+    ("GET", "/v1/annotations/projects/{project}/annotation-type/{annotation_type}/search"): lambda t: [
+        Call("GET", "/v1/annotations/projects/p1/annotation-type/object-detection/search", expect=SHARED)
+    ],
+    (
+        "GET",
+        "/v1/annotations/projects/{project}/batch/{batch}/annotation-type/{annotation_type}/search",
+    ): lambda t: [
+        Call(
+            "GET",
+            "/v1/annotations/projects/p1/batch/b1/annotation-type/object-detection/search",
+            expect=SHARED,
+        )
+    ],
+    ("GET", "/v1/reviews/{review}"): lambda t: [Call("GET", f"/v1/reviews/{t.review}")],
+    ("GET", "/v1/reviews/error-types"): lambda t: [Call("GET", "/v1/reviews/error-types", expect=200)],
+    ("GET", "/v1/downloads/annotations/{annotation}"): lambda t: [
+        Call("GET", f"/v1/downloads/annotations/{t.annotation}", expect=403, code="bad-signature")
+    ],
+    ("GET", "/v1/downloads/scenes/{scene}/{position}"): lambda t: [
+        Call("GET", f"/v1/downloads/scenes/{t.scene}/0", expect=403, code="bad-signature")
+    ],
     # calibrations
     ("GET", "/v1/calibrations"): lambda t: [
         Call("GET", f"/v1/calibrations?id={t.calibration}"),

@@ -18,6 +18,7 @@ from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
 from annobatch.server.throttle import TokenLimits
 from annobatch.services import Services
+from annobatch.services.downloads import DownloadSigner
 from annobatch.services.identity import Authority, load_signing_key
 from annobatch.services.uploads import UploadSigner
 from annobatch.settings import Settings
@@ -42,6 +43,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
+        app.state.download_signer = DownloadSigner.from_signing_key(key, settings.download_url_ttl_seconds)
         app.state.token_limits = TokenLimits.from_settings(settings)
         stop_sweeping = shared.services.housekeeping.start_sweeping(settings.sweep_policy())
         try:

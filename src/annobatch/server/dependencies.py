@@ -27,26 +27,35 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, SkipValidation
 
-from annobatch.domain import InvalidInput
+from annobatch.domain import InvalidInput, NotFound, Role
+from annobatch.server.errors import NO_SUCH_ENDPOINT
 from annobatch.services import Services
 from annobatch.services.identity import Authority, Caller
 from annobatch.services.transactions import Write
 from annobatch.storage.database import Database
 
+#: The `opt` key of the routes a workforce credential may reach (`opt={WORKFORCE: True}` on a
+#: controller or handler): the workforce API and the review error types. Everywhere else such a
+#: caller is answered as if the endpoint did not exist.
+WORKFORCE = "workforce"
+_WORKFORCE_ROLES = frozenset({Role.ANNOTATOR, Role.REVIEWER})
+
 
 async def authenticate(request: Request[Any, Any, Any]) -> None:
     """Before each request of the API (a `before_request` hook, run before the parameters and
     body are read): the caller, from the bearer token (and the organization a staff member acts
-    for). Not for `OPTIONS`: Litestar answers those itself, with the methods a path allows, to
+    for); a workforce credential only on the routes marked for it (404 elsewhere, before anything
+    is read). Not for `OPTIONS`: Litestar answers those itself, with the methods a path allows, to
     anyone. A hook rather than a guard: Litestar copies the route handler for every guard call,
     which cost ~40 µs a request here."""
     if request.scope["method"] == "OPTIONS":
         return
     authority: Authority = request.app.state.authority
     headers = request.headers
-    request.scope["user"] = await authority.caller(
-        headers.get("authorization"), headers.get("x-organization-id")
-    )
+    caller = await authority.caller(headers.get("authorization"), headers.get("x-organization-id"))
+    if caller.role in _WORKFORCE_ROLES and not request.route_handler.opt.get(WORKFORCE):
+        raise NotFound(NO_SUCH_ENDPOINT, "not-found")
+    request.scope["user"] = caller
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
@@ -89,6 +98,20 @@ def provide_write(dry_run: DryRun = None, idempotency_key: IdempotencyKey = None
     return Write(dry_run=dry_run is not None, idempotency_key=idempotency_key)
 
 
+def once_only(write: Write, what: str) -> None:
+    """The work's operations run for real, once each: a dry run or an idempotency key is refused
+    (400) rather than ignored, so that no one believes they have one. A retried submit, review or
+    give-up is refused anyway (409: the task is no longer theirs, or no longer ongoing)."""
+    if write.dry_run:
+        raise InvalidInput(
+            f"X-Dryrun is not supported for {what}: leave the header out", "dry-run-not-supported"
+        )
+    if write.idempotency_key is not None:
+        raise InvalidInput(
+            f"Idempotency-Key is not supported for {what}: leave the header out", "idempotency-not-supported"
+        )
+
+
 #: For the handlers that change something: they take `write: Write`.
 WRITE = {
     "write": Provide(provide_write, sync_to_thread=False),
@@ -103,6 +126,11 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "scene_recovery": lambda s: s.scene_recovery,
     "inputs": lambda s: s.inputs,
     "calibrations": lambda s: s.calibrations,
+    "downloads": lambda s: s.downloads,
+    "deliveries": lambda s: s.deliveries,
+    "workforce_views": lambda s: s.workforce_views,
+    "work": lambda s: s.work,
+    "workforce": lambda s: s.workforce,
 }
 
 

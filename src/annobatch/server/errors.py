@@ -24,6 +24,9 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.TooLarge: 413,
 }
 
+#: What a path that names no endpoint is answered (also to a workforce caller on the client's API).
+NO_SUCH_ENDPOINT = "no such endpoint"
+
 _HTTP_CODES = {
     400: "invalid-input",
     401: "unauthenticated",
@@ -82,7 +85,7 @@ def http_error(_: Request, exc: Exception) -> Response[dict[str, str]]:
         return internal_error(_, exc)
     message = str(exc.detail)
     if status == 404 and message in {"Not Found", ""}:
-        message = "no such endpoint"
+        message = NO_SUCH_ENDPOINT
     if status == 413:
         # The rest of the body is left unread, so the connection cannot carry another request:
         # say so, or a keep-alive client sends its next request into a closing socket.

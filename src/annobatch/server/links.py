@@ -1,10 +1,11 @@
 """What answers need of the request to make links: the address the client reached us at, and
-the signer of upload URLs."""
+the signers of upload and download URLs."""
 
 from __future__ import annotations
 
 from litestar import Request
 
+from annobatch.services.downloads import DownloadSigner
 from annobatch.services.uploads import UploadSigner
 
 
@@ -20,4 +21,10 @@ def public_base(request: Request) -> str:
 def upload_signer(request: Request) -> UploadSigner:
     """The app's upload signer, made when the app starts from its signing key."""
     found: UploadSigner = request.app.state.upload_signer
+    return found
+
+
+def download_signer(request: Request) -> DownloadSigner:
+    """The app's download signer, made when the app starts from its signing key."""
+    found: DownloadSigner = request.app.state.download_signer
     return found

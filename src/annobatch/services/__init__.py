@@ -10,6 +10,8 @@ from annobatch.domain import DEFAULT_LEASE_SECONDS, SceneLimits
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
+from annobatch.services.deliveries import DeliveryService
+from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
 from annobatch.services.projects import ProjectService
@@ -17,6 +19,7 @@ from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
 from annobatch.services.work import WorkService
 from annobatch.services.workforce import WorkforceService
+from annobatch.services.workforce_views import WorkforceViews
 from annobatch.storage.blobs import BlobStore, NoBlobStore
 from annobatch.storage.database import Database
 
@@ -36,6 +39,9 @@ class Services:
     inputs: InputService
     calibrations: CalibrationService
     housekeeping: HousekeepingService
+    downloads: DownloadService
+    deliveries: DeliveryService
+    workforce_views: WorkforceViews
     workforce: WorkforceService
     work: WorkService
 
@@ -60,6 +66,9 @@ class Services:
             scene_recovery=SceneRecoveryService(db, store),
             inputs=InputService(db, blobs),
             calibrations=CalibrationService(db),
+            downloads=DownloadService(db, store),
+            deliveries=DeliveryService(db, store),
+            workforce_views=WorkforceViews(db),
             housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
             workforce=WorkforceService(db),
             work=WorkService(db, store, task_lease_seconds),

@@ -19,6 +19,7 @@ from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
 from annobatch.storage.queries.credentials import CredentialQueries
 from annobatch.storage.queries.deliveries import DeliveryQueries
+from annobatch.storage.queries.downloads import DownloadQueries
 from annobatch.storage.queries.events import EventQueries
 from annobatch.storage.queries.housekeeping import HousekeepingQueries
 from annobatch.storage.queries.idempotency import IdempotencyQueries
@@ -77,10 +78,11 @@ class UnitOfWork:
     imu = _Group(ImuQueries)
     blob_deletions = _Group(BlobDeletionQueries)
     housekeeping = _Group(HousekeepingQueries)
+    deliveries = _Group(DeliveryQueries)
+    downloads = _Group(DownloadQueries)
     tasks = _Group(TaskQueries)
     workforce = _Group(WorkforceQueries)
     annotation_versions = _Group(AnnotationVersionQueries)
-    deliveries = _Group(DeliveryQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

@@ -16,6 +16,7 @@ from annobatch.server.dependencies import WRITE
 from annobatch.server.links import public_base, upload_signer
 from annobatch.server.params import WorkspaceId, flag
 from annobatch.services.identity import Caller
+from annobatch.services.placement import input_id_for_scene
 from annobatch.services.scenes import SceneService
 from annobatch.services.transactions import Write
 
@@ -83,8 +84,11 @@ class SceneCreationController(Controller):
         created = await scenes.create_scene(
             caller, workspace_id, kind, data, project=project, batch=batch, write=write
         )
+        # A scene created into a project gets its input at commit (at once without files), with an
+        # id known now: the official client reports it as the create's `requestInputUuid`.
+        input_id = None if created.scene.project_id is None else input_id_for_scene(created.scene.id)
         return schemas.Envelope(
-            presenters.scene_job_created(created, public_base(request), upload_signer(request))
+            presenters.scene_job_created(created, public_base(request), upload_signer(request), input_id)
         )
 
     @post("/{scene:str}/actions/commit", status_code=200, summary="Every file is uploaded: finish the scene")

@@ -1,0 +1,174 @@
+"""The workforce API (ours): what any annotation tool drives to do the work — claim the next task,
+read it (the scene, short-lived signed download URLs of its files and of the input's latest
+annotation versions, the draft, the review feedback a correction answers, the classes), save a
+draft, submit one OpenLABEL document per annotation type, give a task up, review.
+
+Workforce credentials (annotator, reviewer) reach these routes (and the error types) only; staff
+and the organization's clients may use them too. A member sees only the tasks of projects they are
+a member of: anything else is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from annobatch import presenters, schemas
+from annobatch.server.bodies import OptionalBody
+from annobatch.server.dependencies import WORKFORCE, WRITE, once_only
+from annobatch.server.links import download_signer, public_base
+from annobatch.services.identity import Caller
+from annobatch.services.transactions import Write
+from annobatch.services.work import MAX_TASK_PAGE, WorkService
+from annobatch.services.workforce_views import WorkforceViews
+
+CursorId = Annotated[
+    str | None, QueryParameter(name="cursorId", description="The last task of the previous page.")
+]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_TASK_PAGE)]
+Filter = Annotated[str | None, QueryParameter()]
+
+
+class WorkforceController(Controller):
+    path = "/v1/workforce"
+    tags = ["workforce"]
+    opt = {WORKFORCE: True}
+
+    @get("/projects", summary="The projects the caller works on")
+    async def projects(
+        self, caller: NamedDependency[Caller], workforce_views: NamedDependency[WorkforceViews]
+    ) -> schemas.Envelope[list[schemas.WorkforceProject]]:
+        return schemas.Envelope(
+            [presenters.workforce_project(p) for p in await workforce_views.projects(caller)]
+        )
+
+    @post(
+        "/tasks/claim",
+        status_code=200,
+        summary="Claim the next task: your assignments first, then the oldest input (409 nothing-to-claim)",
+        dependencies=WRITE,
+        operation_class=OptionalBody,
+    )
+    async def claim(
+        self,
+        request: Request,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        work: NamedDependency[WorkService],
+        data: JSONBody[schemas.ClaimRequest | None] = None,
+    ) -> schemas.Envelope[schemas.WorkforceTaskDetail]:
+        once_only(write, "claims")
+        body = data or schemas.ClaimRequest()
+        detail = await work.claim(caller, body.project, body.kind)
+        return schemas.Envelope(
+            presenters.task_detail(detail, public_base(request), download_signer(request))
+        )
+
+    @get(
+        "/tasks",
+        summary="Tasks, oldest first, filtered by project, batch, status and kind (cursor-paginated)",
+    )
+    async def list_tasks(
+        self,
+        caller: NamedDependency[Caller],
+        work: NamedDependency[WorkService],
+        project: Filter = None,
+        batch: Filter = None,
+        status: Filter = None,
+        kind: Filter = None,
+        cursor_id: CursorId = None,
+        limit: Limit = 100,
+    ) -> schemas.Page[schemas.WorkforceTask]:
+        tasks = await work.list_tasks(caller, project, batch, status, kind, cursor_id or None, limit)
+        cursor = tasks[-1].id if len(tasks) == limit else None
+        return schemas.Page([presenters.workforce_task(t) for t in tasks], schemas.PageMetadata(cursor))
+
+    @get("/tasks/{task:str}", summary="A task with its scene, files, draft, versions, feedback and classes")
+    async def task(
+        self,
+        request: Request,
+        caller: NamedDependency[Caller],
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+    ) -> schemas.Envelope[schemas.WorkforceTaskDetail]:
+        detail = await work.task(caller, task)
+        return schemas.Envelope(
+            presenters.task_detail(detail, public_base(request), download_signer(request))
+        )
+
+    @put(
+        "/tasks/{task:str}/draft",
+        status_code=200,
+        summary="Save work in progress (renews the lease)",
+        dependencies=WRITE,
+    )
+    async def save_draft(
+        self,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+        data: JSONBody[schemas.AnnotationsRequest],
+    ) -> schemas.Envelope[schemas.WorkforceTask]:
+        once_only(write, "drafts")
+        return schemas.Envelope(
+            presenters.workforce_task(await work.save_draft(caller, task, data.annotations))
+        )
+
+    @post(
+        "/tasks/{task:str}/submit",
+        status_code=200,
+        summary="Submit one OpenLABEL document per annotation type of the batch",
+        dependencies=WRITE,
+    )
+    async def submit(
+        self,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+        data: JSONBody[schemas.AnnotationsRequest],
+    ) -> schemas.Envelope[list[schemas.SubmittedAnnotation]]:
+        once_only(write, "submissions")
+        versions = await work.submit(caller, task, data.annotations)
+        return schemas.Envelope([presenters.submitted_annotation(v) for v in versions])
+
+    @post(
+        "/tasks/{task:str}/give-up",
+        status_code=200,
+        summary="Hand an ongoing task back (todo again)",
+        dependencies=WRITE,
+    )
+    async def give_up(
+        self,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+    ) -> schemas.Envelope[schemas.WorkforceTask]:
+        once_only(write, "giving up")
+        return schemas.Envelope(presenters.workforce_task(await work.give_up(caller, task)))
+
+    @post(
+        "/tasks/{task:str}/review",
+        status_code=200,
+        summary="Accept a review task's annotation, or reject it with feedback items (a correction follows)",
+        dependencies=WRITE,
+    )
+    async def review(
+        self,
+        caller: NamedDependency[Caller],
+        write: NamedDependency[Write],
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+        data: JSONBody[schemas.WorkforceReviewRequest],
+    ) -> schemas.Envelope[schemas.TaskReview]:
+        once_only(write, "reviews")
+        feedback = [msgspec.to_builtins(f) for f in data.feedback_items]
+        return schemas.Envelope(
+            presenters.task_review(await work.review(caller, task, data.accepted, feedback))
+        )
