@@ -46,7 +46,8 @@ def test_tasks_take_an_input_and_its_batch_to_completed(
     # The reviewer rejects with feedback: a correct task for the annotator.
     review = work.ok("tasks", "next", "--credentials", str(rita))
     assert review["kind"] == "review"
-    feedback = write_json(tmp_path / "fb.json", [{"errorType": "MissingObject", "description": "a cyclist"}])
+    items = [{"errorTypeId": "missing-object", "description": "a cyclist"}]
+    feedback = write_json(tmp_path / "fb.json", items)
     r = work.cli(
         "tasks", "review", review["id"], "--credentials", str(rita), "--reject", "--feedback", str(feedback)
     )

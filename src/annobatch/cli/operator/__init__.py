@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from annobatch.cli.operator.annotations import annotations
+from annobatch.cli.operator.annotations import annotations_group
 from annobatch.cli.operator.base import Env, OperatorGroup
 from annobatch.cli.operator.batches import batch
 from annobatch.cli.operator.blobs import blobs

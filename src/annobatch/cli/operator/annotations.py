@@ -52,12 +52,13 @@ def read_folder(folder: Path) -> list[Found]:
     return found
 
 
-@click.group()
-def annotations() -> None:
+# (Not named `annotations`: that is the `from __future__` feature imported above.)
+@click.group("annotations")
+def annotations_group() -> None:
     """Annotations: OpenLABEL documents, one per input and annotation type."""
 
 
-@annotations.command("import")
+@annotations_group.command("import")
 @ORG_OPTION
 @click.argument("project_id", metavar="PROJECT")
 @click.argument("batch_id", metavar="BATCH")

@@ -88,7 +88,7 @@ def detail_json(d: Any) -> dict[str, Any]:
         "annotationTypes": list(d.annotation_types),
         "classes": {k: list(v) for k, v in (d.classes or {}).items()},
         "files": [r.resource_id for r in d.resources],
-        "versions": {v.annotation_type: v.id for v in d.versions},
+        "versions": {t: v.id for t, v in d.versions.items()},
         "review": None if d.review is None else {"id": d.review.id, "feedback": _feedback(d.review)},
     }
 
@@ -288,7 +288,8 @@ def _version_json(v: Any) -> dict[str, Any]:
 )
 @click.option("--feedback", "feedback_file", metavar="FILE",
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help='JSON: a list of feedback items ({"errorType": …, "description": …, …}).')  # fmt: skip
+              help='JSON: a list of feedback items, each {"errorTypeId": "missing-object", '
+                   '"description": …} and optionally objectId, frameId, sensorId, pin.')  # fmt: skip
 @common_options
 def tasks_review(
     task_id: str, credentials_file: Path, accepted: bool | None, feedback_file: Path | None
