@@ -71,7 +71,7 @@ for _command in (
     project,
     batch,
     tasks,
-    annotations,
+    annotations_group,
     blobs,
 ):
     main.add_command(_command)
