@@ -230,6 +230,15 @@ async def seed(b: Backend, ops: Any, project: str, count: int, *, delivered: boo
     return time.perf_counter() - start
 
 
+async def publish(ops: Any, b: Backend, projects: tuple[str, ...]) -> None:
+    """Open batches wait; published ones are handed out."""
+    from annobatch.domain import BatchAction
+    from annobatch.services.identity import operator
+
+    for project in projects:
+        await ops.batches.transition_batch(operator(b.org), project, "b1", BatchAction.PUBLISH)
+
+
 async def _one(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
@@ -310,8 +319,10 @@ async def pages_in_process(b: Backend, ops: Any, expected: int, content: bool) -
     return expected / elapsed
 
 
-def official_client(base: str, b: Backend, expected: int, content: bool) -> float:
-    """Items/s of the official client's `get_project_annotations`, consumed to the end."""
+def official_client(base: str, b: Backend, expected: int, content: bool, sample: int) -> float:
+    """Items/s of the official client's `get_project_annotations`: consumed to the end without
+    content; with it, over the first `sample` items (the client downloads each document on a new
+    event loop with a new HTTP client, ~40 ms apiece on its side alone)."""
     from kognic.io.client import KognicIOClient
 
     client = KognicIOClient(
@@ -320,11 +331,50 @@ def official_client(base: str, b: Backend, expected: int, content: bool) -> floa
         project_management_api_host=base,
     )  # fmt: skip
     client.project.get_projects()  # the token, before the clock
+    want = min(sample, expected) if content else expected
     start = time.perf_counter()
-    seen = sum(1 for _ in client.annotation.get_project_annotations("big", TYPE, include_content=content))
+    seen = 0
+    for a in client.annotation.get_project_annotations("big", TYPE, include_content=content):
+        assert not content or a.content
+        seen += 1
+        if seen == want:
+            break
     elapsed = time.perf_counter() - start
+    if seen != want:
+        raise AssertionError(f"{seen} annotations from the client, {want} expected")
+    return want / elapsed
+
+
+def kept_alive(base: str, b: Backend, expected: int, content: bool) -> float:
+    """Items/s of the same listing (pages of 1000) and, with `content`, every document by its signed
+    URL, over one kept-alive HTTP connection (httpx): the server's pace without the client's."""
+    with httpx.Client(base_url=base, timeout=60) as http:
+        token = http.post(
+            "/v1/auth/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": b.client_id, "client_secret": b.secret},
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        start = time.perf_counter()
+        seen, cursor = 0, None
+        while True:
+            params = {"limit": "1000", **({"cursorId": cursor} if cursor else {})}
+            r = http.get(
+                f"/v1/annotations/projects/big/annotation-type/{TYPE}/search", params=params, headers=headers
+            )
+            r.raise_for_status()
+            page = r.json()
+            for item in page["data"]:
+                if content:
+                    got = http.get(item["uri"])
+                    got.raise_for_status()
+                    json.loads(got.content)
+                seen += 1
+            cursor = page["metadata"].get("nextCursorId")
+            if not cursor:
+                break
+        elapsed = time.perf_counter() - start
     if seen != expected:
-        raise AssertionError(f"{seen} annotations from the client, {expected} expected")
+        raise AssertionError(f"{seen} annotations over HTTP, {expected} expected")
     return expected / elapsed
 
 
@@ -376,6 +426,7 @@ class Options:
     annotations: int
     postgres: str | None
     client: bool
+    content_sample: int
 
 
 def bench_backend(b: Backend, opts: Options) -> None:
@@ -388,6 +439,7 @@ def bench_backend(b: Backend, opts: Options) -> None:
             r["seed_claims"] = f"{await seed(b, ops, 'claims', opts.claims, delivered=False):.1f} s"
             r["seed_deliver"] = f"{await seed(b, ops, 'deliver', opts.deliveries, delivered=False):.1f} s"
             r["seed_big"] = f"{await seed(b, ops, 'big', opts.annotations, delivered=True):.1f} s"
+            await publish(ops, b, ("claims", "deliver"))
             r["claims"] = f"{await claims_per_second(ops, annotators, opts.claims):,.0f}"
             r["deliveries"] = f"{await deliveries_per_second(ops, annotators, opts.deliveries):,.0f}"
             r["pages"] = f"{await pages_in_process(b, ops, opts.annotations, False):,.0f}"
@@ -398,8 +450,12 @@ def bench_backend(b: Backend, opts: Options) -> None:
     if opts.client:
         with server(b.url, b.data_dir) as base:
             try:
-                r["client"] = f"{official_client(base, b, opts.annotations, False):,.0f}"
-                r["client_content"] = f"{official_client(base, b, opts.annotations, True):,.0f}"
+                r["client"] = f"{official_client(base, b, opts.annotations, False, 0):,.0f}"
+                r["client_content"] = (
+                    f"{official_client(base, b, opts.annotations, True, opts.content_sample):,.1f}"
+                )
+                r["http"] = f"{kept_alive(base, b, opts.annotations, False):,.0f}"
+                r["http_content"] = f"{kept_alive(base, b, opts.annotations, True):,.0f}"
             except Exception as e:  # the HTTP surface may be missing on a partial build
                 print(f"  {b.name}: the official client failed: {e!r}", file=sys.stderr)
         print(f"  {b.name}: official client done", file=sys.stderr)
@@ -426,7 +482,13 @@ def table(backends: list[Backend], opts: Options) -> str:
             "deliveries",
         ),
         (f"`get_project_annotations` over {n}, items/s, official client, without content", "client"),
-        (f"`get_project_annotations` over {n}, items/s, official client, with content", "client_content"),
+        (
+            f"`get_project_annotations` over {n}, items/s, official client, with content "
+            f"(the first {opts.content_sample:,})",
+            "client_content",
+        ),
+        ("the same listing over one kept-alive HTTP connection (httpx), items/s, without content", "http"),
+        ("the same, each document downloaded by its signed URL, items/s", "http_content"),
         (f"`DeliveryService.project_annotations` over {n}, items/s, pages of 1000, in process", "pages"),
         ("the same, each document read from the blob store, items/s", "pages_content"),
         (f"seeding {opts.claims:,} + {opts.deliveries:,} inputs with their tasks", "seed_claims"),
@@ -446,6 +508,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--annotations", type=int, default=10_000, help="delivered annotations to list (default 10,000)"
     )
+    ap.add_argument(
+        "--content-sample", type=int, default=1000,
+        help="annotations the official client downloads with content (default 1000)",
+    )  # fmt: skip
     ap.add_argument("--no-client", action="store_true", help="skip the official client over HTTP")
     ap.add_argument("--no-postgres", action="store_true")
     a = ap.parse_args(argv)
@@ -453,7 +519,7 @@ def main(argv: list[str] | None = None) -> None:
     if pg is not None and not postgres_reachable(pg):
         print(f"PostgreSQL at {pg} is not reachable: SQLite only", file=sys.stderr)
         pg = None
-    opts = Options(a.claims, a.deliveries, a.annotations, pg, not a.no_client)
+    opts = Options(a.claims, a.deliveries, a.annotations, pg, not a.no_client, a.content_sample)
     work_root = Path(__file__).resolve().parent / ".work"
     work_root.mkdir(exist_ok=True)
     started = time.perf_counter()
