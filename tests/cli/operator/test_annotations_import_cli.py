@@ -32,33 +32,29 @@ def test_a_folder_is_delivered_and_the_bad_files_are_reported(
 
     r = work.cli("--json", "annotations", "import", "--org", "acme", "p1", "b1", str(folder))
     assert r.exit_code == 1, r.stderr
-    rows = {row["file"]: row for row in json.loads(r.stdout)}
-    assert set(rows) == {
-        "s1.object-detection.json", "s1.lane-marking.json", "s2.object-detection.json",
-        "s2.lane-marking.json", "s3.object-detection.json", "s1.cuboids.json", "nodot.json",
-    }  # fmt: skip
-    delivered = {f for f, row in rows.items() if row["status"] == "delivered"}
-    assert delivered == {"s1.object-detection.json", "s1.lane-marking.json", "s2.lane-marking.json"}
-    assert all(rows[f]["annotationId"] for f in delivered)
-    assert "s3" in rows["s3.object-detection.json"]["error"]
-    assert "cuboids" in rows["s1.cuboids.json"]["error"]
-    assert "not JSON" in rows["s2.object-detection.json"]["error"]
-    assert "named" in rows["nodot.json"]["error"]
-    assert "3 of 7 file(s) delivered, 4 failed" in r.stderr
+    rows = {row["scene"]: row for row in json.loads(r.stdout)}
+    assert set(rows) == {"s1", "s2", "s3", "s1.cuboids.json", "nodot.json"}
+    assert rows["s1"]["status"] == "delivered" and len(rows["s1"]["annotationIds"]) == 2
+    assert rows["s1"]["files"] == ["s1.lane-marking.json", "s1.object-detection.json"]
+    assert rows["s2"]["status"] == "failed" and "not JSON" in rows["s2"]["error"]
+    assert rows["s3"]["status"] == "failed" and "s3" in rows["s3"]["error"]
+    assert "named" in rows["s1.cuboids.json"]["error"] and "named" in rows["nodot.json"]["error"]
+    assert "1 of 5 scene(s) delivered, 4 failed" in r.stderr
 
     by_scene = {i.scene_id: i.work_status for i in work.inputs()}
     s1, s2 = work.scene_ids
-    assert by_scene == {s1: "completed", s2: "not_started"}  # s2 lacks its object-detection
+    assert by_scene == {s1: "completed", s2: "not_started"}  # s2's object-detection is broken
     assert work.batch_status() == "in-progress"
 
     # The missing file, delivered alone: the batch completes. A table this time.
     fix = tmp_path / "fix"
     fix.mkdir()
     write_json(fix / "s2.object-detection.json", openlabel(("pedestrian",)))
+    write_json(fix / "s2.lane-marking.json", openlabel())
     r = work.cli("annotations", "import", "--org", "acme", "p1", "b1", str(fix))
     assert r.exit_code == 0, r.stderr
     assert "s2.object-detection.json" in r.stdout and "delivered" in r.stdout
-    assert "1 of 1 file(s) delivered, 0 failed" in r.stderr
+    assert "1 of 1 scene(s) delivered, 0 failed" in r.stderr
     assert {i.work_status for i in work.inputs()} == {"completed"}
     assert work.batch_status() == "completed"
     assert {t["status"] for t in work.ok("tasks", "list", "--org", "acme")} <= {"done", "cancelled"}
@@ -78,7 +74,9 @@ def test_an_invalid_document_is_named_and_a_dry_run_delivers_nothing(
 
     r = work.cli("annotations", "import", "--org", "acme", "p1", "b1", str(folder), "--dry-run")
     assert r.exit_code == 1
-    assert "checked" in r.stdout and "1 of 2 file(s) checked, 1 failed (dry run)" in r.stderr
+    assert (
+        "checked" in r.stdout and "1 of 2 scene(s) checked, 1 failed (dry run: nothing delivered)" in r.stderr
+    )
     assert {i.work_status for i in work.inputs()} == {"not_started"}
 
     r = work.cli("annotations", "import", "--org", "acme", "p1", "b1", str(folder))
@@ -96,3 +94,6 @@ def test_an_empty_folder_or_unknown_batch_is_refused(database_url: str, world: W
     write_json(empty / "s1.object-detection.json", openlabel())
     r = work.cli("annotations", "import", "--org", "acme", "p1", "nope", str(empty))
     assert r.exit_code == 1 and "nope" in r.stderr
+    # An open batch's inputs wait for its publication.
+    r = work.cli("annotations", "import", "--org", "acme", "p1", "b1", str(empty))
+    assert r.exit_code == 1 and "publish" in r.stderr

@@ -1,55 +1,39 @@
 """`annobatch annotations import`: deliver annotations made in another tool. A folder of OpenLABEL
-files named `<scene external id>.<annotation type>.json` goes through the same validation, tasks and
-events as work done here; one bad file is reported and the rest go on."""
+files named `<scene external id>.<annotation type>.json` (every annotation type of the batch for
+each scene) goes through the same validation, tasks and events as work done here; one bad scene is
+reported and the rest go on."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
+from annobatch import domain
 from annobatch.cli._tables import print_json
 from annobatch.cli.operator.base import ORG_OPTION, common_options, env, info, print_table, run
 from annobatch.services import Services
-from annobatch.services.identity import operator
+from annobatch.services.annotation_import import IMPORTABLE, split_name
+from annobatch.services.identity import Caller, operator
 
 
 @dataclass(frozen=True)
-class Found:
-    """One file of the folder, read: its scene and type from its name, its document (or why not)."""
+class Row:
+    """What became of one scene's files (or of one file that names no scene and type)."""
 
-    name: str
     scene: str
-    annotation_type: str
-    document: dict[str, Any] | None
-    problem: str | None = None
+    files: list[str]
+    ok: bool
+    message: str
+    annotation_ids: list[str] = field(default_factory=list)
 
 
-def read_folder(folder: Path) -> list[Found]:
+def read_folder(folder: Path) -> dict[str, bytes]:
     """Every `*.json` file of `folder` (not its subfolders), by name."""
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        if not path.is_file():
-            continue
-        scene, _, annotation_type = path.name.removesuffix(".json").rpartition(".")
-        if not scene or not annotation_type:
-            found.append(
-                Found(path.name, "", "", None, "not named <scene external id>.<annotation type>.json")
-            )
-            continue
-        try:
-            doc = json.loads(path.read_bytes())
-        except (OSError, ValueError) as e:
-            found.append(Found(path.name, scene, annotation_type, None, f"not JSON: {e}"))
-            continue
-        if not isinstance(doc, dict):
-            found.append(Found(path.name, scene, annotation_type, None, "not a JSON object"))
-            continue
-        found.append(Found(path.name, scene, annotation_type, doc))
-    return found
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.json")) if p.is_file()}
 
 
 # (Not named `annotations`: that is the `from __future__` feature imported above.)
@@ -63,60 +47,117 @@ def annotations_group() -> None:
 @click.argument("project_id", metavar="PROJECT")
 @click.argument("batch_id", metavar="BATCH")
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every file, deliver nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check every file (names, JSON, OpenLABEL, inputs); deliver nothing."
+)
 @common_options
 def annotations_import(org_ref: str, project_id: str, batch_id: str, folder: Path, dry_run: bool) -> None:
-    """Deliver DIR's OpenLABEL files, named `<scene external id>.<annotation type>.json`, to BATCH.
+    """Deliver DIR's OpenLABEL files to BATCH: `<scene external id>.<annotation type>.json`, one for
+    every annotation type of the batch per scene.
 
-    Each file is validated as a submission is, and delivered as a new version of its input's
-    annotation (open tasks of the input end; the input and the batch move on as after a review).
-    A bad file is reported and the others go on; the exit status is 1 if any failed."""
+    Each scene's files are validated as a submission is and delivered as new versions of its
+    input's annotations: the input's waiting task ends, the input is completed and the batch moves
+    on (events as for work done here). A bad scene is reported and the others go on; the exit
+    status is 1 if any failed."""
     files = read_folder(folder)
     if not files:
         raise click.UsageError(f"{folder} has no *.json files")
-    good = [f for f in files if f.document is not None]
 
-    async def work(ops: Services) -> list[Any]:
+    async def work(ops: Services) -> list[Row]:
         o = await ops.accounts.find_organization(org_ref)
-        if not good:
-            return []
-        batch = [(f.scene, f.annotation_type, f.document) for f in good]
-        return list(
-            await ops.work.import_annotations(operator(o.id), project_id, batch_id, batch, dry_run=dry_run)
-        )
+        caller = operator(o.id)
+        if dry_run:
+            return await _check(ops, caller, project_id, batch_id, files)
+        outcomes = await ops.work.import_annotations(caller, project_id, batch_id, files)
+        return [_row(o, files) for o in outcomes]
 
-    outcomes = iter(run(work, files=True))
-    rows: list[tuple[str, str, str, str, str]] = []
-    for f in files:
-        if f.document is None:
-            rows.append((f.name, f.scene, f.annotation_type, "failed", f.problem or ""))
-            continue
-        o = next(outcomes)
-        if o.error is None:
-            rows.append(
-                (
-                    f.name,
-                    f.scene,
-                    f.annotation_type,
-                    "checked" if dry_run else "delivered",
-                    o.annotation_id or "",
-                )
-            )
-        else:
-            rows.append((f.name, f.scene, f.annotation_type, "failed", o.error))
-    failed = sum(1 for r in rows if r[3] == "failed")
+    rows = run(work, files=True)
+    failed = sum(1 for r in rows if not r.ok)
     if env().as_json:
         print_json([
-            {"file": n, "scene": s, "annotationType": t, "status": st,
-             **({"error": d} if st == "failed" else {"annotationId": d or None})}
-            for n, s, t, st, d in rows
+            {"scene": r.scene, "files": r.files, "status": _status(r, dry_run),
+             **({"annotationIds": r.annotation_ids} if r.ok else {"error": r.message})}
+            for r in rows
         ])  # fmt: skip
     else:
-        print_table(["file", "scene", "annotation type", "status", "annotation / error"], rows)
-    done = "checked" if dry_run else "delivered"
+        table = [
+            (
+                r.scene,
+                "\n".join(r.files),
+                _status(r, dry_run),
+                ", ".join(r.annotation_ids) if r.ok else r.message,
+            )
+            for r in rows
+        ]
+        print_table(["scene", "files", "status", "annotations / error"], table)
+    verb = "checked" if dry_run else "delivered"
     info(
-        f"{len(rows) - failed} of {len(rows)} file(s) {done}, {failed} failed"
-        + (" (dry run)" if dry_run else "")
+        f"{len(rows) - failed} of {len(rows)} scene(s) {verb}, {failed} failed"
+        + (" (dry run: nothing delivered)" if dry_run else "")
     )
     if failed:
         raise SystemExit(1)
+
+
+def _status(r: Row, dry_run: bool) -> str:
+    return ("checked" if dry_run else "delivered") if r.ok else "failed"
+
+
+def _files_of(scene: str, names: list[str]) -> list[str]:
+    return [n for n in names if n.startswith(scene + ".")] or [scene]
+
+
+def _row(o: Any, files: dict[str, bytes]) -> Row:
+    """An outcome of the import: a scene's (its files), or a file's whose name names none."""
+    names = [o.scene] if o.scene in files else _files_of(o.scene, sorted(files))
+    return Row(o.scene, names, o.ok, o.message, list(o.annotation_ids))
+
+
+async def _check(
+    ops: Services, caller: Caller, project: str, batch: str, files: dict[str, bytes]
+) -> list[Row]:
+    """What the import would say, without delivering: the same rules on the names, the documents,
+    the batch's annotation types and taxonomy, and that the batch has an input of each scene."""
+    view = await ops.batches.get_batch(caller, project, batch)
+    if domain.BatchStatus(view.batch.status) not in IMPORTABLE:
+        raise domain.Conflict(
+            f"batch {batch} of project {project} is {view.batch.status}: "
+            "publish it before importing annotations",
+            "batch-not-published",
+        )
+    types = list(view.annotation_types)
+    taxonomy = await ops.workforce.classes(caller, project)
+    rows: list[Row] = []
+    groups: dict[str, dict[str, bytes]] = {}
+    for name in sorted(files):
+        split = split_name(name, types)
+        if split is None:
+            why = f"not named <scene external id>.<type>.json, type one of {', '.join(types)}"
+            rows.append(Row(name, [name], False, why))
+            continue
+        groups.setdefault(split[0], {})[split[1]] = files[name]
+    for scene, raw in sorted(groups.items()):
+        names = [f"{scene}.{t}.json" for t in sorted(raw)]
+        try:
+            documents = {}
+            for atype, data in raw.items():
+                try:
+                    documents[atype] = msgspec.json.decode(data)
+                except msgspec.DecodeError as e:
+                    raise domain.InvalidInput(
+                        f"{scene}.{atype}.json is not JSON: {e}", "invalid-json"
+                    ) from None
+            domain.require_annotation_types(types, list(documents))
+            for atype in types:
+                domain.validate_openlabel(atype, documents[atype])
+                domain.require_taxonomy(atype, documents[atype], taxonomy.get(atype))
+            found, _ = await ops.inputs.query_inputs(
+                caller, project=project, batch=batch, external_ids=[scene], limit=2
+            )
+            if len(found) != 1:
+                many = "several inputs" if found else "no input"
+                raise domain.InvalidInput(f"batch {batch} has {many} of a scene {scene}", "input-not-found")
+            rows.append(Row(scene, names, True, "would be delivered"))
+        except domain.DomainError as e:
+            rows.append(Row(scene, names, False, e.message))
+    return rows
