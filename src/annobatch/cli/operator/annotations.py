@@ -16,7 +16,6 @@ from annobatch import domain
 from annobatch.cli._tables import print_json
 from annobatch.cli.operator.base import ORG_OPTION, common_options, env, info, print_table, run
 from annobatch.services import Services
-from annobatch.services.annotation_import import IMPORTABLE, split_name
 from annobatch.services.identity import Caller, operator
 
 
@@ -118,6 +117,7 @@ async def _check(
 ) -> list[Row]:
     """What the import would say, without delivering: the same rules on the names, the documents,
     the batch's annotation types and taxonomy, and that the batch has an input of each scene."""
+    from annobatch.services.annotation_import import IMPORTABLE, split_name
     view = await ops.batches.get_batch(caller, project, batch)
     if domain.BatchStatus(view.batch.status) not in IMPORTABLE:
         raise domain.Conflict(
