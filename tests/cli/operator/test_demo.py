@@ -96,7 +96,8 @@ def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads
 
     with demo_running(tmp_path, port) as log:
         printed = log.read_text()
-        assert "members of crossings: data/demo-annotator.json, data/demo-reviewer.json" in printed
+        assert "workforce of crossings: annotator data/demo-annotator.json (user id" in printed
+        assert "reviewer data/demo-reviewer.json (user id" in printed
         assert (
             'client.request.get_requests(project_id="crossings", include_input_progress_counts=True)'
             in printed

@@ -118,6 +118,7 @@ async def _check(
     """What the import would say, without delivering: the same rules on the names, the documents,
     the batch's annotation types and taxonomy, and that the batch has an input of each scene."""
     from annobatch.services.annotation_import import IMPORTABLE, split_name
+
     view = await ops.batches.get_batch(caller, project, batch)
     if domain.BatchStatus(view.batch.status) not in IMPORTABLE:
         raise domain.Conflict(

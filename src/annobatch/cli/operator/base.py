@@ -210,7 +210,19 @@ def iso(micros: int) -> str:
 
 #: Columns whose values are short and whole (ids, statuses, times): never broken across lines.
 _NO_WRAP = frozenset(
-    {"id", "organization", "project", "uuid", "batch", "status", "created", "updated", "inputs", "user id"}
+    {
+        "id",
+        "organization",
+        "project",
+        "uuid",
+        "batch",
+        "scene",
+        "status",
+        "created",
+        "updated",
+        "inputs",
+        "user id",
+    }
 )
 
 

@@ -313,8 +313,11 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
     folder = str(Path(creds).parent)
     annotator_file, reviewer_file = f"{folder}/{ANNOTATOR_FILE}", f"{folder}/{REVIEWER_FILE}"
     lines += [
-        f"  workforce: {', '.join(f'{role} (user id {uid})' for role, uid, _ in world.workforce)}, "
-        f"members of {WORK_PROJECT}: {annotator_file}, {reviewer_file}",
+        f"  workforce of {WORK_PROJECT}: "
+        + ", ".join(
+            f"{role} {annotator_file if role == 'annotator' else reviewer_file} (user id {uid})"
+            for role, uid, _ in world.workforce
+        ),
         "",
         "The official client (pip install kognic-io==2.19.0 in an environment of its own: "
         "it ships a kognicutil too):",

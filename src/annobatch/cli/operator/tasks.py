@@ -19,7 +19,9 @@ from annobatch.domain.tasks import TaskStatus
 from annobatch.domain.workflow import TaskKind
 from annobatch.services import Services
 from annobatch.services.identity import Caller, operator
-from annobatch.storage.records import OrganizationRecord
+from annobatch.services.transactions import reading
+from annobatch.storage.records import InputRow, OrganizationRecord
+from annobatch.storage.scope import Scope
 
 T = TypeVar("T")
 
@@ -148,7 +150,7 @@ def tasks_list(
     if batch_id is not None and project_id is None:
         raise click.UsageError("--batch needs --project")
 
-    async def work(ops: Services) -> list[tuple[OrganizationRecord, Any]]:
+    async def work(ops: Services) -> tuple[list[tuple[OrganizationRecord, Any]], dict[str, InputRow]]:
         orgs = (
             [await ops.accounts.find_organization(org_ref)]
             if org_ref
@@ -166,19 +168,52 @@ def tasks_list(
             found += [(o, t) for t in rows]
             if len(found) >= limit:
                 break
-        return found
+        return found, await _inputs(ops, found)
 
-    found = run(work)
+    found, inputs = run(work)
     if env().as_json:
-        print_json([{**task_json(t), "organization": {"id": o.id, "name": o.name}} for o, t in found])
+        print_json([
+            {**task_json(t), **_where(inputs.get(t.input_id)), "organization": {"id": o.id, "name": o.name}}
+            for o, t in found
+        ])  # fmt: skip
         return
-    rows = [
-        (o.name, t.id, t.kind, t.phase, t.status, t.input_id, t.assignee, t.holder, when(t.created))
-        for o, t in found
-    ]
-    print_table(
-        ["organization", "id", "kind", "phase", "status", "input", "assignee", "holder", "created"], rows
-    )
+    rows = []
+    for o, t in found:
+        i = inputs.get(t.input_id)
+        rows.append((
+            o.name, i.project if i else "", i.batch if i else "", i.scene_external_id if i else t.input_id,
+            t.id, t.kind, t.phase, t.status, t.assignee, t.holder, when(t.created),
+        ))  # fmt: skip
+    cols = [
+        "organization", "project", "batch", "scene", "id", "kind", "phase", "status", "assignee", "holder",
+        "created",
+    ]  # fmt: skip
+    print_table(cols, rows)
+
+
+def _where(i: InputRow | None) -> dict[str, Any]:
+    if i is None:
+        return {}
+    return {
+        "project": i.project,
+        "batch": i.batch,
+        "scene": {"id": i.scene_id, "externalId": i.scene_external_id},
+    }
+
+
+async def _inputs(ops: Services, found: list[tuple[OrganizationRecord, Any]]) -> dict[str, InputRow]:
+    """The listed tasks' inputs with their project, batch and scene, a page of ids at a time."""
+    by_org: dict[int, list[str]] = {}
+    for o, t in found:
+        by_org.setdefault(o.id, []).append(t.input_id)
+    out: dict[str, InputRow] = {}
+    async with reading(ops.db) as uow:
+        for org, ids in by_org.items():
+            unique = list(dict.fromkeys(ids))
+            for at in range(0, len(unique), 500):
+                for row in await uow.inputs.rows(Scope(org), unique[at : at + 500]):
+                    out[row.id] = row
+    return out
 
 
 async def _all_tasks(
