@@ -115,8 +115,13 @@ def show_detail(d: Any, verb: str, credentials: Path) -> None:
         info(f"  {annotation_type}: classes {', '.join(classes) if classes else 'any'}")
     if d.review is not None:
         info(f"  review {d.review.id} asks for corrections: {json.dumps(_feedback(d.review))}")
+    for annotation_type, version in sorted(d.versions.items()):
+        info(f"  latest {annotation_type}: version {version.id}")
     if t.kind == TaskKind.REVIEW.value:
-        info(f"  then: annobatch tasks review {t.id} --credentials {credentials} --accept")
+        info(
+            f"  then: annobatch tasks review {t.id} --credentials {credentials} "
+            "--accept (or --reject --feedback FILE)"
+        )
     else:
         types = " ".join(f"--type {a} FILE" for a in d.annotation_types)
         info(f"  then: annobatch tasks submit {t.id} --credentials {credentials} {types}")
