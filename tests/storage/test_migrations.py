@@ -126,3 +126,57 @@ def test_scenes_are_carried_into_0004_as_they_behaved(url_before_0004: str, runn
         (SCENE_B, False),
         ("cccccccc-1111-0000-0000-000000000000", True),
     ]
+
+
+@pytest.fixture
+def url_before_0005(
+    database_url: str, tmp_path: Path, postgres_admin_url: str | None, runner: asyncio.Runner
+) -> Iterator[str]:
+    """A database of its own at the revision before 0005 (`database_url` only picks the backend)."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        upgrade(url, "0004")
+        yield url
+        return
+    assert postgres_admin_url is not None
+    with fresh_postgres_database(postgres_admin_url, runner, migrate=False) as url:
+        upgrade(url, "0004")
+        yield url
+
+
+def test_inputs_made_before_0005_get_their_annotate_task_and_the_error_types_are_seeded(
+    url_before_0005: str, runner: asyncio.Runner
+) -> None:
+    """An input whose scene is created gets its annotate task (todo, unassigned) as a new one
+    would; one whose scene is still processing waits for it, as a new one does."""
+    processing = "cccccccc-1111-0000-0000-000000000000"
+    rows = [
+        *(sql for sql in BEFORE_0003 if not sql.startswith("INSERT INTO scenes")),
+        *(
+            "INSERT INTO scenes (id, organization_id, workspace_id, external_id, scene_type, status,"
+            " motion_compensate, spec, fingerprint, created, updated, batch_named)"
+            f" VALUES ('{scene}', 1, '{WS_A}', 'x', 'cameras', '{status}', false, '{{}}', 'fp', 0, 0, false)"
+            for scene, status in ((SCENE_A, "created"), (processing, "processing"))
+        ),
+        *(
+            "INSERT INTO inputs (id, organization_id, project_id, batch_id, scene_id, status, created)"
+            f" VALUES ('{iid}', 1, 1, 1, '{scene}', '{status}', 5)"
+            for iid, scene, status in (
+                ("input-a", SCENE_A, "created"),
+                ("input-p", processing, "processing"),
+            )
+        ),
+    ]
+    run_sql(url_before_0005, runner, rows, "SELECT 1")
+    upgrade(url_before_0005)
+    tasks = run_sql(
+        url_before_0005,
+        runner,
+        [],
+        "SELECT input_id, kind, phase, status, assignee, holder, project_id, batch_id FROM tasks",
+    )
+    assert tasks == [("input-a", "annotate", 0, "todo", None, None, 1, 1)]
+    work = run_sql(url_before_0005, runner, [], "SELECT id, work_status, phase FROM inputs ORDER BY id")
+    assert work == [("input-a", "not_started", 0), ("input-p", "not_started", 0)]
+    (count,) = run_sql(url_before_0005, runner, [], "SELECT count(*) FROM error_types")
+    assert count[0] == 7

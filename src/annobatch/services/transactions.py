@@ -11,7 +11,9 @@ hold a lock the other waits for (on PostgreSQL; a SQLite writer holds the whole 
 2. projects, by id;
 3. batches, by id — only ever with their project's lock held already;
 4. scenes, by id;
-5. a scene's files and its inputs (updated or deleted under the locks above).
+5. a scene's files and its inputs (updated or deleted under the locks above);
+6. an input's tasks (a work operation locks the input first, then the task);
+7. annotation versions and reviews (only inserted, or updated under the input's lock).
 
 Rows are inserted last, and take no lock anyone waits for: every explicit lock is
 `FOR NO KEY UPDATE`, which the key-share locks of foreign-key checks (an event naming a project and
@@ -34,6 +36,18 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | delete an input | its project → its batch → the input |
 | record an upload, abandon a scene, the stale-scene sweep | the scene → its files |
 | project set-up, status, default types | project |
+| project workforce, workflow, classes | project |
+| batch workflow | project → batch |
+| claim a task | (project → batch, if it starts a `ready` batch) → the task and its input, `SKIP LOCKED` |
+| draft, give up, assign, submit, review | (project → batch, when the batch moves) → the input → the task |
+| a client's review of a delivered annotation | (project → batch, when the batch moves) → the input |
+| a task's lease runs out (the sweep) | the input → the task |
+| import annotations (per input) | project → batch → the input |
+
+A work operation that finds, under its locks, that it must move its batch (`ready → in-progress`,
+`in-progress → completed`, or back) and does not hold the batch's lock rolls back and runs again
+taking the project and the batch first (`services.work`); a claim takes its task and input with
+`SKIP LOCKED`, so it never waits for a row at all.
 """
 
 from __future__ import annotations

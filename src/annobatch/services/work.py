@@ -45,6 +45,7 @@ from annobatch.domain import (
     TaskKind,
     TaskStatus,
 )
+from annobatch.services.annotation_import import ImportOutcome, import_annotations
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_batch, load_project, parse_uuid, to_json
 from annobatch.services.transactions import reading, transact
@@ -670,6 +671,17 @@ class WorkService:
         ):
             raise NotFound(f"annotation {annotation_id} not found", "annotation-not-found")
         return version
+
+    # -------------------------------------------------------------------------- import
+
+    async def import_annotations(
+        self, caller: Caller, project: str, batch: str, files: Mapping[str, bytes]
+    ) -> list[ImportOutcome]:
+        """Staff deliver OpenLABEL files made in another tool (`<scene external id>.<annotation
+        type>.json`, every type of the batch per scene) to the batch's inputs, each input in a
+        transaction of its own, validated like a submission; an outcome per scene (one bad scene
+        is reported, the rest go on). See `services.annotation_import`."""
+        return await import_annotations(self.db, self.blobs, caller, project, batch, files)
 
     # -------------------------------------------------------------------------- leases
 
