@@ -23,8 +23,11 @@ from annobatch.storage.database import Database
 from annobatch.storage.records import BatchRecord
 from annobatch.storage.unit_of_work import UnitOfWork
 from delivery_seeds import Seed, client_of, openlabel, workforce_of
+from work_world import WorkWorld
+from work_world import openlabel as work_document
 
 OD, LANES = "object-detection", "lanes"
+WORK_DOCS = {"od": work_document("car"), "lanes": work_document()}
 
 
 @pytest.fixture
@@ -494,3 +497,105 @@ def test_an_unknown_uid_derives_an_organizations_ids_again_only_once_they_change
     assert seed.run(find(request_uid(3))) is None and len(derived) == 1  # nothing changed since
     census[0] = (3, 3)  # a batch made since
     assert seed.run(find(request_uid(3))) == 3 and len(derived) == 2
+
+
+# ------------------------------------------------------------------ through the work services
+
+
+@pytest.fixture
+def ww(db: Database, runner: asyncio.Runner, tmp_path: Path) -> WorkWorld:
+    return WorkWorld(db, runner, tmp_path / "work-blobs")
+
+
+def test_what_the_work_services_deliver_the_client_reads(ww: WorkWorld) -> None:
+    """annotate → review (accepted) → delivered: every read follows the input along."""
+    svc = DeliveryService(ww.db, ww.store)
+    (iid,) = ww.inputs(1)
+    client = ww.client()
+    rid = request_uid(ww.run(ww.ops.batches.get_batch(ww.staff, "p1", "b1")).batch.id)
+
+    def view() -> Any:
+        return ww.run(svc.request_input(client, iid))
+
+    v = view()
+    assert (v.status, v.stage.name, v.task is not None and v.task.status) == (
+        "not_started",
+        "Annotate: Annotate",
+        "todo",
+    )
+    ww.publish()
+    ann, rev = ww.member("annotator"), ww.member("reviewer")
+    claimed = ww.run(ww.ops.work.claim(ann))
+    v = view()
+    assert (v.status, v.task_is_ongoing, v.task_assigned_user_id) == ("in_progress", True, ann.user_id)
+    (req,) = ww.run(svc.requests(client, "p1", with_counts=True))
+    assert req.request_id == rid and req.counts == ProgressCounts(0, 1, 0)
+
+    ww.run(ww.ops.work.submit(ann, claimed.task.id, WORK_DOCS))
+    v = view()
+    assert (v.stage.name, v.last_completed_annotation_id) == ("Review 1: Review", None)
+    with pytest.raises(NotFound):
+        ww.run(svc.for_input(client, iid))  # submitted, not delivered
+    assert ww.run(svc.project_annotations(client, "p1", "od")).items == []
+
+    review = ww.run(ww.ops.work.claim(rev))
+    ww.run(ww.ops.work.review(rev, review.task.id, True))
+    v = view()
+    assert (v.status, v.task, v.stage.name) == ("completed", None, "Review 1")
+    assert v.completed_at is not None
+    od = ww.run(svc.for_input(client, iid))
+    assert od.annotation_type == "od" and v.last_completed_annotation_id == od.id and not od.is_preliminary
+    assert msgspec.json.decode(ww.run(svc.content(od))) == WORK_DOCS["od"]
+    assert ww.run(svc.annotation(client, od.id)).request_id == rid
+    scene = od.scene_id
+    assert sorted(a.annotation_type for a in ww.run(svc.for_scene(client, scene))) == ["lanes", "od"]
+    assert ww.run(svc.for_scene_and_type(client, scene, "lanes")).input_id == iid
+    assert [a.id for a in ww.run(svc.project_annotations(client, "p1", "od", batch="b1")).items] == [od.id]
+    (req,) = ww.run(svc.requests(client, project_uuid(od.row.project_id), with_counts=True))
+    assert req.counts == ProgressCounts(0, 0, 1)
+    # The workforce reads none of it here.
+    with pytest.raises(NotFound):
+        ww.run(svc.for_input(ann, iid))
+
+
+def test_an_integration_review_rejected_then_accepted_as_the_client_reads_it(ww: WorkWorld) -> None:
+    svc = DeliveryService(ww.db, ww.store)
+    ww.run(ww.ops.workforce.set_batch_workflow(ww.staff, "p1", "b1", ["annotate", "integration-review"]))
+    (iid,) = ww.inputs(1)
+    ww.publish()
+    client, ann = ww.client(), ww.member("annotator")
+    claimed = ww.run(ww.ops.work.claim(ann))
+    ww.run(ww.ops.work.submit(ann, claimed.task.id, WORK_DOCS))
+
+    v = ww.run(svc.request_input(client, iid))
+    assert v.workflow == (Phase.ANNOTATE, Phase.INTEGRATION_REVIEW)
+    assert (v.status, v.stage.name, v.available_for_integration_review) == (
+        "in_progress",
+        "Integration review",
+        True,
+    )
+    first = ww.run(svc.annotation(client, v.last_completed_annotation_id))
+    assert first.is_preliminary and first.annotation_type == "od"
+
+    feedback = [{"errorTypeId": "missing-object", "description": "a cyclist"}]
+    rejected = ww.run(ww.ops.work.client_review(client, first.id, False, feedback, "correct"))
+    v = ww.run(svc.request_input(client, iid))
+    assert (v.stage.name, v.available_for_integration_review) == ("Annotate: Correct", False)
+    detail = ww.run(svc.review(client, rejected.id))
+    assert detail.review.annotation_id == first.id and not detail.review.accepted
+    assert [item["errorTypeId"] for item in detail.feedback] == ["missing-object"]
+
+    correct = ww.run(ww.ops.work.claim(ann))
+    ww.run(ww.ops.work.submit(ann, correct.task.id, WORK_DOCS))
+    v = ww.run(svc.request_input(client, iid))
+    second = v.last_completed_annotation_id
+    assert second is not None and second != first.id and v.available_for_integration_review
+    ww.run(ww.ops.work.client_review(client, second, True))
+    v = ww.run(svc.request_input(client, iid))
+    assert (v.status, v.available_for_integration_review, v.last_completed_annotation_id) == (
+        "completed",
+        False,
+        second,
+    )
+    assert ww.run(svc.annotation(client, first.id)).id == first.id  # the superseded version stays readable
+    assert ww.run(svc.for_input(client, iid)).id == second

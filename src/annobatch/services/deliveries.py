@@ -16,9 +16,11 @@ by it: the uids of the organization's batches are computed (a few microseconds e
 remembered in a bounded process-wide map uid → batch id. A uid not in the map makes them be
 computed again only if the organization's batches have changed since (their count or highest id:
 a batch made since, here or by another process), so an unknown uid costs one small query; the
-batch found is then checked to be the caller's organization's. A project is named by its external id or
-by its uuid, `project_uuid(project.id)`, a uuid5 of its id found the same way; that uuid is what
-the official client calls the project id, so `requests` lists it as the request's project id.
+batch found is then checked to be the caller's organization's. A project is named by its
+external id or by its uuid, `project_uuid(project.id)`, a uuid5 of its id found the same way;
+that uuid is what the official client calls the project id, so `requests` lists it as the
+request's project id. Ids that are not uuids (request, input, scene, annotation, review, cursor)
+are 400 naming them.
 
 Progress counts (`with_counts`) count the inputs that take part in the work: neither invalidated
 nor of a failed scene (an input whose scene is still processing is `not_started`), within the
@@ -36,11 +38,13 @@ previous page (`<created>_<id>`), `limit` at most `MAX_PAGE` (default 1000). Eac
 - `last_completed_annotation_id`: the id of the version `for_input` answers (below), or None;
 - `available_for_integration_review`: the input is in an `integration-review` phase, not
   completed, with no open task (its delivered annotation awaits the client's review).
-A page costs three queries however long it is (the inputs, their open tasks, their current
-versions), never one per input.
+A page costs the same number of queries however long it is (besides finding the request: the
+inputs, their open tasks, their current versions, the batch's types), never one per input.
 
 ## Annotations
-Only delivered versions are ever answered (`delivered` set; preliminary ones included).
+Only delivered versions are ever answered (`delivered` set; preliminary ones included). A
+`DeliveredAnnotation`'s `created` is when it was delivered (what the client sees as its creation);
+`blob_key` is what a signed download URL names; `request_id` is its batch's requestUid.
 - `annotation(id)`: any delivered version by its id, current or superseded.
 - `for_input(input)`: an input has one current version per annotation type; the answer is the
   current version of the **first annotation type of the batch (in the batch's order) that has
@@ -71,7 +75,7 @@ from typing import Any
 
 import msgspec
 
-from annobatch.domain import InputWork, NotFound, Phase, Role, TaskKind, parse_integer, parse_workflow
+from annobatch.domain import InputWork, NotFound, Phase, TaskKind, parse_integer, parse_workflow
 from annobatch.domain.errors import InvalidInput
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_batch, load_scene, parse_uuid
@@ -485,7 +489,7 @@ class DeliveryService:
 
 def _client_only(caller: Caller, what: str) -> None:
     """The client's reads are not the workforce's: 404, as if nothing were there."""
-    if caller.role in (Role.ANNOTATOR, Role.REVIEWER):
+    if caller.is_workforce:
         raise NotFound(f"{what} not found", "not-found")
 
 
