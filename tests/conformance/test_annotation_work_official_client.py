@@ -88,7 +88,7 @@ class Org:
 
     def batch_status(self, batch: str = "b1") -> str:
         (found,) = [b for b in self.client.project.get_project_batches("p1") if b.batch == batch]
-        return str(found.status)
+        return str(found.status.value)
 
     def counts(self, batch: str = "b1") -> tuple[int, int, int, int]:
         requests = self.client.request.get_requests(
@@ -312,7 +312,7 @@ def test_a_preliminary_delivery_awaits_the_clients_integration_review(acme: Org,
     client.review.create_review(aid, ReviewRequest(accepted=True))
     assert client.input.get_request_input(iid).status == "completed"
     assert acme.batch_status("b2") == "completed"
-    assert client.annotation.get_annotation_by_id(aid).is_preliminary is True  # a judgement stays one
+    assert client.annotation.get_annotation_by_id(aid).is_preliminary is False  # accepted: final
 
 
 def test_workforce_credentials_reach_none_of_the_clients_api(acme: Org) -> None:
