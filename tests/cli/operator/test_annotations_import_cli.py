@@ -24,7 +24,8 @@ def test_a_folder_is_delivered_and_the_bad_files_are_reported(
     for scene in ("s1", "s2"):
         for t in ("object-detection", "lane-marking"):
             write_json(folder / f"{scene}.{t}.json", openlabel())
-    write_json(folder / "s3.object-detection.json", openlabel())  # no such scene in the batch
+    for t in ("object-detection", "lane-marking"):
+        write_json(folder / f"s3.{t}.json", openlabel())  # no such scene in the batch
     write_json(folder / "s1.cuboids.json", openlabel())  # not an annotation type of the batch
     (folder / "s2.object-detection.json").write_text("{not json")  # broken: s2 stays undelivered
     write_json(folder / "nodot.json", openlabel())  # not named <scene>.<type>.json
@@ -37,7 +38,8 @@ def test_a_folder_is_delivered_and_the_bad_files_are_reported(
     assert rows["s1"]["status"] == "delivered" and len(rows["s1"]["annotationIds"]) == 2
     assert rows["s1"]["files"] == ["s1.lane-marking.json", "s1.object-detection.json"]
     assert rows["s2"]["status"] == "failed" and "not JSON" in rows["s2"]["error"]
-    assert rows["s3"]["status"] == "failed" and "s3" in rows["s3"]["error"]
+    assert rows["s3"]["status"] == "failed" and "no input of a scene s3" in rows["s3"]["error"]
+    assert rows["s3"]["files"] == ["s3.lane-marking.json", "s3.object-detection.json"]
     assert "named" in rows["s1.cuboids.json"]["error"] and "named" in rows["nodot.json"]["error"]
     assert "1 of 5 scene(s) delivered, 4 failed" in r.stderr
 

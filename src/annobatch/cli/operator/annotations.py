@@ -68,7 +68,8 @@ def annotations_import(org_ref: str, project_id: str, batch_id: str, folder: Pat
         if dry_run:
             return await _check(ops, caller, project_id, batch_id, files)
         outcomes = await ops.work.import_annotations(caller, project_id, batch_id, files)
-        return [_row(o, files) for o in outcomes]
+        unnamed = {o.scene for o in outcomes if o.scene in files}  # files whose names name no scene
+        return [_row(o, [n for n in sorted(files) if n not in unnamed]) for o in outcomes]
 
     rows = run(work, files=True)
     failed = sum(1 for r in rows if not r.ok)
@@ -102,13 +103,13 @@ def _status(r: Row, dry_run: bool) -> str:
     return ("checked" if dry_run else "delivered") if r.ok else "failed"
 
 
-def _files_of(scene: str, names: list[str]) -> list[str]:
-    return [n for n in names if n.startswith(scene + ".")] or [scene]
-
-
-def _row(o: Any, files: dict[str, bytes]) -> Row:
-    """An outcome of the import: a scene's (its files), or a file's whose name names none."""
-    names = [o.scene] if o.scene in files else _files_of(o.scene, sorted(files))
+def _row(o: Any, named: list[str]) -> Row:
+    """An outcome of the import: a scene's, with its files (`named`: the files that name a scene and
+    a type), or a file's whose name names none."""
+    if o.ok:
+        names = [f"{o.scene}.{t}.json" for t in sorted(o.annotation_types)]
+    else:
+        names = [n for n in named if n.startswith(o.scene + ".")] or [o.scene]
     return Row(o.scene, names, o.ok, o.message, list(o.annotation_ids))
 
 
