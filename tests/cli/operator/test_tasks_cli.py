@@ -137,6 +137,9 @@ def test_credentials_are_checked_against_the_database(
     assert_refused(
         work.cli("tasks", "next", "--credentials", str(write_json(tmp_path / "x.json", [1]))), "credentials"
     )
+    client = tmp_path / "client.json"
+    work.ok("credentials", "create", "--org", "acme", "--out", str(client))
+    assert_refused(work.cli("tasks", "next", "--credentials", str(client)), "does not do tasks")
     work.ok("credentials", "revoke", json.loads(anna.read_text())["clientId"])
     assert_refused(work.cli("tasks", "next", "--credentials", str(anna)), "revoked")
 
@@ -168,5 +171,6 @@ def test_tasks_list_across_organizations_shows_a_table(
     table = work.cli("tasks", "list", "--project", "p1", "--status", "todo")
     assert table.exit_code == 0 and table.stdout.count("annotate") == 2
     assert work.ok("tasks", "list", "--org", "globex") == []
+    assert len(work.ok("tasks", "list", "--org", "acme", "--limit", "1")) == 1
     r = work.cli("tasks", "list", "--batch", "b1")
     assert r.exit_code == 2 and "--batch needs --project" in r.stderr

@@ -20,7 +20,8 @@ from annobatch.domain.workflow import TaskKind
 from annobatch.services import Services
 from annobatch.services.identity import Caller, operator
 from annobatch.services.transactions import reading
-from annobatch.storage.records import InputRow, OrganizationRecord
+from annobatch.services.work import MAX_TASK_PAGE
+from annobatch.storage.records import InputRow, OrganizationRecord, TaskRecord
 from annobatch.storage.scope import Scope
 
 T = TypeVar("T")
@@ -229,21 +230,17 @@ async def _all_tasks(
     status: str | None,
     kind: str | None,
     limit: int,
-) -> list[Any]:
-    out: list[Any] = []
+) -> list[TaskRecord]:
+    """Up to `limit` of the caller's organization's tasks, oldest first, page after page."""
+    out: list[TaskRecord] = []
     after = None
     while len(out) < limit:
+        want = min(MAX_TASK_PAGE, limit - len(out))
         page = await ops.work.list_tasks(
-            caller,
-            project=project,
-            batch=batch,
-            status=status,
-            kind=kind,
-            after=after,
-            limit=min(100, limit - len(out)),
+            caller, project=project, batch=batch, status=status, kind=kind, after=after, limit=want
         )
         out += page
-        if len(page) < 100 or not page:
+        if len(page) < want:
             break
         after = page[-1].id
     return out
