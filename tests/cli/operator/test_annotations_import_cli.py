@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from work_testing import Work, openlabel, write_json
+from operator_work_testing import Work, openlabel, write_json
 
 from conftest import World
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 from kognic.io.client import KognicIOClient
-from work_testing import openlabel, write_json
+from operator_work_testing import openlabel, write_json
 
 from annobatch.cli.operator import main
 from liveserver import annobatch_command, free_port, serving

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from operator_testing import assert_refused
-from work_testing import Work, openlabel, write_json
+from operator_work_testing import Work, openlabel, write_json
 
 from conftest import World
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from operator_testing import assert_refused
-from work_testing import Work
+from operator_work_testing import Work
 
 from conftest import World
 
