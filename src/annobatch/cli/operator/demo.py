@@ -359,7 +359,8 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @common_options
 def demo(port: int) -> None:
-    """Set up a demo organization with projects, batches and credentials, then serve it."""
+    """Set up a demo organization with projects, batches, credentials and a workforce at work, then
+    serve it."""
     e = env()
     host = "127.0.0.1"
     settings = prepare(e, False, host, port)
