@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import msgspec
@@ -233,3 +234,40 @@ def test_a_clients_rejection_reopens_the_input_and_the_completed_batch(w: WorkWo
         w.run(w.ops.work.client_review(client, current.id, True))
     assert e.value.code == "annotation-not-current"
     assert now_current.id in e.value.message
+
+
+def test_the_sweep_expires_task_leases(w: WorkWorld) -> None:
+    from annobatch.domain import SweepPolicy
+
+    w.inputs(1)
+    w.publish()
+    t = w.run(w.ops.work.claim(w.member()))
+    assert t.task.touched is not None
+    sweeper = type(w.ops.housekeeping)(w.db, w.store, task_lease_seconds=0)
+    report = w.run(sweeper.sweep(SweepPolicy(stale_scene_after_seconds=0)))
+    assert report is not None and report.expired_tasks == 1
+    assert [x.status for x in w.tasks()] == ["todo"]
+
+
+def test_the_sweep_keeps_annotation_blobs_that_versions_refer_to(w: WorkWorld) -> None:
+    import os
+    import time
+
+    from annobatch.domain import SweepPolicy
+
+    w.inputs(1)
+    w.publish()
+    ann = w.member()
+    t = w.run(w.ops.work.claim(ann))
+    w.run(w.ops.work.submit(ann, t.task.id, DOCS))
+    stray = w.run(w.store.put("annotations/nobody/stray.json", _one(b"{}")))
+    old = time.time() - 3 * 24 * 3600
+    for key in w.store.keys("annotations/"):
+        os.utime(w.store.path(key), (old, old))
+    report = w.run(w.ops.housekeeping.sweep(SweepPolicy(stale_scene_after_seconds=0)))
+    assert report is not None and report.orphans == [stray.key]
+    assert len(w.store.keys("annotations/")) == 2
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data

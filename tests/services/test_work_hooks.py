@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from annobatch import schemas
-from annobatch.domain import SceneType
+from annobatch.domain import BatchAction, SceneType
 from annobatch.services.placement import input_id_for_scene
 from annobatch.services.transactions import Write
 from annobatch.storage.database import Database
@@ -101,4 +101,26 @@ def test_deleting_an_input_takes_its_work_and_annotations_with_it(w: WorkWorld) 
     w.run(w.ops.inputs.delete_input(w.staff, t2.input.id, Write()))  # held: its task goes too
     assert w.tasks() == []
     # No input left that is not completed: the batch is.
+    assert w.batch_status() == "completed"
+
+
+def test_a_scene_failing_while_its_batch_is_in_progress_lets_the_batch_complete(
+    w: WorkWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its input counted while processing; once failed it no longer does."""
+    w.run(w.ops.workforce.set_project_workflow(w.staff, "p1", ["annotate"]))
+    committed_scene(w, "cam-1")
+    ann = w.member()
+
+    async def meanwhile(resources: object) -> list[str]:
+        # While the second scene's files are looked at, the batch is published and the first
+        # scene's input completed: the batch waits for the second.
+        await w.ops.batches.transition_batch(w.staff, "p1", "b1", BatchAction.PUBLISH)
+        t = await w.ops.work.claim(ann)
+        await w.ops.work.submit(ann, t.task.id, DOCS)
+        assert (await w.ops.batches.get_batch(w.staff, "p1", "b1")).batch.status == "in-progress"
+        return ["file a.jpg is not an image"]
+
+    monkeypatch.setattr(w.ops.scenes, "_inspect", meanwhile)
+    committed_scene(w, "cam-2")
     assert w.batch_status() == "completed"

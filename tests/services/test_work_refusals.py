@@ -169,3 +169,17 @@ def test_listing_filters_are_checked(w: WorkWorld) -> None:
         len(w.run(w.ops.work.list_tasks(w.staff, project="p1", batch="b1", status="todo", kind="annotate")))
         == 1
     )
+
+
+def test_a_credential_bound_to_a_workspace_sees_only_the_tasks_of_its_scenes(w: WorkWorld) -> None:
+    from annobatch.domain import Role
+    from annobatch.services.identity import Caller
+
+    (task,) = w.tasks()
+    other = w.run(w.ops.accounts.create_workspace(w.org, "elsewhere"))
+    cred = w.run(w.ops.accounts.create_credential(w.org, workspace=other.id, staff=False)).record
+    bound = Caller(cred.client_id, w.org, w.org, Role.CLIENT, other.id, cred.email, cred.user_id)
+    with pytest.raises(NotFound):
+        w.run(w.ops.work.task(bound, task.id))
+    assert w.run(w.ops.work.list_tasks(bound)) == []
+    assert [t.id for t in w.run(w.ops.work.list_tasks(w.client()))] == [task.id]

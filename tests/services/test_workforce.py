@@ -111,3 +111,15 @@ def test_the_error_type_catalogue_is_seeded_and_staff_edit_it(w: WorkWorld) -> N
     assert (changed.name, changed.position) == ("Something else", ids.index("other"))
     with pytest.raises(Forbidden):
         w.run(w.ops.workforce.put_error_type(w.client(), "x", "X", True, True))
+
+
+def test_a_workforce_member_sees_only_the_scenes_and_projects_it_works_on(w: WorkWorld) -> None:
+    w.inputs(1)
+    (task,) = w.tasks()
+    scene_id = w.run(w.ops.work.task(w.staff, task.id)).scene.id
+    member, outsider = w.member(), w.member(project=None)
+    assert w.run(w.ops.workforce.may_see_scene(member, scene_id)) is True
+    assert w.run(w.ops.workforce.may_see_scene(outsider, scene_id)) is False
+    assert w.run(w.ops.workforce.may_see_scene(w.client(), scene_id)) is True
+    assert [p.external_id for p in w.run(w.ops.workforce.member_projects(member))] == ["p1"]
+    assert w.run(w.ops.workforce.member_projects(outsider)) == []

@@ -189,10 +189,11 @@ class HousekeepingService:
             except Exception:
                 log.exception("the blob sweep failed; it runs again in %.0f s", delay)
                 continue
-            if report is not None and (report.removed or report.abandoned_scenes):
+            if report is not None and (report.removed or report.abandoned_scenes or report.expired_tasks):
                 log.info(
-                    "sweep: %d stale pending scenes abandoned, %d recorded deletions finished, "
-                    "%d partial uploads and %d unreferenced blobs removed",
+                    "sweep: %d task leases expired, %d stale pending scenes abandoned, "
+                    "%d recorded deletions finished, %d partial uploads and %d unreferenced blobs removed",
+                    report.expired_tasks,
                     report.abandoned_scenes,
                     len(report.deletions),
                     len(report.partials),

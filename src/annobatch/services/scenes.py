@@ -224,7 +224,20 @@ class SceneService:
         if resources is None:
             return scene
         problems = await self._inspect(resources)
-        return await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems))
+        done = await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems))
+        if done.status == SceneStatus.FAILED:
+            await transact(self.db, lambda uow: self._recheck_batches(uow, caller, sid))
+        return done
+
+    @staticmethod
+    async def _recheck_batches(uow: UnitOfWork, caller: Caller, sid: str) -> None:
+        """A failed scene's inputs no longer count towards their batches' completion: a batch whose
+        other inputs are all completed is completed now (project → batch: the lock order)."""
+        places = await uow.inputs.places_of_scenes([sid])
+        await uow.projects.lock_ids([p for p, _ in places])
+        await uow.batches.lock_ids([b for _, b in places])
+        for _, batch_id in sorted(places):
+            await check_completion(uow, caller.org, batch_id)
 
     @staticmethod
     async def _start_commit(

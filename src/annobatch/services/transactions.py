@@ -43,6 +43,7 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | a client's review of a delivered annotation | (project → batch, when the batch moves) → the input |
 | a task's lease runs out (the sweep) | the input → the task |
 | import annotations (per input) | project → batch → the input |
+| after a commit that failed (its own transaction) | the scene's projects → their batches |
 
 A work operation that finds, under its locks, that it must move its batch (`ready → in-progress`,
 `in-progress → completed`, or back) and does not hold the batch's lock rolls back and runs again

@@ -48,7 +48,7 @@ from annobatch.domain import (
 from annobatch.services.annotation_import import ImportOutcome, import_annotations
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_batch, load_project, parse_uuid, to_json
-from annobatch.services.transactions import reading, transact
+from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact
 from annobatch.services.work_progress import SYSTEM, check_completion, move_batch, new_task
 from annobatch.services.workforce import workflow_of
 from annobatch.storage.blobs import BlobStore
@@ -146,11 +146,16 @@ class WorkService:
     # -------------------------------------------------------------------------- running
 
     async def _run(
-        self, op: Callable[[UnitOfWork, frozenset[int]], Awaitable[R]], lock_first: Sequence[int] = ()
+        self,
+        op: Callable[[UnitOfWork, frozenset[int]], Awaitable[R]],
+        lock_first: Sequence[int] = (),
+        *,
+        once_per: tuple[Caller, Write, str, Any] | None = None,
     ) -> R:
         """Run `op` in one write transaction (`transact`), with the projects and batches of
         `lock_first` locked first; when `op` finds it needs another batch's lock, run it again with
-        that one too."""
+        that one too. `once_per`: (caller, write, fingerprint, result type) for a dry run or an
+        idempotency key (`run_write`: the key's lock comes first, then the batches')."""
         held: set[int] = set(lock_first)
         for _ in range(10):
             batches = frozenset(held)
@@ -163,6 +168,10 @@ class WorkService:
                 return await op(uow, batches)
 
             try:
+                if once_per is not None and (once_per[1].dry_run or once_per[1].idempotency_key):
+                    caller, write, fp, result_type = once_per
+                    result: R = await run_write(self.db, caller, write, fp, result_type, once)
+                    return result
                 return await transact(self.db, once)
             except NeedBatchLocks as e:
                 held.add(e.batch_id)
@@ -184,15 +193,15 @@ class WorkService:
         """A task of the caller's organization; for the workforce, only of their projects."""
         tid = parse_uuid("task", task_id)
         task = await uow.tasks.get(caller.org, tid)
-        if task is None or (
-            caller.is_workforce and not await uow.workforce.is_member(task.project_id, caller.user_id)
-        ):
+        if task is None or not await _sees(uow, caller, task):
             raise NotFound(f"task {task_id} not found", "task-not-found")
         return task
 
     # -------------------------------------------------------------------------- claiming
 
-    async def claim(self, caller: Caller, project: str | None = None, kind: str | None = None) -> TaskDetail:
+    async def claim(
+        self, caller: Caller, project: str | None = None, kind: str | None = None, write: Write = Write()
+    ) -> TaskDetail:
         """Take the next task the caller may do — their own assignments first, then the oldest
         input — of a project they are a member of (staff: of any of the organization's projects),
         optionally of one project and one kind. 409 `nothing-to-claim` when there is none."""
@@ -225,7 +234,8 @@ class WorkService:
                 f"nothing to claim{where}: no {'/'.join(kinds)} task is waiting", "nothing-to-claim"
             )
 
-        return await self._run(op)
+        fp = fingerprint("claim", caller.user_id, project, kind)
+        return await self._run(op, once_per=(caller, write, fp, TaskDetail))
 
     async def _started(
         self, uow: UnitOfWork, caller: Caller, task: TaskRecord, input_id: str, now: int
@@ -278,6 +288,7 @@ class WorkService:
             return await uow.tasks.page(
                 caller.org,
                 member_of=caller.user_id if caller.is_workforce else None,
+                workspace_id=None if caller.is_workforce else caller.scope.workspace_id,
                 project_id=project_id,
                 batch_id=batch_id,
                 status=status,
@@ -323,7 +334,9 @@ class WorkService:
 
     # -------------------------------------------------------------------------- holding
 
-    async def save_draft(self, caller: Caller, task_id: str, documents: Mapping[str, Any]) -> TaskRecord:
+    async def save_draft(
+        self, caller: Caller, task_id: str, documents: Mapping[str, Any], write: Write = Write()
+    ) -> TaskRecord:
         """The holder's work in progress (any of the batch's types; not validated yet); renews the
         lease."""
 
@@ -343,9 +356,10 @@ class WorkService:
             await self._event(uow, caller.email, task, inp, "task.draft-saved", types=sorted(documents))
             return msgspec.structs.replace(task, draft=draft, touched=now)
 
-        return await self._run(op)
+        fp = fingerprint("draft", task_id, msgspec.json.encode(dict(documents)))
+        return await self._run(op, once_per=(caller, write, fp, TaskRecord))
 
-    async def give_up(self, caller: Caller, task_id: str) -> TaskRecord:
+    async def give_up(self, caller: Caller, task_id: str, write: Write = Write()) -> TaskRecord:
         """The holder (or staff) hands an ongoing task back: it is `todo` again, for anyone who may
         claim it (its draft stays with it)."""
 
@@ -357,9 +371,11 @@ class WorkService:
             await self._event(uow, caller.email, task, inp, "task.given-up")
             return msgspec.structs.replace(task, status=TaskStatus.TODO.value, holder=None, touched=None)
 
-        return await self._run(op)
+        return await self._run(op, once_per=(caller, write, fingerprint("give-up", task_id), TaskRecord))
 
-    async def assign(self, caller: Caller, task_id: str, user_id: int | None) -> TaskRecord:
+    async def assign(
+        self, caller: Caller, task_id: str, user_id: int | None, write: Write = Write()
+    ) -> TaskRecord:
         """Assign a todo task to a member of its project's workforce (None: unassign). Assigning
         to the current assignee, or unassigning an unassigned task, changes nothing. Clients of the
         organization and staff only."""
@@ -377,12 +393,13 @@ class WorkService:
             await self._event(uow, caller.email, task, inp, kind, userId=user_id, previous=task.assignee)
             return msgspec.structs.replace(task, assignee=user_id)
 
-        return await self._run(op)
+        fp = fingerprint("assign", task_id, user_id)
+        return await self._run(op, once_per=(caller, write, fp, TaskRecord))
 
     # -------------------------------------------------------------------------- finishing
 
     async def submit(
-        self, caller: Caller, task_id: str, documents: Mapping[str, Any]
+        self, caller: Caller, task_id: str, documents: Mapping[str, Any], write: Write = Write()
     ) -> list[AnnotationRecord]:
         """The holder submits one OpenLABEL document per annotation type of the batch for an
         `annotate` or `correct` task: each is validated (and checked against the project's
@@ -399,14 +416,24 @@ class WorkService:
         workflow = workflow_of(project, batch)
         lock_first = [batch.id] if _may_complete(workflow, seen) else []
         versions = await self._put_documents(seen, documents)
+        fp = fingerprint("submit", tid, msgspec.json.encode(dict(documents)))
         try:
-            return await self._run(
-                lambda uow, held: self._submit(uow, held, caller, tid, versions), lock_first
+            stored = await self._run(
+                lambda uow, held: self._submit(uow, held, caller, tid, versions),
+                lock_first,
+                once_per=(caller, write, fp, list[AnnotationRecord]),
             )
         except BaseException:
-            for v in versions:
-                await _quietly_delete(self.blobs, v.blob_key)
+            stored = []
             raise
+        finally:
+            # What no committed row refers to goes: everything after a failure or a dry run, and
+            # this attempt's blobs when an idempotency key answered the first attempt's versions.
+            kept = {v.blob_key for v in stored} if not write.dry_run else set()
+            for v in versions:
+                if v.blob_key not in kept:
+                    await _quietly_delete(self.blobs, v.blob_key)
+        return stored
 
     async def _put_documents(self, task: TaskRecord, documents: Mapping[str, Any]) -> list[AnnotationRecord]:
         """Write each document to the blob store (before the transaction): the versions to insert."""
@@ -464,7 +491,12 @@ class WorkService:
         return versions
 
     async def review(
-        self, caller: Caller, task_id: str, accepted: bool, feedback: Sequence[Any] = ()
+        self,
+        caller: Caller,
+        task_id: str,
+        accepted: bool,
+        feedback: Sequence[Any] = (),
+        write: Write = Write(),
     ) -> ReviewRecord:
         """The holder of a review task accepts the input's annotation (it moves on: another review,
         or delivery) or rejects it with feedback items (a `correct` task for the annotator who made
@@ -506,7 +538,8 @@ class WorkService:
             await self._proceed(uow, held, caller, inp, nxt, now, review=rec)
             return rec
 
-        return await self._run(op, lock_first)
+        fp = fingerprint("review", tid, accepted, items)
+        return await self._run(op, lock_first, once_per=(caller, write, fp, ReviewRecord))
 
     async def _proceed(
         self,
@@ -587,6 +620,7 @@ class WorkService:
         accepted: bool,
         feedback: Sequence[Any] = (),
         workflow: str | None = None,
+        write: Write = Write(),
     ) -> ReviewRecord:
         """The client reviews a delivered annotation version (current only: 409 naming the current
         one otherwise). Accepting a preliminary delivery completes the input; a rejection (with
@@ -658,7 +692,8 @@ class WorkService:
             await self._proceed(uow, held, caller, inp, nxt, now, review=rec)
             return rec
 
-        return await self._run(op)
+        fp = fingerprint("client-review", aid, accepted, items, workflow)
+        return await self._run(op, once_per=(caller, write, fp, ReviewRecord))
 
     @staticmethod
     async def _visible_version(uow: UnitOfWork, caller: Caller, annotation_id: str) -> AnnotationRecord:
@@ -736,6 +771,15 @@ async def expire_leases(db: Database, lease_seconds: int, now: int | None = None
             expired += await transact(db, one)
         if len(candidates) < 500:
             return expired
+
+
+async def _sees(uow: UnitOfWork, caller: Caller, task: TaskRecord) -> bool:
+    """The workforce sees its projects' tasks; a credential bound to a workspace, its scenes'."""
+    if caller.is_workforce:
+        return await uow.workforce.is_member(task.project_id, caller.user_id)
+    if caller.scope.workspace_id is not None:
+        return await uow.inputs.get(caller.scope, task.input_id) is not None
+    return True
 
 
 def _check_documents(

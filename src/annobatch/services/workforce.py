@@ -10,7 +10,7 @@ from annobatch import domain
 from annobatch.domain import Conflict, Forbidden, InvalidInput
 from annobatch.services.accounts import AccountService, NewCredential
 from annobatch.services.identity import Caller
-from annobatch.services.lookups import load_batch, load_project, record_event
+from annobatch.services.lookups import load_batch, load_project, parse_uuid, record_event
 from annobatch.services.transactions import reading, transact
 from annobatch.storage.database import Database
 from annobatch.storage.records import (
@@ -97,6 +97,24 @@ class WorkforceService:
         async with reading(self.db) as uow:
             p = await load_project(uow, caller, project)
             return await uow.workforce.members(caller.org, p.id)
+
+    async def may_see_scene(self, caller: Caller, scene_id: str) -> bool:
+        """Whether the caller may see a scene and its files: anyone but the workforce may (within
+        their organization, as before); a workforce member only the scenes of their projects."""
+        if not caller.is_workforce:
+            return True
+        sid = parse_uuid("scene", scene_id)
+        async with reading(self.db) as uow:
+            return await uow.workforce.member_of_scene(caller.org, caller.user_id, sid)
+
+    async def member_projects(self, caller: Caller) -> list[ProjectRecord]:
+        """The projects a workforce member works on (staff and clients: their organization's)."""
+        async with reading(self.db) as uow:
+            projects = await uow.projects.of(caller.org)
+            if not caller.is_workforce:
+                return projects
+            mine = set(await uow.workforce.projects_of(caller.user_id))
+            return [p for p in projects if p.id in mine]
 
     # -------------------------------------------------------------------------- workflows
 

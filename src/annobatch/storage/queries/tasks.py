@@ -21,7 +21,7 @@ from annobatch.storage.database import Query, Tx
 from annobatch.storage.queries._sql import b, bucket, in_list, insert, one_of, params, shaped
 from annobatch.storage.records import TaskRecord
 
-_T, _I, _B, _PM = t.tasks, t.inputs, t.batches, t.project_members
+_T, _I, _B, _PM, _S = t.tasks, t.inputs, t.batches, t.project_members, t.scenes
 
 #: Only the inputs of batches in these statuses are handed out: an `open` batch's tasks wait for
 #: its publication; a `completed` one has work again only when a client reopened an input.
@@ -245,6 +245,7 @@ class TaskQueries:
         org: int,
         *,
         member_of: int | None = None,
+        workspace_id: str | None = None,
         project_id: int | None = None,
         batch_id: int | None = None,
         status: str | None = None,
@@ -253,10 +254,12 @@ class TaskQueries:
         limit: int = 100,
     ) -> list[TaskRecord]:
         """A page of the organization's tasks in (created, id) order after the task `after`;
-        `member_of`: only those of projects that user is a member of."""
+        `member_of`: only those of projects that user is a member of; `workspace_id`: only those of
+        inputs of that workspace's scenes."""
         values: dict[str, Any] = {"org": org, "limit": limit}
         optional = {
             "uid": member_of,
+            "ws": workspace_id,
             "project_id": project_id,
             "batch_id": batch_id,
             "status": status,
@@ -271,6 +274,12 @@ class TaskQueries:
             if member_of is not None:
                 conds.append(
                     _T.c.project_id.in_(sa.select(_PM.c.project_id).where(_PM.c.user_id == b("uid")))
+                )
+            if workspace_id is not None:
+                conds.append(
+                    sa.exists().where(
+                        _I.c.id == _T.c.input_id, _S.c.id == _I.c.scene_id, _S.c.workspace_id == b("ws")
+                    )
                 )
             for name in ("project_id", "batch_id", "status", "kind"):
                 if optional[name] is not None:

@@ -55,6 +55,16 @@ Q_PROJECTS_OF_MEMBER = Query(
     sa.select(_PM.c.project_id).where(_PM.c.user_id == b("user_id")).order_by(_PM.c.project_id)
 )
 
+Q_MEMBER_OF_SCENE = Query(
+    sa.select(sa.func.count())
+    .select_from(t.inputs.join(_PM, _PM.c.project_id == t.inputs.c.project_id))
+    .where(
+        t.inputs.c.scene_id == b("scene_id"),
+        t.inputs.c.organization_id == b("org"),
+        _PM.c.user_id == b("user_id"),
+    )
+)
+
 Q_TAXONOMY = Query(
     sa.select(_TX.c.annotation_type, _TX.c.classes)
     .where(_TX.c.project_id == b("project_id"))
@@ -141,6 +151,11 @@ class WorkforceQueries:
 
     async def projects_of(self, user_id: int) -> list[int]:
         return [int(r[0]) for r in await self.tx.fetch_all(Q_PROJECTS_OF_MEMBER, {"user_id": user_id})]
+
+    async def member_of_scene(self, org: int, user_id: int, scene_id: str) -> bool:
+        """Whether the scene has an input in a project the user is a member of."""
+        values = {"org": org, "user_id": user_id, "scene_id": scene_id}
+        return bool(await self.tx.fetch_val(Q_MEMBER_OF_SCENE, values))
 
     # ------------------------------------------------------------------ taxonomies
 
