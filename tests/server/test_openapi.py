@@ -13,6 +13,7 @@ NO_BODY = {
     ("post", "/v1/projects/{project}/batches/{batch}/actions/{action}"): "the move is named in the path",
     ("post", "/v1/inputs/{scene}/actions/commit"): "the scene is named in the path",
     ("post", "/v1/inputs/{scene}/actions/abandon"): "the scene is named in the path",
+    ("post", "/v1/workforce/tasks/{task}/give-up"): "the task is named in the path",
 }
 
 #: The bodies that may be left out (the defaults apply).
@@ -20,6 +21,7 @@ OPTIONAL_BODY = {
     ("post", "/v1/projects/{project}/batches/{batch}"),
     ("post", "/v1/inputs/initialize"),
     ("post", "/v2/inputs/query"),
+    ("post", "/v1/workforce/tasks/claim"),
 }
 
 SCENE_PATHS = [

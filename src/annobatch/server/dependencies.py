@@ -34,26 +34,33 @@ from annobatch.services.identity import Authority, Caller
 from annobatch.services.transactions import Write
 from annobatch.storage.database import Database
 
-#: The `opt` key of the routes a workforce credential may reach (`opt={WORKFORCE: True}` on a
-#: controller or handler): the workforce API and the review error types. Everywhere else such a
-#: caller is answered as if the endpoint did not exist.
+#: The `opt` key of the routes a workforce credential (annotator, reviewer) may reach, and who
+#: else may: `WORKFORCE_ALSO` (the review error types: everyone) or `WORKFORCE_ONLY` (the
+#: workforce API: the workforce and staff; the organization's clients read the work through their
+#: own API). Everywhere else a workforce caller, and here a client, is answered as if the endpoint
+#: did not exist.
 WORKFORCE = "workforce"
+WORKFORCE_ALSO = "also"
+WORKFORCE_ONLY = "only"
 _WORKFORCE_ROLES = frozenset({Role.ANNOTATOR, Role.REVIEWER})
 
 
 async def authenticate(request: Request[Any, Any, Any]) -> None:
     """Before each request of the API (a `before_request` hook, run before the parameters and
     body are read): the caller, from the bearer token (and the organization a staff member acts
-    for); a workforce credential only on the routes marked for it (404 elsewhere, before anything
-    is read). Not for `OPTIONS`: Litestar answers those itself, with the methods a path allows, to
-    anyone. A hook rather than a guard: Litestar copies the route handler for every guard call,
-    which cost ~40 µs a request here."""
+    for); a workforce credential only on the routes marked for it, and a client not on the
+    workforce's own (404 elsewhere, before anything is read). Not for `OPTIONS`: Litestar answers
+    those itself, with the methods a path allows, to anyone. A hook rather than a guard: Litestar
+    copies the route handler for every guard call, which cost ~40 µs a request here."""
     if request.scope["method"] == "OPTIONS":
         return
     authority: Authority = request.app.state.authority
     headers = request.headers
     caller = await authority.caller(headers.get("authorization"), headers.get("x-organization-id"))
-    if caller.role in _WORKFORCE_ROLES and not request.route_handler.opt.get(WORKFORCE):
+    reach = request.route_handler.opt.get(WORKFORCE)
+    if (reach is None and caller.role in _WORKFORCE_ROLES) or (
+        reach == WORKFORCE_ONLY and caller.role is Role.CLIENT
+    ):
         raise NotFound(NO_SUCH_ENDPOINT, "not-found")
     request.scope["user"] = caller
 
@@ -98,20 +105,6 @@ def provide_write(dry_run: DryRun = None, idempotency_key: IdempotencyKey = None
     return Write(dry_run=dry_run is not None, idempotency_key=idempotency_key)
 
 
-def once_only(write: Write, what: str) -> None:
-    """The work's operations run for real, once each: a dry run or an idempotency key is refused
-    (400) rather than ignored, so that no one believes they have one. A retried submit, review or
-    give-up is refused anyway (409: the task is no longer theirs, or no longer ongoing)."""
-    if write.dry_run:
-        raise InvalidInput(
-            f"X-Dryrun is not supported for {what}: leave the header out", "dry-run-not-supported"
-        )
-    if write.idempotency_key is not None:
-        raise InvalidInput(
-            f"Idempotency-Key is not supported for {what}: leave the header out", "idempotency-not-supported"
-        )
-
-
 #: For the handlers that change something: they take `write: Write`.
 WRITE = {
     "write": Provide(provide_write, sync_to_thread=False),
@@ -128,7 +121,6 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "calibrations": lambda s: s.calibrations,
     "downloads": lambda s: s.downloads,
     "deliveries": lambda s: s.deliveries,
-    "workforce_views": lambda s: s.workforce_views,
     "work": lambda s: s.work,
     "workforce": lambda s: s.workforce,
 }

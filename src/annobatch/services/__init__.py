@@ -19,7 +19,6 @@ from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.scenes import SceneService
 from annobatch.services.work import WorkService
 from annobatch.services.workforce import WorkforceService
-from annobatch.services.workforce_views import WorkforceViews
 from annobatch.storage.blobs import BlobStore, NoBlobStore
 from annobatch.storage.database import Database
 
@@ -41,7 +40,6 @@ class Services:
     housekeeping: HousekeepingService
     downloads: DownloadService
     deliveries: DeliveryService
-    workforce_views: WorkforceViews
     workforce: WorkforceService
     work: WorkService
 
@@ -68,7 +66,6 @@ class Services:
             calibrations=CalibrationService(db),
             downloads=DownloadService(db, store),
             deliveries=DeliveryService(db, store),
-            workforce_views=WorkforceViews(db),
             housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
             workforce=WorkforceService(db),
             work=WorkService(db, store, task_lease_seconds),

@@ -3,11 +3,12 @@ current task, page by page."""
 
 from __future__ import annotations
 
+from scenes_testing import Api, api, cameras_body
 from work_testing import Work, work
 
 from annobatch.services.deliveries import request_uid
 
-__all__ = ["work"]  # the fixture
+__all__ = ["api", "work"]  # the fixtures
 
 
 def test_an_input_shows_its_status_stage_and_current_task(work: Work) -> None:
@@ -79,3 +80,14 @@ def test_bad_input_is_4xx_naming_the_rule(work: Work) -> None:
         assert r.status_code == 400, (q, r.text)
     assert work.get("/v2/request-inputs/nope").status_code == 400
     assert work.get("/v2/request-inputs/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+def test_a_scene_created_into_a_project_names_its_input_in_the_answer(api: Api) -> None:
+    sid = api.initialize()
+    created = api.create(cameras_body(sid)).json()["data"]
+    api.upload_all(created["files"])
+    api.commit(sid)
+    (inp,) = api.query()
+    assert created["requestInputUuid"] == inp["uuid"]
+    alone = api.initialize()
+    assert "requestInputUuid" not in api.create(cameras_body(alone), path="cameras").json()["data"]

@@ -70,7 +70,11 @@ def test_bad_input_is_400_naming_the_rule(crew: Crew) -> None:
         assert r.status_code == 400 and "assignedUserId" in r.json()["message"], (body, r.text)
     r = crew.client.patch("/v1/tasks/nope", json={"assignedUserId": None}, headers=crew.api.headers)
     assert r.status_code == 400 and "nope" in r.json()["message"]
-    r = crew.client.patch(
-        f"/v1/tasks/{task}", json={"assignedUserId": None}, headers={**crew.api.headers, "X-Dryrun": ""}
-    )
-    assert r.status_code == 400 and "X-Dryrun" in r.json()["message"]
+
+
+def test_a_dry_run_assignment_answers_what_would_happen_and_changes_nothing(crew: Crew) -> None:
+    task = current_task(crew, crew.scenes[0])["taskId"]
+    dry = {**crew.api.headers, "X-Dryrun": ""}
+    r = crew.client.patch(f"/v1/tasks/{task}", json={"assignedUserId": crew.annotator_id}, headers=dry)
+    assert r.status_code == 200 and r.json()["data"]["assignee"] == crew.annotator_id
+    assert "assignedUserId" not in current_task(crew, crew.scenes[0])

@@ -165,12 +165,33 @@ def test_workforce_credentials_reach_none_of_the_clients_api(crew: Crew, method:
     assert crew.call("GET", "/v1/reviews/error-types", crew.annotator)["data"]
 
 
-def test_dry_runs_and_idempotency_keys_are_refused_not_ignored(crew: Crew) -> None:
+def test_a_dry_run_claim_changes_nothing_and_a_retried_key_answers_the_first_claim(crew: Crew) -> None:
     crew.publish()
-    for header in ({"X-Dryrun": ""}, {"Idempotency-Key": "k1"}):
-        r = crew.client.post("/v1/workforce/tasks/claim", json={}, headers={**crew.annotator, **header})
-        assert r.status_code == 400 and next(iter(header)) in r.json()["message"]
-    assert crew.call("GET", "/v1/workforce/tasks?status=ongoing", crew.annotator)["data"] == []
+    h = crew.annotator
+    dry = crew.call("POST", "/v1/workforce/tasks/claim", {**h, "X-Dryrun": ""}, {})["data"]
+    assert dry["task"]["status"] == "ongoing"
+    assert crew.call("GET", "/v1/workforce/tasks?status=ongoing", h)["data"] == []
+    first = crew.call("POST", "/v1/workforce/tasks/claim", {**h, "Idempotency-Key": "k1"}, {})["data"]
+    again = crew.call("POST", "/v1/workforce/tasks/claim", {**h, "Idempotency-Key": "k1"}, {})["data"]
+    assert again["task"]["id"] == first["task"]["id"]
+    assert len(crew.call("GET", "/v1/workforce/tasks?status=ongoing", h)["data"]) == 1
+    r = crew.client.post(
+        "/v1/workforce/tasks/claim", json={"kind": "annotate"}, headers={**h, "Idempotency-Key": "k1"}
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency-key-reused")
+
+
+def test_a_dry_run_submit_validates_and_stores_nothing(crew: Crew) -> None:
+    crew.publish()
+    t = crew.claim(crew.annotator)["task"]
+    dry = {**crew.annotator, "X-Dryrun": ""}
+    crew.submit(dry, t["id"], "car")
+    detail = crew.call("GET", f"/v1/workforce/tasks/{t['id']}", crew.annotator)["data"]
+    assert detail["task"]["status"] == "ongoing" and detail["versions"] == []
+    r = crew.client.post(
+        f"/v1/workforce/tasks/{t['id']}/submit", json={"annotations": {TYPE: {}}}, headers=dry
+    )
+    assert r.status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -187,3 +208,16 @@ def test_dry_runs_and_idempotency_keys_are_refused_not_ignored(crew: Crew) -> No
 def test_bad_input_is_400_naming_the_rule(crew: Crew, method: str, path: str, body: object) -> None:
     r = crew.client.request(method, path, json=body, headers=crew.annotator)
     assert r.status_code == 400 and r.json()["message"], r.text
+
+
+def test_staff_may_use_the_workforce_api_and_clients_may_not(crew: Crew) -> None:
+    from conftest import bearer
+
+    crew.publish()
+    staff = {
+        **bearer(crew.client, crew.world.credential(crew.world.org("vendor"), staff=True)),
+        "X-Organization-Id": str(crew.api.org),
+    }
+    assert crew.claim(staff)["task"]["kind"] == "annotate"
+    r = crew.client.get("/v1/workforce/projects", headers=crew.api.headers)
+    assert (r.status_code, r.json()) == (404, {"message": "no such endpoint", "code": "not-found"})

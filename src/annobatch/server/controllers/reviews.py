@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from annobatch import presenters, schemas
-from annobatch.server.dependencies import WORKFORCE, WRITE, once_only
+from annobatch.server.dependencies import WORKFORCE, WORKFORCE_ALSO, WRITE
 from annobatch.services.deliveries import DeliveryService
 from annobatch.services.identity import Caller
 from annobatch.services.transactions import Write
@@ -35,9 +35,8 @@ class ClientReviewController(Controller):
         annotation: FromPath[str],
         data: JSONBody[schemas.ReviewRequest],
     ) -> schemas.Envelope[schemas.ReviewResponse]:
-        once_only(write, "reviews")
         feedback = [msgspec.to_builtins(f) for f in data.feedback_items or []]
-        made = await work.client_review(caller, annotation, data.accepted, feedback, data.workflow)
+        made = await work.client_review(caller, annotation, data.accepted, feedback, data.workflow, write)
         return schemas.Envelope(schemas.ReviewResponse(made.id))
 
 
@@ -45,7 +44,7 @@ class ReviewController(Controller):
     path = "/v1/reviews"
     tags = ["reviews"]
 
-    @get("/error-types", summary="The catalogue of review error types", opt={WORKFORCE: True})
+    @get("/error-types", summary="The catalogue of review error types", opt={WORKFORCE: WORKFORCE_ALSO})
     async def error_types(
         self, caller: NamedDependency[Caller], deliveries: NamedDependency[DeliveryService]
     ) -> schemas.Envelope[list[schemas.ReviewErrorType]]:

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from annobatch import presenters, schemas
-from annobatch.server.dependencies import WRITE, once_only
+from annobatch.server.dependencies import WRITE
 from annobatch.services.identity import Caller
 from annobatch.services.transactions import Write
 from annobatch.services.work import WorkService
@@ -33,7 +33,6 @@ class TaskController(Controller):
         task: FromPath[str],
         data: JSONBody[schemas.AssignTaskRequest],
     ) -> schemas.Envelope[schemas.WorkforceTask]:
-        once_only(write, "assignments")
         return schemas.Envelope(
-            presenters.workforce_task(await work.assign(caller, task, data.assigned_user_id))
+            presenters.workforce_task(await work.assign(caller, task, data.assigned_user_id, write))
         )
