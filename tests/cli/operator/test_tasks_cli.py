@@ -174,3 +174,38 @@ def test_tasks_list_across_organizations_shows_a_table(
     assert len(work.ok("tasks", "list", "--org", "acme", "--limit", "1")) == 1
     r = work.cli("tasks", "list", "--batch", "b1")
     assert r.exit_code == 2 and "--batch needs --project" in r.stderr
+
+
+def test_dry_runs_check_everything_and_change_nothing(
+    database_url: str, world: World, tmp_path: Path
+) -> None:
+    work = Work(world, database_url, tmp_path / "data")
+    work.scene("s1")
+    anna, rita = tmp_path / "anna.json", tmp_path / "rita.json"
+    work.member("annotator", "anna", anna)
+    work.member("reviewer", "rita", rita)
+    work.ok("batch", "publish", "--org", "acme", "p1", "b1")
+    would = work.ok("tasks", "next", "--credentials", str(anna), "--dry-run")
+    assert would["kind"] == "annotate"
+    [todo] = work.ok("tasks", "list", "--org", "acme")
+    assert (todo["id"], todo["status"]) == (would["id"], "todo")
+    assert work.batch_status() == "ready"
+
+    task = work.ok("tasks", "next", "--credentials", str(anna))
+    doc = write_json(tmp_path / "d.json", openlabel())
+    args = ("--credentials", str(anna), "--type", "object-detection", str(doc))
+    r = work.cli("tasks", "submit", task["id"], *args, "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith(f"task {task['id']} checked: object-detection ") and "dry run" in r.stdout
+    r = work.cli("tasks", "give-up", task["id"], "--credentials", str(anna), "--dry-run")
+    assert r.exit_code == 0 and "dry run: nothing changed" in r.stdout
+    [still] = work.ok("tasks", "list", "--org", "acme")
+    assert still["status"] == "ongoing"
+
+    assert work.cli("tasks", "submit", task["id"], *args).exit_code == 0
+    review = work.ok("tasks", "next", "--credentials", str(rita))
+    dry = work.ok("tasks", "review", review["id"], "--credentials", str(rita), "--accept", "--dry-run")
+    assert dry["dryRun"] is True
+    assert work.batch_status() == "in-progress" and [i.work_status for i in work.inputs()] == ["in_progress"]
+    assert work.cli("tasks", "review", review["id"], "--credentials", str(rita), "--accept").exit_code == 0
+    assert work.batch_status() == "completed"

@@ -19,7 +19,7 @@ from annobatch.domain.tasks import TaskStatus
 from annobatch.domain.workflow import TaskKind
 from annobatch.services import Services
 from annobatch.services.identity import Caller, operator
-from annobatch.services.transactions import reading
+from annobatch.services.transactions import Write, reading
 from annobatch.services.work import MAX_TASK_PAGE
 from annobatch.storage.records import InputRow, OrganizationRecord, TaskRecord
 from annobatch.storage.scope import Scope
@@ -32,6 +32,7 @@ CREDENTIALS_OPTION = click.option(
     help="The workforce member's credentials file (`annobatch workforce add --out FILE`).",
 )  # fmt: skip
 DRY_RUN = click.option("--dry-run", is_flag=True, help="Check everything, change nothing.")
+DRY_RUN_NOTE = " (dry run: nothing changed)"
 
 
 def read_credentials(path: Path) -> tuple[str, str]:
@@ -250,13 +251,17 @@ async def _all_tasks(
 @CREDENTIALS_OPTION
 @click.option("--project", "project_id", metavar="PROJECT", help="Only this project's tasks.")
 @click.option("--kind", type=click.Choice([k.value for k in TaskKind]), help="Only tasks of this kind.")
+@DRY_RUN
 @common_options
-def tasks_next(credentials_file: Path, project_id: str | None, kind: str | None) -> None:
+def tasks_next(credentials_file: Path, project_id: str | None, kind: str | None, dry_run: bool) -> None:
     """Claim the next task the credential may do (its own assignments first, oldest input first)."""
     detail = as_member(
-        credentials_file, lambda ops, caller: ops.work.claim(caller, project=project_id, kind=kind)
+        credentials_file,
+        lambda ops, caller: ops.work.claim(
+            caller, project=project_id, kind=kind, write=Write(dry_run=dry_run)
+        ),
     )
-    show_detail(detail, "claimed", credentials_file)
+    show_detail(detail, "would claim" if dry_run else "claimed", credentials_file)
 
 
 @tasks.command("show")
@@ -284,8 +289,11 @@ def read_json(path: Path, what: str) -> Any:
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
 )
+@DRY_RUN
 @common_options
-def tasks_submit(task_id: str, credentials_file: Path, types: Sequence[str], files: Sequence[Path]) -> None:
+def tasks_submit(
+    task_id: str, credentials_file: Path, types: Sequence[str], files: Sequence[Path], dry_run: bool
+) -> None:
     """Submit TASK: one OpenLABEL FILE per annotation type of its batch (`--type T` for each, in
     order). Every document is validated; an invalid one changes nothing."""
     if len(types) != len(files):
@@ -297,13 +305,16 @@ def tasks_submit(task_id: str, credentials_file: Path, types: Sequence[str], fil
     documents = {t: read_json(f, "OpenLABEL file") for t, f in zip(types, files, strict=True)}
 
     async def work(ops: Services, caller: Caller) -> list[Any]:
-        return list(await ops.work.submit(caller, task_id, documents))
+        return list(await ops.work.submit(caller, task_id, documents, write=Write(dry_run=dry_run)))
 
     versions = as_member(credentials_file, work)
     if env().as_json:
-        print_json({"task": task_id, "annotations": [_version_json(v) for v in versions]})
+        print_json({"task": task_id, "annotations": [_version_json(v) for v in versions], "dryRun": dry_run})
         return
-    click.echo(f"task {task_id} submitted: " + ", ".join(f"{v.annotation_type} {v.id}" for v in versions))
+    shown = ", ".join(f"{v.annotation_type} {v.id}" for v in versions)
+    click.echo(
+        f"task {task_id} {'checked' if dry_run else 'submitted'}: {shown}" + (DRY_RUN_NOTE if dry_run else "")
+    )
 
 
 def _version_json(v: Any) -> dict[str, Any]:
@@ -327,9 +338,10 @@ def _version_json(v: Any) -> dict[str, Any]:
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help='JSON: a list of feedback items, each {"errorTypeId": "missing-object", '
                    '"description": …} and optionally objectId, frameId, sensorId, pin.')  # fmt: skip
+@DRY_RUN
 @common_options
 def tasks_review(
-    task_id: str, credentials_file: Path, accepted: bool | None, feedback_file: Path | None
+    task_id: str, credentials_file: Path, accepted: bool | None, feedback_file: Path | None, dry_run: bool
 ) -> None:
     """Finish review TASK: --accept, or --reject --feedback FILE."""
     if accepted is None:
@@ -345,23 +357,32 @@ def tasks_review(
         feedback = raw
 
     review = as_member(
-        credentials_file, lambda ops, caller: ops.work.review(caller, task_id, accepted, feedback)
+        credentials_file,
+        lambda ops, caller: ops.work.review(
+            caller, task_id, accepted, feedback, write=Write(dry_run=dry_run)
+        ),
     )
     if env().as_json:
-        print_json({"task": task_id, "review": review.id, "accepted": accepted, "feedback": feedback})
+        print_json({
+            "task": task_id, "review": review.id, "accepted": accepted, "feedback": feedback,
+            "dryRun": dry_run,
+        })  # fmt: skip
         return
     verdict = "accepted" if accepted else f"rejected with {len(feedback)} feedback item(s)"
-    click.echo(f"task {task_id} {verdict} (review {review.id})")
+    click.echo(f"task {task_id} {verdict} (review {review.id})" + (DRY_RUN_NOTE if dry_run else ""))
 
 
 @tasks.command("give-up")
 @click.argument("task_id", metavar="TASK")
 @CREDENTIALS_OPTION
+@DRY_RUN
 @common_options
-def tasks_give_up(task_id: str, credentials_file: Path) -> None:
+def tasks_give_up(task_id: str, credentials_file: Path, dry_run: bool) -> None:
     """Give TASK back: it returns to todo for anyone (its assignee first) to claim."""
-    as_member(credentials_file, lambda ops, caller: ops.work.give_up(caller, task_id))
+    as_member(
+        credentials_file, lambda ops, caller: ops.work.give_up(caller, task_id, write=Write(dry_run=dry_run))
+    )
     if env().as_json:
-        print_json({"task": task_id, "status": TaskStatus.TODO.value})
+        print_json({"task": task_id, "status": TaskStatus.TODO.value, "dryRun": dry_run})
         return
-    click.echo(f"task {task_id} given up: todo again")
+    click.echo(f"task {task_id} given up: todo again" + (DRY_RUN_NOTE if dry_run else ""))
