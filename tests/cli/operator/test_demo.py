@@ -5,27 +5,47 @@ client (all six hosts pointed at the server) downloads the annotations."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from kognic.io.client import KognicIOClient
 from operator_work_testing import openlabel, write_json
 
 from annobatch.cli.operator import main
+from conftest import PG_ENV, fresh_postgres_database
 from liveserver import annobatch_command, free_port, serving
 
 
 @contextmanager
-def demo_running(workdir: Path, port: int) -> Iterator[Path]:
-    """`annobatch demo --port PORT` in `workdir` (its data in ./data) until stopped; yields its log."""
+def demo_running(workdir: Path, port: int, database_url: str | None = None) -> Iterator[Path]:
+    """`annobatch demo --port PORT` in `workdir` (its data in ./data; its database there too, or
+    at `database_url`) until stopped; yields its log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOBATCH_")}
     log = workdir / f"demo-{port}.log"
-    with serving([*annobatch_command(), "demo", "--port", str(port)], port, log, env, cwd=workdir):
+    where = [] if database_url is None else ["--database-url", database_url]
+    with serving([*annobatch_command(), *where, "demo", "--port", str(port)], port, log, env, cwd=workdir):
         yield log
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def demo_database(
+    request: pytest.FixtureRequest, postgres_admin_url: str | None, runner: asyncio.Runner
+) -> Iterator[str | None]:
+    """None: the demo's own SQLite file; else a fresh, empty PostgreSQL database (the demo
+    migrates it)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if postgres_admin_url is None:
+        pytest.skip(f"PostgreSQL: set {PG_ENV}")
+    with fresh_postgres_database(postgres_admin_url, runner, migrate=False) as url:
+        yield url
 
 
 def test_the_demo_serves_projects_and_batches_to_the_official_client(tmp_path: Path) -> None:
@@ -79,22 +99,24 @@ def six_hosts(creds: Path, url: str) -> KognicIOClient:
 
 
 def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads_the_annotations(
-    tmp_path: Path,
+    tmp_path: Path, demo_database: str | None
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     data = tmp_path / "data"
     annotator, reviewer = data / "demo-annotator.json", data / "demo-reviewer.json"
 
+    where = ["--data", str(data)] + ([] if demo_database is None else ["--database-url", demo_database])
+
     def op(*args: str) -> Result:
-        return CliRunner().invoke(main, ["--data", str(data), *args], catch_exceptions=False)
+        return CliRunner().invoke(main, [*where, *args], catch_exceptions=False)
 
     def op_json(*args: str) -> dict[str, object]:
         r = op("--json", *args)
         assert r.exit_code == 0, r.stderr
         return dict(json.loads(r.stdout))
 
-    with demo_running(tmp_path, port) as log:
+    with demo_running(tmp_path, port, demo_database) as log:
         printed = log.read_text()
         assert "workforce of crossings: annotator data/demo-annotator.json (user id" in printed
         assert "reviewer data/demo-reviewer.json (user id" in printed
@@ -143,7 +165,7 @@ def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads
         assert len(list(client.annotation.get_project_annotations("crossings", "object-detection"))) == 6
 
     # Run again: the workforce's files are kept, nothing is made twice.
-    with demo_running(tmp_path, port):
+    with demo_running(tmp_path, port, demo_database):
         assert op("--json", "workforce", "list", "--org", "demo").exit_code == 0
         members = json.loads(op("--json", "workforce", "list", "--org", "demo").stdout)
         assert sorted(m["role"] for m in members) == ["annotator", "reviewer"]
