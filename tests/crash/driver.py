@@ -7,6 +7,11 @@ PostgreSQL. Prints a tally and writes it to tests/crash/RESULTS.md.
     make crash CRASH_ARGS="--rounds 5"           # a short run
     PYTHONPATH=tests .venv/bin/python -m crash.driver --rounds 5 --backends sqlite
 
+Blobs a kill leaves without a row, and partial uploads, are the sweep's to remove (past its grace
+period), so between kills they are no violation. After the last kill, with the server down, the
+blob store is aged past the sweep's grace period (as if that long had passed), `annobatch blobs
+sweep` runs, and then the store must hold exactly the blobs rows refer to (`sweep_and_check`).
+
 PostgreSQL is the local one (127.0.0.1:5432, trust, user postgres); the suite makes a scratch
 database of its own and drops it afterwards. Every loop is bounded in count and time.
 """
@@ -14,6 +19,7 @@ database of its own and drops it afterwards. Every loop is bounded in count and 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import shlex
@@ -32,6 +38,17 @@ from crash.retries import after_restart
 from crash.workload import Ledger, RoundState, run_clients, token
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+#: The sweep after the last kill: the shortest grace period the server accepts for unreferenced
+#: blobs (`MIN_ORPHAN_GRACE_SECONDS`), the same for partial uploads; and how far back the blob
+#: store is aged before it, past both.
+SWEEP_GRACE = 600
+SWEEP_AGE = SWEEP_GRACE + 60
+SWEEP_ARGS = (
+    "--json", "blobs", "sweep", "--orphan-grace", str(SWEEP_GRACE), "--partial-after", str(SWEEP_GRACE),
+    "--stale-scenes-after", "0",
+)  # fmt: skip
+#: A lease a killed server left is waited out: it runs out this long after its last renewal at most.
+LEASE_WAIT_MAX = 330.0
 
 
 @dataclass
@@ -47,6 +64,7 @@ class Tally:
     violations: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → subject → detail
     server_errors: Counter[str] = field(default_factory=Counter)
     stopped_early: str = ""
+    sweep: list[str] = field(default_factory=list)  # what the sweep after the last kill did
 
     def found(self, kind: str, subject: str, detail: str) -> None:
         self.violations.setdefault(kind, {}).setdefault(subject, detail)
@@ -62,7 +80,6 @@ class Options:
     seed: int
     load_min: float
     load_max: float
-    grace: float
     max_minutes: float
     workers: int
     results: Path
@@ -75,7 +92,6 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock)")
     p.add_argument("--load-min", type=float, default=0.5, help="earliest kill, seconds into a round")
     p.add_argument("--load-max", type=float, default=4.0, help="latest kill, seconds into a round")
-    p.add_argument("--grace", type=float, default=60.0, help="age past which an orphan blob counts")
     p.add_argument("--max-minutes", type=float, default=120.0, help="stop starting rounds after this")
     p.add_argument("--workers", type=int, default=2, help="granian workers of the server")
     p.add_argument("--results", type=Path, default=RESULTS, help="where the tally goes (markdown)")
@@ -86,9 +102,7 @@ def parse(argv: list[str]) -> Options:
     if not backends or set(backends) - {"sqlite", "postgres"}:
         p.error("--backends takes sqlite and/or postgres")
     seed = a.seed if a.seed is not None else int(time.time())
-    return Options(
-        a.rounds, backends, seed, a.load_min, a.load_max, a.grace, a.max_minutes, a.workers, a.results
-    )
+    return Options(a.rounds, backends, seed, a.load_min, a.load_max, a.max_minutes, a.workers, a.results)
 
 
 # ---------------------------------------------------------------------------------- server logs
@@ -157,12 +171,44 @@ def one_round(dep: Deployment, tally: Tally, bearer: str, o: Options, rng: rando
         raise CannotGoOn(f"the server did not start again after kill {tally.kills}")
     bearer = token(dep.url, dep.tenant)
     after_restart(ledger, dep.url, bearer)
-    findings, tally.scenes = invariants.check(dep, ledger.sent, o.grace)
+    findings, tally.scenes = invariants.check(dep, ledger.sent)
     for kind, subject, detail in findings + ledger.violations:
         tally.found(kind, subject, detail)
     ledger.violations.clear()
     tally.rounds += 1
     return bearer
+
+
+def sweep_and_check(dep: Deployment, tally: Tally) -> None:
+    """After the last kill, the server down: wait out a sweep lease a killed server left, age the
+    blob store past the sweep's grace period, run `annobatch blobs sweep`, and check every
+    invariant, the exact ones after a sweep too. The sweep must remove no blob a row refers to."""
+    holder, expires = invariants.sweep_lease(dep)
+    wait = expires / 1e6 - time.time() + 1
+    if holder is not None and wait > 0:
+        tally.sweep.append(f"a killed server held the sweep's lease ({holder}): waited {wait:.0f} s")
+        time.sleep(min(wait, LEASE_WAIT_MAX))
+    refs = invariants.referenced(invariants.read_facts(dep))
+    aged = invariants.age_blob_store(dep.blob_root, SWEEP_AGE)
+    tally.sweep.append(f"blob store aged {SWEEP_AGE} s: {aged} files")
+    try:
+        out = json.loads(dep.operator(*SWEEP_ARGS))
+    except (RuntimeError, ValueError) as e:
+        tally.found("sweep-failed", "annobatch blobs sweep", str(e)[-500:])
+        return
+    tally.sweep.append(
+        f"`annobatch {shlex.join(SWEEP_ARGS)}`: {len(out['deletions'])} recorded deletions finished, "
+        f"{len(out['partials'])} partial uploads and {len(out['orphans'])} unreferenced blobs removed, "
+        f"{out['abandonedScenes']} pending scenes abandoned"
+    )
+    for key in [*out["deletions"], *out["orphans"]]:
+        if key in refs:
+            tally.found("sweep-removed-referenced-blob", key, "a row referred to it before the sweep")
+    findings, tally.scenes = invariants.check(dep, tally.ledger.sent, swept=True)
+    for kind, subject, detail in findings:
+        tally.found(kind, subject, detail)
+    left = sum(1 for p in dep.blob_root.rglob("*") if p.is_file())
+    tally.sweep.append(f"after the sweep: {left} files in the blob store")
 
 
 def run_backend(backend: str, o: Options, root: Path, rng: random.Random, deadline: float) -> Tally:
@@ -172,7 +218,6 @@ def run_backend(backend: str, o: Options, root: Path, rng: random.Random, deadli
         tenant = dep.set_up()
         dep.start()
         bearer = token(dep.url, tenant)
-        last_kill = time.monotonic()
         for n in range(o.rounds):
             if time.monotonic() > deadline:
                 tally.stopped_early = f"stopped after {n} rounds: --max-minutes reached"
@@ -182,15 +227,10 @@ def run_backend(backend: str, o: Options, root: Path, rng: random.Random, deadli
             except CannotGoOn as e:
                 tally.stopped_early = str(e)
                 break
-            last_kill = time.monotonic()
             summary = ", ".join(f"{k} {len(v)}" for k, v in sorted(tally.violations.items())) or "none"
             print(f"[{backend}] round {tally.rounds}: {tally.ledger.requests} requests, found: {summary}")
-        # Let the youngest leftovers pass the grace period, then look once more (no load).
-        time.sleep(max(0.0, min(o.grace + 1 - (time.monotonic() - last_kill), o.grace + 1)))
-        findings, tally.scenes = invariants.check(dep, tally.ledger.sent, o.grace)
-        for kind, subject, detail in findings:
-            tally.found(kind, subject, detail)
         dep.stop()
+        sweep_and_check(dep, tally)
         tally.server_errors = server_errors(dep.logs)
     tally.seconds = time.monotonic() - started
     return tally
@@ -206,7 +246,11 @@ def main(argv: list[str] | None = None) -> int:
         for backend in o.backends:
             tallies.append(run_backend(backend, o, Path(tmp), rng, deadline))
     command = "PYTHONPATH=tests python -m crash.driver " + shlex.join(argv)
-    text = write_results(o.results, command, o.seed, o.grace, tallies)
+    sweep = (
+        f"the server down, the blob store aged {SWEEP_AGE} s, `annobatch {shlex.join(SWEEP_ARGS)}`, "
+        "then every invariant, and the exact ones after a sweep (see `invariants.after_sweep`)."
+    )
+    text = write_results(o.results, command, o.seed, sweep, tallies)
     print(text)
     return 1 if any(t.violations or t.ledger.harness_errors for t in tallies) else 0
 

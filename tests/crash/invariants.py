@@ -7,8 +7,15 @@ blob directory on disk:
 - no input was created after its batch was published (by time, and by audit-log order);
 - no scene is left `processing` once its commit was retried;
 - every file of a `created` scene is in the blob store with the recorded size and sha256, and is
-  bytes a client sent for that file; every blob a live scene records exists;
-- no blob that no row refers to, and no partial upload, is older than the grace period.
+  bytes a client sent for that file; every blob any row refers to (a scene's file of any status,
+  or any other table's `blob_key`) exists;
+- no blob a row refers to has its deletion recorded (the sweep deletes recorded blobs unasked).
+
+A SIGKILL may leave blobs no row refers to (written, the kill before the row) and partial uploads:
+by design they stay until the sweep (`annobatch blobs sweep`, and the server's periodic one) finds
+them past its grace period, so they are no violation between kills. After the last kill the driver
+runs the sweep (see `driver.sweep_and_check`); then the blob store must hold exactly what rows
+refer to (`after_sweep`): no unreferenced blob, no partial upload, no unfinished recorded deletion.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -39,6 +47,8 @@ SELECT c.oid, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_am am ON am.oid = c.relam
 WHERE am.amname = 'btree' AND c.relnamespace = 'public'::regnamespace
 """
+#: Tables whose `blob_key` is no reference to a blob: the deletions recorded of unreferenced ones.
+NOT_REFERENCES = {"blob_deletions"}
 _FACTS = {
     "scenes": "SELECT id, status, error_message FROM scenes",
     "resources": "SELECT scene_id, position, upload, blob_key, size, sha256 FROM scene_resources",
@@ -47,7 +57,21 @@ _FACTS = {
         "SELECT id, batch_id, kind, data, created FROM events "
         "WHERE kind IN ('batch.transitioned', 'input.created')"
     ),
+    "deletions": "SELECT blob_key FROM blob_deletions",
 }
+_PG_BLOB_TABLES = """
+SELECT table_name FROM information_schema.columns
+WHERE table_schema = 'public' AND column_name = 'blob_key' ORDER BY table_name
+"""
+
+
+def _refs_sql(tables: list[str]) -> str:
+    """Every (table, blob key) that a row of a table with a `blob_key` column refers to."""
+    parts = [
+        f"SELECT '{t}', blob_key FROM \"{t}\" WHERE blob_key IS NOT NULL"
+        for t in sorted(set(tables) - NOT_REFERENCES)
+    ]
+    return " UNION ALL ".join(parts) or "SELECT NULL, NULL WHERE 1 = 0"
 
 
 @dataclass
@@ -65,7 +89,7 @@ def read_sqlite(path: Path) -> Facts:
         return _read_sqlite(conn, facts)
     except sqlite3.DatabaseError as e:  # a file SQLite cannot read is the worst integrity finding
         facts.integrity.append(("db-integrity", "sqlite", f"{type(e).__name__}: {e}"))
-        facts.rows = {name: [] for name in _FACTS}
+        facts.rows = {name: [] for name in [*_FACTS, "refs"]}
         return facts
     finally:
         conn.close()
@@ -78,6 +102,9 @@ def _read_sqlite(conn: sqlite3.Connection, facts: Facts) -> Facts:
     for table, rowid, parent, fk in conn.execute("PRAGMA foreign_key_check"):
         facts.integrity.append(("db-dangling-foreign-key", f"{table}#{rowid}", f"{parent} (fk {fk})"))
     facts.rows = {name: [tuple(r) for r in conn.execute(sql)] for name, sql in _FACTS.items()}
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    tables = [t for t in tables if any(c[1] == "blob_key" for c in conn.execute(f'PRAGMA table_info("{t}")'))]
+    facts.rows["refs"] = [tuple(r) for r in conn.execute(_refs_sql(tables))]
     return facts
 
 
@@ -111,11 +138,37 @@ def read_postgres(url: str) -> Facts:
                         raise
                     facts.integrity.append(("db-index-corrupt", name, str(e)))
             facts.rows = {name: [tuple(r) for r in await conn.fetch(sql)] for name, sql in _FACTS.items()}
+            tables = [r[0] for r in await conn.fetch(_PG_BLOB_TABLES)]
+            facts.rows["refs"] = [tuple(r) for r in await conn.fetch(_refs_sql(tables))]
         finally:
             await conn.close()
         return facts
 
     return asyncio.run(go())
+
+
+def sweep_lease(dep: Deployment) -> tuple[str | None, int]:
+    """Who holds the blob sweep's lease, and until when (µs since the epoch); (None, 0) if never
+    swept. A server killed mid-sweep leaves it held until it runs out."""
+    sql = "SELECT holder, expires FROM housekeeping WHERE name = 'blob-sweep'"
+    if dep.backend == "sqlite":
+        conn = sqlite3.connect(f"file:{dep.database_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
+        try:
+            row = conn.execute(sql).fetchone()
+        finally:
+            conn.close()
+    else:
+        import asyncpg
+
+        async def go() -> Any:
+            conn = await asyncpg.connect(dep.database_url, timeout=10)
+            try:
+                return await conn.fetchrow(sql)
+            finally:
+                await conn.close()
+
+        row = asyncio.run(go())
+    return (None, 0) if row is None else (row[0], int(row[1]))
 
 
 def read_facts(dep: Deployment) -> Facts:
@@ -163,7 +216,7 @@ def scenes_and_files(facts: Facts, blob_root: Path, sent: dict[tuple[str, int], 
         if st == "created" and upload and key is None:
             found.append(("committed-file-unrecorded", subject, "no blob recorded"))
             continue
-        if key is None or st.startswith("invalidated"):
+        if key is None:
             continue
         path = blob_root / key
         if not path.is_file():
@@ -183,36 +236,74 @@ def scenes_and_files(facts: Facts, blob_root: Path, sent: dict[tuple[str, int], 
     return found
 
 
-def leftovers(facts: Facts, blob_root: Path, grace_seconds: float) -> list[Finding]:
-    """Blobs no row refers to and partial uploads, older than the grace period."""
-    referenced = {key for *_, key, _size, _sha in facts.rows["resources"] if key is not None}
-    cutoff = time.time() - grace_seconds
-    found = []
+def referenced(facts: Facts) -> set[str]:
+    """Every blob key a row refers to."""
+    return {key for _table, key in facts.rows["refs"]}
+
+
+def other_references(facts: Facts, blob_root: Path) -> list[Finding]:
+    """A blob that a row of another table than `scene_resources` refers to is in the store (the
+    scenes' files are checked, with their status, by `scenes_and_files`)."""
+    return [
+        ("recorded-blob-missing", f"{table}:{key}", "no such file")
+        for table, key in facts.rows["refs"]
+        if table != "scene_resources" and not (blob_root / key).is_file()
+    ]
+
+
+def deletions_of_referenced(facts: Facts) -> list[Finding]:
+    """A recorded deletion of a blob that a row still refers to: the sweep would delete it."""
+    refs = referenced(facts)
+    return [
+        ("referenced-blob-recorded-for-deletion", key, "a row still refers to it")
+        for (key,) in facts.rows["deletions"]
+        if key in refs
+    ]
+
+
+def after_sweep(facts: Facts, blob_root: Path) -> list[Finding]:
+    """After the sweep, with no server running: every file in the blob store is a blob some row
+    refers to; no partial upload is left, and no recorded deletion is unfinished. Exact: no age
+    is forgiven (the sweep ran on a store aged past its grace period)."""
+    refs = referenced(facts)
+    found = [("deletion-unfinished-after-sweep", key, "still recorded") for (key,) in facts.rows["deletions"]]
     incoming = blob_root / ".incoming"
-    for p in blob_root.rglob("*"):
+    for p in sorted(blob_root.rglob("*")):
         if not p.is_file():
             continue
-        try:
-            old = p.stat().st_mtime < cutoff
-        except FileNotFoundError:
-            continue
+        size = p.stat().st_size
         if incoming in p.parents:
-            if old:
-                found.append(("stale-partial-upload", p.name, f"{p.stat().st_size} bytes"))
+            found.append(("partial-upload-after-sweep", p.name, f"{size} bytes"))
             continue
         key = p.relative_to(blob_root).as_posix()
-        if old and key not in referenced:
-            found.append(("orphan-blob", key, f"{p.stat().st_size} bytes, no row refers to it"))
+        if key not in refs:
+            found.append(("unreferenced-blob-after-sweep", key, f"{size} bytes, no row refers to it"))
     return found
 
 
+def age_blob_store(blob_root: Path, seconds: float) -> int:
+    """Set every file's times in the blob store `seconds` back, as if that long had passed with
+    no server running (the sweep goes by a file's mtime). Answers how many files were aged."""
+    then = time.time() - seconds
+    n = 0
+    for p in blob_root.rglob("*"):
+        if p.is_file():
+            os.utime(p, (then, then))
+            n += 1
+    return n
+
+
 def check(
-    dep: Deployment, sent: dict[tuple[str, int], set[str]], grace_seconds: float
+    dep: Deployment, sent: dict[tuple[str, int], set[str]], swept: bool = False
 ) -> tuple[list[Finding], int]:
-    """Every invariant, once; answers the findings and how many scenes were looked at."""
+    """Every invariant, once (with `swept`, those after the sweep too: the server must be down);
+    answers the findings and how many scenes were looked at."""
     facts = read_facts(dep)
     found = list(facts.integrity)
     found += inputs_after_publish(facts)
     found += scenes_and_files(facts, dep.blob_root, sent)
-    found += leftovers(facts, dep.blob_root, grace_seconds)
+    found += other_references(facts, dep.blob_root)
+    found += deletions_of_referenced(facts)
+    if swept:
+        found += after_sweep(facts, dep.blob_root)
     return found, len(facts.rows["scenes"])

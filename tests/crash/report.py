@@ -53,12 +53,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")[:300]
 
 
-def render(command: str, seed: int, grace: float, tallies: list[Tally]) -> str:
+def render(command: str, seed: int, sweep: str, tallies: list[Tally]) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         "# Crash suite: results",
         "",
-        f"- Command: `{command}` (seed {seed}; orphan grace {grace:g} s)",
+        f"- Command: `{command}` (seed {seed})",
+        f"- After the last kill of each backend: {sweep}",
         f"- Date: {now}",
         f"- Machine: {machine()}",
         "- Written by `tests/crash/driver.py`; what is checked is in the docstrings of "
@@ -85,6 +86,8 @@ def render(command: str, seed: int, grace: float, tallies: list[Tally]) -> str:
             for kind, found in sorted(t.violations.items()):
                 ex = "; ".join(f"`{s}`: {d}" for s, d in list(found.items())[:EXAMPLES])
                 out.append(f"| {kind} | {len(found)} | {_cell(ex)} |")
+        out += ["", "### The sweep after the last kill", ""]
+        out += [f"- {line}" for line in t.sweep] or ["None."]
         out += ["", "### 5xx answers by operation", ""]
         five = t.five_xx()
         out += [f"- {k}: {n}" for k, n in five.most_common()] or ["None."]
@@ -100,7 +103,8 @@ def render(command: str, seed: int, grace: float, tallies: list[Tally]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_results(path: Path, command: str, seed: int, grace: float, tallies: list[Tally]) -> str:
-    text = render(command, seed, grace, tallies)
+def write_results(path: Path, command: str, seed: int, sweep: str, tallies: list[Tally]) -> str:
+    """Write the tally of `tallies` to `path` (`sweep`: what was done after the last kill)."""
+    text = render(command, seed, sweep, tallies)
     path.write_text(text)
     return text
