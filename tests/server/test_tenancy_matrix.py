@@ -524,16 +524,6 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
     ],
 }
 
-#: Walls known to be missing, by route: the intruder who gets through, and why (each a bug to fix
-#: in the service named; the test fails again if anyone else gets through).
-KNOWN_GAPS: dict[tuple[str, str], tuple[str, str]] = {
-    ("PATCH", "/v1/tasks/{task}"): (
-        OTHER_WORKSPACE,
-        "services/work.py WorkService._visible_task checks a client's organization but not the "
-        "workspace its credential is bound to: it should find the task's input in caller.scope",
-    ),
-}
-
 #: The routes that are not the wall's business, and why.
 EXEMPT = {
     ("POST", "/v1/auth/oauth/token"): "no caller yet: it exchanges a credential's own secret for a token",
@@ -637,9 +627,6 @@ def test_no_intruder_reaches_the_target_workspace(
             if problem:
                 failures.append(f"{intruder}: {call.method} {call.path}: {problem}")
     failures += [f"after the intruders: {p}" for p in untouched(t)]
-    gap = KNOWN_GAPS.get((method, path))
-    if gap is not None and failures and all(f.startswith(f"{gap[0]}: ") for f in failures):
-        pytest.xfail(f"known gap: {gap[1]}")
     assert not failures, "\n".join(failures)
 
 

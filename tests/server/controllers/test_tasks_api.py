@@ -78,3 +78,12 @@ def test_a_dry_run_assignment_answers_what_would_happen_and_changes_nothing(crew
     r = crew.client.patch(f"/v1/tasks/{task}", json={"assignedUserId": crew.annotator_id}, headers=dry)
     assert r.status_code == 200 and r.json()["data"]["assignee"] == crew.annotator_id
     assert "assignedUserId" not in current_task(crew, crew.scenes[0])
+
+
+def test_a_client_bound_to_another_workspace_finds_no_task(crew: Crew) -> None:
+    task = current_task(crew, crew.scenes[0])["taskId"]
+    crew.world.run(crew.world.ops.accounts.create_workspace(crew.api.org, "lidar"))
+    lidar = bearer(crew.client, crew.world.credential(crew.api.org, workspace="lidar"))
+    r = assign(crew, task, crew.annotator_id, lidar)
+    assert (r.status_code, r.json()["code"]) == (404, "task-not-found")
+    assert "assignedUserId" not in current_task(crew, crew.scenes[0])
