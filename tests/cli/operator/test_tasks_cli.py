@@ -33,6 +33,7 @@ def test_tasks_take_an_input_and_its_batch_to_completed(
     assert (claimed["id"], claimed["kind"], claimed["status"]) == (todo["id"], "annotate", "ongoing")
     assert claimed["scene"]["externalId"] == "s1" and claimed["annotationTypes"] == ["object-detection"]
     assert claimed["classes"] == {"object-detection": ["car", "pedestrian"]}
+    assert work.ok("tasks", "show", todo["id"], "--credentials", str(anna))["status"] == "ongoing"
     assert [i.work_status for i in work.inputs()] == ["in_progress"]
     assert work.batch_status() == "in-progress"
 

@@ -60,6 +60,13 @@ def test_members_are_added_listed_and_removed(database_url: str, world: World, t
     assert [m["userId"] for m in work.ok("project", "members", "list", "--org", "acme", "p1")] == [rita]
     table = work.cli("project", "members", "list", "--org", "acme", "p1")
     assert "reviewer" in table.stdout and "annotator" not in table.stdout
+    again = work.cli("project", "members", "remove", "--org", "acme", "p1", str(anna))
+    assert again.stdout.strip() == f"{anna} not members; it has 1 member(s)"
+    twice = work.cli("project", "members", "add", "--org", "acme", "p1", str(rita), str(anna))
+    assert (
+        twice.stdout.strip()
+        == f"user(s) {anna} added to project p1; {rita} already members; it has 2 member(s)"
+    )
 
 
 def test_only_workforce_members_of_the_organization_can_join_a_project(

@@ -247,24 +247,33 @@ def members_list(org_ref: str, project_id: str) -> None:
 
 
 def _change_members(org_ref: str, project_id: str, user_ids: tuple[int, ...], add: bool) -> None:
-    async def work(ops: Services) -> list[CredentialRecord]:
+    """Each user added (removed) in a transaction of its own; those already in (not in) the project
+    are named, nothing changes for them."""
+
+    async def work(ops: Services) -> tuple[list[int], list[CredentialRecord]]:
         o = await ops.accounts.find_organization(org_ref)
         caller = operator(o.id)
+        unchanged = []
         for user in user_ids:
             if add:
-                await ops.workforce.add_to_project(caller, project_id, user)
+                changed = await ops.workforce.add_to_project(caller, project_id, user)
             else:
-                await ops.workforce.remove_from_project(caller, project_id, user)
-        return list(await ops.workforce.project_members(caller, project_id))
+                changed = await ops.workforce.remove_from_project(caller, project_id, user)
+            if not changed:
+                unchanged.append(user)
+        return unchanged, list(await ops.workforce.project_members(caller, project_id))
 
-    found = run(work)
+    unchanged, found = run(work)
     if env().as_json:
         _show_members(project_id, found)
         return
+    changed = [u for u in user_ids if u not in unchanged]
     verb = "added to" if add else "removed from"
-    click.echo(
-        f"user(s) {', '.join(map(str, user_ids))} {verb} project {project_id}; it has {len(found)} member(s)"
-    )
+    parts = [f"user(s) {', '.join(map(str, changed))} {verb} project {project_id}"] if changed else []
+    if unchanged:
+        already = "already members" if add else "not members"
+        parts.append(f"{', '.join(map(str, unchanged))} {already}")
+    click.echo(f"{'; '.join(parts)}; it has {len(found)} member(s)")
 
 
 @members.command("add")
