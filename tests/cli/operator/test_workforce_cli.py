@@ -118,3 +118,16 @@ def test_classes_are_set_per_annotation_type(database_url: str, world: World, tm
     assert_refused(
         work.cli("project", "set-classes", "--org", "acme", "nope", "object-detection", "car"), "nope"
     )
+
+
+def test_workforce_add_without_out_prints_the_file_and_may_bind_a_workspace(
+    database_url: str, world: World, tmp_path: Path
+) -> None:
+    work = Work(world, database_url, tmp_path / "data")
+    r = work.cli("workforce", "add", "--org", "acme", "--role", "reviewer", "rita", "--workspace", "default")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert {"clientId", "clientSecret", "userId"} <= set(doc) and "shown once" in r.stderr
+    [member] = work.ok("workforce", "list", "--org", "acme")
+    assert member["userId"] == doc["userId"] and member["workspace"] is not None
+    assert (member["role"], member["name"], member["projects"]) == ("reviewer", "rita", [])
