@@ -154,6 +154,16 @@ def test_pre_annotations_through_the_official_client(work_org: Org, tmp_path: Pa
     assert second is not None and second.scene_uuid == s2
     assert client.input.create_from_pre_annotation(p3, project="p1", batch="b1", dryrun=True) is None
 
+    # the target named by its request (the batch's requestUid)
+    (request,) = [r for r in client.request.get_requests(project_id=acme.project_uuid) if r.title == "b1"]
+    s3 = bare_scene(acme, tmp_path, "pre-scene-3")
+    p4 = client.pre_annotation.create(s3, model(document(("8", "van"))), dryrun=False).id
+    third = client.input.create_from_pre_annotation(p4, request_uuid=request.id)
+    assert third is not None and (third.scene_uuid, third.request_uid) == (s3, request.id)
+    with pytest.raises(HTTPError) as no_request:
+        client.input.create_from_pre_annotation(p4, request_uuid="00000000-0000-4000-8000-000000000000")
+    assert no_request.value.response.status_code == 404
+
     # the annotator's task starts from the pre-annotation; then it can no longer change
     client.project.publish_batch("p1", "b1")
     first = ann.claim()
@@ -162,8 +172,8 @@ def test_pre_annotations_through_the_official_client(work_org: Org, tmp_path: Pa
     with pytest.raises(HTTPError) as started:
         client.input.update_pre_annotation(made.uuid, p1)
     assert started.value.response.status_code == 409
-    second_task = ann.claim()
-    assert second_task["draft"] == {TYPE: document(("7", "bus"))}
+    drafts = [ann.claim()["draft"] for _ in range(2)]
+    assert sorted(next(iter(d[TYPE]["openlabel"]["objects"])) for d in drafts) == ["7", "8"]
 
 
 def test_client_reviews_and_auto_reviews_through_the_official_client(work_org: Org, tmp_path: Path) -> None:  # noqa: F811

@@ -221,6 +221,8 @@ def test_an_indexed_pre_annotation_is_made_available_by_the_cloud_reader(w: Work
     assert good.status == "indexed" and good.blob_key is None
     with pytest.raises(Conflict):
         w.run(pre.resolved(client, good.id))
+    with pytest.raises(Conflict):
+        w.run(PreAnnotationService(w.db, w.store).make_available(client, good.id, "processing"))  # no reader
     # The services' own reader reads the organization's bucket: a URI outside its storage fails it.
     outside = w.run(w.ops.pre_annotations.create(client, sid, "o", None, status="indexed",
                                                  external_resource_id="s3://nowhere/doc.json"))  # fmt: skip
@@ -288,3 +290,20 @@ def test_a_clients_feedback_must_fit_the_annotation_and_a_refusal_changes_nothin
     assert w.run(w.ops.deliveries.request_input(client, iid)).input.work_status == "completed"
     ok = [{"errorTypeId": "wrong-class", "objectId": "2", "frameId": "0", "sensorId": "CAM"}]
     w.run(w.ops.work.client_review(client, aid, False, ok, "correct"))
+
+
+def test_the_v1_create_from_scene_starts_from_the_scenes_latest_pre_annotation(w: WorkWorld) -> None:
+    client, pre = w.client(), w.ops.pre_annotations
+    sid, bare = scene(w), scene(w)
+    w.run(pre.create(client, sid, "old", doc("1")))
+    newest = w.run(pre.create(client, sid, "new", doc("2"))).id
+    row = w.run(w.ops.inputs.create_input(client, sid, "p1", "b1", Write(), latest_pre_annotation=True))
+    plain = w.run(w.ops.inputs.create_input(client, bare, "p1", "b1", Write(), latest_pre_annotation=True))
+    w.publish()
+    first = w.run(w.ops.work.claim(w.member()))
+    second = w.run(w.ops.work.claim(w.member()))
+    by_input = {first.input.id: first, second.input.id: second}
+    assert by_input[row.id].pre_annotation == newest and by_input[row.id].draft == {
+        t: doc("2") for t in TYPES
+    }
+    assert by_input[plain.id].pre_annotation is None and by_input[plain.id].draft is None

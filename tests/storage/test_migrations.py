@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 
 from annobatch.storage.database import Query, open_database
-from annobatch.storage.migrate import upgrade
+from annobatch.storage.migrate import alembic_config, upgrade
 from conftest import fresh_postgres_database
 
 WS_A, WS_B = "aaaaaaaa-0000-0000-0000-000000000000", "bbbbbbbb-0000-0000-0000-000000000000"
@@ -180,3 +181,42 @@ def test_inputs_made_before_0005_get_their_annotate_task_and_the_error_types_are
     assert work == [("input-a", "not_started", 0), ("input-p", "not_started", 0)]
     (count,) = run_sql(url_before_0005, runner, [], "SELECT count(*) FROM error_types")
     assert count[0] == 7
+
+
+@pytest.fixture
+def url_before_0006(
+    database_url: str, tmp_path: Path, postgres_admin_url: str | None, runner: asyncio.Runner
+) -> Iterator[str]:
+    """A database of its own at revision 0005 (`database_url` only picks the backend)."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'old6.db'}"
+        upgrade(url, "0005")
+        yield url
+        return
+    assert postgres_admin_url is not None
+    with fresh_postgres_database(postgres_admin_url, runner, migrate=False) as url:
+        upgrade(url, "0005")
+        yield url
+
+
+def test_reviews_made_before_0006_are_not_automatic_and_downgrading_drops_what_0006_added(
+    url_before_0006: str, runner: asyncio.Runner
+) -> None:
+    rows = [
+        *(sql for sql in BEFORE_0003 if not sql.startswith("INSERT INTO scenes")),
+        "INSERT INTO scenes (id, organization_id, workspace_id, external_id, scene_type, status,"
+        " motion_compensate, spec, fingerprint, created, updated, batch_named)"
+        f" VALUES ('{SCENE_A}', 1, '{WS_A}', 'x', 'cameras', 'created', false, '{{}}', 'fp', 0, 0, false)",
+        "INSERT INTO inputs (id, organization_id, project_id, batch_id, scene_id, status, created)"
+        f" VALUES ('input-a', 1, 1, 1, '{SCENE_A}', 'created', 5)",
+        "INSERT INTO reviews (id, organization_id, project_id, input_id, phase, accepted, feedback, actor,"
+        " created) VALUES ('review-a', 1, 1, 'input-a', 1, true, '[]', 'someone', 6)",
+    ]
+    run_sql(url_before_0006, runner, rows, "SELECT 1")
+    upgrade(url_before_0006, "0006")
+    reviews = run_sql(url_before_0006, runner, [], "SELECT id, automatic FROM reviews")
+    assert [(r, bool(a)) for r, a in reviews] == [("review-a", False)]
+    assert run_sql(url_before_0006, runner, [], "SELECT count(*) FROM pre_annotations") == [(0,)]
+    assert run_sql(url_before_0006, runner, [], "SELECT count(*) FROM input_pre_annotations") == [(0,)]
+    command.downgrade(alembic_config(url_before_0006), "0005")
+    assert run_sql(url_before_0006, runner, [], "SELECT id FROM reviews") == [("review-a",)]

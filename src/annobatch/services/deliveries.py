@@ -469,6 +469,15 @@ class DeliveryService:
             _derived("phase", of_input.batch_id, found.phase),
         )
 
+    async def request_target(self, caller: Caller, request_id: str) -> tuple[str, str]:
+        """The project and batch (external ids) of a request of the caller's organization: where
+        `POST /v2/inputs` with a `requestUuid` places its input. 404 for another's."""
+        _client_only(caller, f"request {request_id}")
+        async with reading(self.db) as uow:
+            batch = await _request(uow, caller, request_id)
+            project = await uow.projects.by_id(batch.project_id)
+        return project.external_id, batch.external_id
+
     async def auto_reviews(self, caller: Caller, input_id: str) -> list[ReviewDetail]:
         """The reviews automatic checks posted on an input of the caller's (through the workforce
         API), oldest first."""

@@ -121,11 +121,13 @@ class InputService:
         batch: str | None,
         write: Write,
         pre_annotation_id: str | None = None,
+        latest_pre_annotation: bool = False,
     ) -> InputRow:
         """Place a created scene in (another) project or batch. Placing it where it already is
         answers the input it has there. With a pre-annotation (of the caller's, available), the
         input's annotation starts from it; the scene is the pre-annotation's (naming another one
-        is a 400)."""
+        is a 400). `latest_pre_annotation` (the v1 create-from-scene): a new input starts from the
+        scene's newest available pre-annotation, if it has one."""
         sid = None if scene_id is None else parse_uuid("scene", scene_id)
         pid = None if pre_annotation_id is None else parse_uuid("pre-annotation", pre_annotation_id)
         if sid is None and pid is None:
@@ -153,6 +155,12 @@ class InputService:
             domain.require_scene_accepts_inputs(scene_of, scene.status)
             existing = await uow.inputs.in_batch(scene_of, batch_id)
             rec = existing or await insert_input(uow, caller, p, batch_id, scene, scene.status)
+            start_from = pid
+            if start_from is None and latest_pre_annotation and existing is None:
+                start_from = await uow.pre_annotations.latest_available(scene_of)
+                if start_from is not None:
+                    await uow.pre_annotations.set_for_input(rec.id, start_from)
+                    await _pre_annotation_event(uow, caller, rec, scene.workspace_id, start_from)
             if pid is not None and await uow.pre_annotations.of_input(rec.id) != pid:
                 if existing is not None:
                     await uow.inputs.get_any_org(rec.id, lock=True)
@@ -161,7 +169,7 @@ class InputService:
                 await _pre_annotation_event(uow, caller, rec, scene.workspace_id, pid)
             return (await uow.inputs.rows(caller.scope, [rec.id]))[0]
 
-        fp = fingerprint("input", sid, project, batch, pid)
+        fp = fingerprint("input", sid, project, batch, pid, latest_pre_annotation)
         return await run_write(self.db, caller, write, fp, InputRow, produce)
 
     async def update_pre_annotation(

@@ -44,6 +44,10 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | a task's lease runs out (the sweep) | the input → the task |
 | import annotations (per input) | project → batch → the input |
 | after a commit that failed (its own transaction) | the scene's projects → their batches |
+| create, delete or import a pre-annotation | the pre-annotation (its scene is read, not locked) |
+| an input from a pre-annotation | project → its batches → the scene (→ the input, if it exists) |
+| change an input's pre-annotation | the input (its tasks read) |
+| post an automatic review | the input |
 
 A work operation that finds, under its locks, that it must move its batch (`ready → in-progress`,
 `in-progress → completed`, or back) and does not hold the batch's lock rolls back and runs again

@@ -15,6 +15,7 @@ from annobatch.domain import InvalidInput
 from annobatch.server.bodies import OptionalBody
 from annobatch.server.dependencies import WRITE
 from annobatch.server.links import public_base
+from annobatch.services.deliveries import DeliveryService
 from annobatch.services.identity import Caller
 from annobatch.services.inputs import MAX_PAGE, InputService
 from annobatch.services.scenes import SceneService
@@ -72,7 +73,10 @@ class InputV1Controller(Controller):
         inputs: NamedDependency[InputService],
         data: JSONBody[schemas.InputFromSceneRequest],
     ) -> schemas.Envelope[list[schemas.Input]]:
-        row = await inputs.create_input(caller, data.scene_uuid, data.project, data.batch, write)
+        # As on the official platform, the v1 form starts from the scene's latest pre-annotation.
+        row = await inputs.create_input(
+            caller, data.scene_uuid, data.project, data.batch, write, latest_pre_annotation=True
+        )
         return schemas.Envelope([presenters.input_(row, public_base(request))])
 
     @post(
@@ -131,19 +135,25 @@ class InputController(Controller):
         caller: NamedDependency[Caller],
         write: NamedDependency[Write],
         inputs: NamedDependency[InputService],
+        deliveries: NamedDependency[DeliveryService],
         data: JSONBody[schemas.InputFromSceneRequestV2],
     ) -> schemas.Envelope[schemas.Input]:
-        # The v2 body may name its target in ways this server does not take: say which it takes.
-        if data.request_uuid is not None or data.project_ext_id is None:
+        # The target is a request (a batch's requestUid) or a project (and optionally its batch).
+        if (data.request_uuid is None) == (data.project_ext_id is None):
             raise InvalidInput(
-                "name the target as projectExtId (and optionally batchExtId)", "project-required"
+                "name the target as requestUuid, or as projectExtId (and optionally batchExtId)",
+                "project-required",
             )
         if data.scene_uuid is None and data.pre_annotation_uuid is None:
             raise InvalidInput(
                 "name the scene (sceneUuid) or a pre-annotation (preAnnotationUuid)", "scene-required"
             )
+        project, batch = data.project_ext_id, data.batch_ext_id
+        if data.request_uuid is not None:
+            project, batch = await deliveries.request_target(caller, data.request_uuid)
+        assert project is not None
         row = await inputs.create_input(
-            caller, data.scene_uuid, data.project_ext_id, data.batch_ext_id, write, data.pre_annotation_uuid
+            caller, data.scene_uuid, project, batch, write, data.pre_annotation_uuid
         )
         return schemas.Envelope(presenters.input_(row, public_base(request)))
 

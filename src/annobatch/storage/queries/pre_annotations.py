@@ -35,6 +35,12 @@ Q_SET_STATE = Query(
         updated=b("updated"),
     )
 )
+Q_LATEST_AVAILABLE = Query(
+    sa.select(_P.c.id)
+    .where(_P.c.scene_id == b("scene_id"), _P.c.status == "available")
+    .order_by(_P.c.created.desc(), _P.c.id.desc())
+    .limit(1)
+)
 Q_DELETE = Query(sa.delete(_P).where(_P.c.id == b("id")))
 Q_LINK_INSERT = insert(_L)
 Q_LINK_UPDATE = Query(
@@ -85,6 +91,11 @@ class PreAnnotationQueries:
         ):
             return None
         return rec
+
+    async def latest_available(self, scene_id: str) -> str | None:
+        """The scene's newest available pre-annotation, if any."""
+        row = await self.tx.fetch_one(Q_LATEST_AVAILABLE, {"scene_id": scene_id})
+        return None if row is None else str(row[0])
 
     async def get_any_org(self, pre_id: str) -> PreAnnotationRecord | None:
         row = await self.tx.fetch_one(Q_ONE, {"id": pre_id})
