@@ -227,3 +227,48 @@ def test_dry_run_keeps_nothing(c: Cloud, tmp_path: Path) -> None:
     with pytest.raises(DomainError):
         c.status(created.scene.id, "indexed")
     assert not [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
+
+
+def test_an_endpoint_that_does_not_answer_is_a_400_naming_the_uri(c: Cloud) -> None:
+    async def add() -> None:
+        keys = StorageKeys(c.s3.admin.access_key_id, c.s3.admin.secret_access_key)
+        await c.ops.cloud.add(c.caller, "http://127.0.0.1:9", "nobody-home", None, keys)
+
+    c.run(add())
+    e = refused(c, c.create, ["s3://nobody-home/x.jpg"])
+    assert (
+        isinstance(e, InvalidInput)
+        and e.code == "cloud-unreachable"
+        and "s3://nobody-home/x.jpg" in e.message
+    )
+
+
+def test_keys_sealed_under_another_signing_key_do_not_open(c: Cloud) -> None:
+    from annobatch.services.storage_keys import KeySealer
+
+    sealed = KeySealer.from_signing_key("one key").seal(c.org, "b", StorageKeys("a", "s"))
+    assert KeySealer.from_signing_key("one key").open(c.org, "b", sealed).secret_access_key == "s"
+    for sealer, org, bucket in ((KeySealer.from_signing_key("another"), c.org, "b"),
+                                (KeySealer.from_signing_key("one key"), c.org + 1, "b")):  # fmt: skip
+        with pytest.raises(InvalidInput) as e:
+            sealer.open(org, bucket, sealed)
+        assert e.value.code == "storage-keys-unreadable"
+
+
+def test_a_scene_mixing_local_files_and_cloud_resources(c: Cloud) -> None:
+    uri = c.s3.put(c.bucket, f"{c.p}/m/img.jpg", JPEG)
+    created = c.create(["local.jpg", uri])
+    assert created.scene.status == SceneStatus.PENDING
+    assert [u.resource_id for u in created.uploads] == ["local.jpg"]
+    local, remote = c.resources(created.scene.id)
+    assert local.blob_key is None and remote.blob_key is not None and remote.external_uri == uri
+
+    async def chunks() -> Any:
+        yield JPEG
+
+    async def upload_and_commit() -> Any:
+        blob = await c.store.put(f"scenes/{created.scene.id}/0-x", chunks())
+        await c.ops.scenes.record_upload(created.scene.id, 0, blob, "image/jpeg")
+        return await c.ops.scenes.commit(c.caller, created.scene.id)
+
+    assert c.run(upload_and_commit()).status == SceneStatus.CREATED

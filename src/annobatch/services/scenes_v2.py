@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 
 from annobatch import domain, schemas
-from annobatch.domain import InvalidInput, ResourceKind, SceneStatus, SceneType
+from annobatch.domain import DomainError, InvalidInput, ResourceKind, SceneStatus, SceneType
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.cloud_storage import CloudFile, CloudStorage
 from annobatch.services.identity import Caller
@@ -329,7 +329,7 @@ class SceneV2Service:
         try:
             located = await self.cloud.locate(caller.org, [r.external_uri or "" for r in resources])
             copies = await self._copy_all(sid, located)
-        except InvalidInput as e:
+        except DomainError as e:  # unreadable, outside the storage, too large: the scene fails
             problems.append(e.message)
         try:
             files = [FileV2(_as_domain(r), None, r.external_uri) for r in resources]

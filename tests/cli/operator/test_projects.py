@@ -14,6 +14,8 @@ def test_project_create_and_list_show_the_project_and_its_annotation_types(datab
     assert created["id"] == created["project"] == "p1"
     assert created["status"] == "ongoing"
     assert created["annotationTypes"] == ["object-detection", "lane-marking"]
+    assert created["workflow"] == ["annotate", "review"]
+    assert len(created["uuid"]) == 36  # what the official client's get_requests takes
     [listed] = ok_json(database_url, "project", "list", "--org", "acme")
     assert {k: listed[k] for k in ("project", "title", "description", "status")} == {
         "project": "p1", "title": "Highway", "description": "camera", "status": "ongoing",
@@ -21,6 +23,7 @@ def test_project_create_and_list_show_the_project_and_its_annotation_types(datab
     table = cli(database_url, "project", "list", "--org", "acme")
     assert table.exit_code == 0
     assert "Highway" in table.stdout and "object-detection" in table.stdout
+    assert created["uuid"] in table.stdout
 
 
 def test_project_create_prints_the_project_id_and_pending_starts_pending(database_url: str) -> None:

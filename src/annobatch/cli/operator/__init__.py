@@ -1,9 +1,10 @@
 """`annobatch`: the operator CLI. Every command runs the application's services in process (no
 HTTP), as staff acting for the organization named with `--org`.
 
-One module per group of commands: `org` (organizations, workspaces, credentials), `projects`,
-`batches`, `blobs`, `error-types`, `db`, `serve`, `demo`; what they share (where the database
-is, running one unit of work, errors, output) is in `base`.
+One module per group of commands: `org` (organizations, workspaces, credentials), `workforce`,
+`projects`, `batches`, `tasks`, `annotations`, `error-types`, `storage`, `blobs`, `db`, `serve`,
+`demo`; what they share (where the database is, running one unit of work, errors, output) is in
+`base`.
 
 Commands other than `db upgrade`, `serve` and `demo` never create or migrate a database: on one
 that is missing or behind they stop with an error that says to run `annobatch db upgrade`."""
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from annobatch.cli.operator.annotations import annotations_group
 from annobatch.cli.operator.base import Env, OperatorGroup
 from annobatch.cli.operator.batches import batch
 from annobatch.cli.operator.blobs import blobs
@@ -25,6 +27,8 @@ from annobatch.cli.operator.org import credentials, org, workspace
 from annobatch.cli.operator.projects import project
 from annobatch.cli.operator.serve import serve
 from annobatch.cli.operator.storage import storage
+from annobatch.cli.operator.tasks import tasks
+from annobatch.cli.operator.workforce import workforce
 from annobatch.settings import DATA_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR
 
 __all__ = ["main"]
@@ -51,12 +55,28 @@ def _version() -> str:
 @click.version_option(_version(), prog_name="annobatch")
 @click.pass_context
 def main(ctx: click.Context, data: Path, database_url: str | None, as_json: bool) -> None:
-    """Operate an annobatch server: its database, organizations, credentials, projects and batches.
+    """Operate an annobatch server: its database, organizations, credentials, workforce, projects,
+    batches, tasks and annotations.
 
     ORG is an organization's id or name; WS a workspace's id or name.
     """
     ctx.obj = Env(data, database_url or None, as_json)
 
 
-for _command in (serve, demo, db, org, workspace, credentials, project, batch, blobs, error_types, storage):
+for _command in (
+    serve,
+    demo,
+    db,
+    org,
+    workspace,
+    credentials,
+    workforce,
+    project,
+    batch,
+    tasks,
+    annotations_group,
+    blobs,
+    error_types,
+    storage,
+):
     main.add_command(_command)

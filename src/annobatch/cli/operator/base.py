@@ -217,7 +217,21 @@ def iso(micros: int) -> str:
 
 
 #: Columns whose values are short and whole (ids, statuses, times): never broken across lines.
-_NO_WRAP = frozenset({"id", "organization", "project", "batch", "status", "created", "updated", "inputs"})
+_NO_WRAP = frozenset(
+    {
+        "id",
+        "organization",
+        "project",
+        "uuid",
+        "batch",
+        "scene",
+        "status",
+        "created",
+        "updated",
+        "inputs",
+        "user id",
+    }
+)
 
 
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

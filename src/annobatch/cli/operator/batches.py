@@ -19,6 +19,7 @@ from annobatch.cli.operator.base import (
     when,
 )
 from annobatch.domain import BatchAction
+from annobatch.domain.workflow import parse_workflow
 from annobatch.services import Services
 from annobatch.services.batches import BatchView
 from annobatch.services.identity import operator
@@ -145,3 +146,33 @@ def batch_set_annotation_types(org_ref: str, project_id: str, batch_id: str, typ
         return await ops.batches.get_batch(caller, project_id, batch_id)
 
     _show_batch(run(work))
+
+
+@batch.command("set-workflow")
+@ORG_OPTION
+@click.argument("project_id", metavar="PROJECT")
+@click.argument("batch_id", metavar="BATCH")
+@click.argument("phases", metavar="annotate,review[,integration-review]")
+@click.option("--dry-run", is_flag=True, help="Check the workflow, change nothing.")
+@common_options
+def batch_set_workflow(org_ref: str, project_id: str, batch_id: str, phases: str, dry_run: bool) -> None:
+    """Set BATCH's own workflow (instead of its project's), while none of its tasks has started."""
+    parsed = [p.value for p in parse_workflow(split_types(phases))]
+
+    async def work(ops: Services) -> None:
+        o = await ops.accounts.find_organization(org_ref)
+        caller = operator(o.id)
+        if dry_run:
+            await ops.batches.get_batch(caller, project_id, batch_id)
+            return
+        await ops.workforce.set_batch_workflow(caller, project_id, batch_id, parsed)
+
+    run(work)
+    if env().as_json:
+        print_json({"project": project_id, "batch": batch_id, "workflow": parsed, "dryRun": dry_run})
+        return
+    shown = " -> ".join(parsed)
+    click.echo(
+        f"batch {batch_id} of project {project_id}: workflow {shown}"
+        + (" (dry run: nothing changed)" if dry_run else "")
+    )

@@ -1,12 +1,19 @@
 """`annobatch demo`: a data directory with a demo organization, its projects and batches and a
 credentials file, then a server, and the lines that point the clients at it.
 
+Annotation work is part of the tour: a workforce (an annotator and a reviewer, each with a
+credentials file, members of project `crossings`) has worked on batch `2024-w10` through the work
+service, as any annotation tool would through the workforce API: some of its inputs are
+annotated, reviewed and delivered, one awaits review, the rest are not started. The official client
+downloads the delivered annotations.
+
 Re-running it reuses what exists: the organization, projects and batches are created only when
-missing, and the credentials file is kept while it still works."""
+missing, and the credentials files are kept while they still work."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import shutil
 import sys
@@ -15,19 +22,43 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
-from annobatch import CREDENTIALS_ENV, HOST_ENV
+from annobatch import CREDENTIALS_ENV, HOST_ENV, schemas
 from annobatch.cli.operator.base import common_options, connect, env, shown_url
 from annobatch.cli.operator.org import credentials_document, write_credentials
 from annobatch.cli.operator.serve import prepare, run_server
-from annobatch.domain import BatchAction, NotFound
+from annobatch.domain import BatchAction, NotFound, Role, SceneType
 from annobatch.services import Services
-from annobatch.services.identity import operator
+from annobatch.services.identity import Caller, operator
+from annobatch.services.transactions import Write
+from annobatch.storage.blobs import BlobStore, open_blob_store
 from annobatch.storage.database import open_database
-from annobatch.storage.records import OrganizationRecord
+from annobatch.storage.records import CredentialRecord, OrganizationRecord
 
 DEMO_ORG = "demo"
 CREDENTIALS_FILE = "demo-credentials.json"
+ANNOTATOR_FILE = "demo-annotator.json"
+REVIEWER_FILE = "demo-reviewer.json"
+
+#: The project and batch the demo's workforce works on.
+WORK_PROJECT = "crossings"
+WORK_BATCH = "2024-w10"
+WORK_TYPE = "object-detection"
+WORK_CLASSES = ["car", "pedestrian", "cyclist"]
+#: Scenes of the annotated batch: the first DELIVERED are annotated, reviewed and delivered, the
+#: next one is annotated and waits for its review, the rest are not started.
+WORK_SCENES = [f"crossing-{i:03d}" for i in range(1, 7)]
+DELIVERED = 3
+
+#: A real 8x8 grey baseline JPEG: what the demo's camera scenes show.
+DEMO_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ"
+    "EBAQEBAQEBAQEBAQEBD/wAALCAAIAAgBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUF"
+    "BAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVW"
+    "V1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi"
+    "4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/ACv/2Q=="
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +89,13 @@ DEMO_PROJECTS = [
         "Low-speed manoeuvres; its first batch inherits the default annotation types",
         ["object-detection", "semantic-segmentation"],
         [],
+    ),
+    DemoProject(
+        WORK_PROJECT,
+        "Urban crossings",
+        "Pedestrians and cyclists at crossings; its workforce is at work on 2024-w10",
+        [WORK_TYPE],
+        [],  # its batch is made with the work (`_demo_work`)
     ),
     DemoProject(
         "night-drive",
@@ -95,22 +133,25 @@ async def _demo_project(ops: Services, org: int, spec: DemoProject) -> None:
                 await ops.batches.transition_batch(caller, spec.project, batch, move)
 
 
-async def _usable_credentials(ops: Services, org: int, path: Path) -> dict[str, Any] | None:
-    """The credentials file's contents when it still gets a token for the demo organization."""
+async def _usable_credentials(
+    ops: Services, org: int, path: Path, role: Role = Role.CLIENT
+) -> tuple[dict[str, Any], CredentialRecord] | None:
+    """The credentials file's contents (and its credential) when it still gets a token for the
+    demo organization, with this role."""
     try:
         doc = json.loads(path.read_text())
         client_id, secret = str(doc["clientId"]), str(doc["clientSecret"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     rec = await ops.accounts.usable_credential(client_id, secret)
-    usable = rec is not None and rec.organization_id == org
-    return doc if usable else None
+    usable = rec is not None and rec.organization_id == org and rec.role == role.value
+    return (doc, rec) if usable and rec is not None else None
 
 
 async def _demo_credentials(ops: Services, org: int, path: Path) -> tuple[dict[str, Any], bool]:
-    doc = await _usable_credentials(ops, org, path)
-    if doc is not None:
-        return doc, False
+    kept = await _usable_credentials(ops, org, path)
+    if kept is not None:
+        return kept[0], False
     new = await ops.accounts.create_credential(
         org, workspace=None, staff=False, email="developer@demo.annobatch.local"
     )
@@ -119,24 +160,114 @@ async def _demo_credentials(ops: Services, org: int, path: Path) -> tuple[dict[s
     return doc, True
 
 
+async def _demo_member(ops: Services, org: int, role: Role, name: str, path: Path) -> tuple[Caller, bool]:
+    """A workforce credential (its file kept while it works), member of the work project; acting
+    as it, the demo does its share of the work."""
+    kept = await _usable_credentials(ops, org, path, role)
+    if kept is not None:
+        rec, new = kept[1], False
+    else:
+        made = await ops.workforce.create_member(org, role.value, name)
+        write_credentials(path, credentials_document(made))
+        rec, new = made.record, True
+    caller = operator(org)
+    if rec.user_id not in {m.user_id for m in await ops.workforce.project_members(caller, WORK_PROJECT)}:
+        await ops.workforce.add_to_project(caller, WORK_PROJECT, rec.user_id)
+    member = Caller(rec.client_id, org, org, role, rec.workspace_id, rec.email, user_id=rec.user_id)
+    return member, new
+
+
+def demo_annotation(scene: int) -> dict[str, Any]:
+    """An OpenLABEL document for scene number `scene`: a car and a pedestrian (a cyclist too in
+    every other scene), boxes in the camera image of frame 0."""
+    classes = ["car", "pedestrian"] + (["cyclist"] if scene % 2 else [])
+    objects = {f"{i}": {"name": f"{c}-{i}", "type": c} for i, c in enumerate(classes, 1)}
+    frame_objects = {
+        f"{i}": {"object_data": {"bbox": [{"name": "box", "stream": "CAM", "val": [1.0 + i, 2.0, 3.0, 2.5]}]}}
+        for i in range(1, len(classes) + 1)
+    }
+    frame = {"frame_properties": {"timestamp": 0, "streams": {"CAM": {}}}, "objects": frame_objects}
+    return {
+        "openlabel": {"metadata": {"schema_version": "1.0.0"}, "objects": objects, "frames": {"0": frame}}
+    }
+
+
+async def _one_chunk(data: bytes) -> Any:
+    yield data
+
+
+async def _demo_scene(ops: Services, store: BlobStore, caller: Caller, external_id: str) -> None:
+    """A committed camera scene of one image in the work batch, made as the official client makes
+    one (initialize, create, upload, commit), in process."""
+    sid = await ops.scenes.initialize(caller, None)
+    image = {"filename": "CAM.jpg", "resourceId": "CAM.jpg", "sensorName": "CAM"}
+    body = msgspec.convert(
+        {"externalId": external_id, "frame": {"images": [image]}, "internalId": sid}, schemas.CamerasScene
+    )
+    await ops.scenes.create_scene(
+        caller, None, SceneType.CAMERAS, body, project=WORK_PROJECT, batch=WORK_BATCH, write=Write()
+    )
+    blob = await store.put(f"scenes/{sid}/0-demo", _one_chunk(DEMO_JPEG))
+    await ops.scenes.record_upload(sid, 0, blob, "image/jpeg")
+    await ops.scenes.commit(caller, sid)
+
+
+async def _demo_work(ops: Services, store: BlobStore, org: int, annotator: Caller, reviewer: Caller) -> None:
+    """The annotated batch, made once: its scenes, then the workforce's work through the work
+    service (claims, submissions, reviews), which delivers and moves the batch by itself."""
+    caller = operator(org)
+    try:
+        await ops.batches.get_batch(caller, WORK_PROJECT, WORK_BATCH)
+        return
+    except NotFound:
+        pass
+    await ops.workforce.set_classes(caller, WORK_PROJECT, WORK_TYPE, WORK_CLASSES)
+    await ops.batches.create_batch(caller, WORK_PROJECT, WORK_BATCH, title="Week 10")
+    for external_id in WORK_SCENES:
+        await _demo_scene(ops, store, caller, external_id)
+    await ops.batches.transition_batch(caller, WORK_PROJECT, WORK_BATCH, BatchAction.PUBLISH)
+    for n in range(DELIVERED + 1):
+        task = await ops.work.claim(annotator, project=WORK_PROJECT)
+        await ops.work.submit(annotator, task.task.id, {WORK_TYPE: demo_annotation(n + 1)})
+        if n < DELIVERED:
+            review = await ops.work.claim(reviewer, project=WORK_PROJECT)
+            await ops.work.review(reviewer, review.task.id, True, [])
+
+
 @dataclass(frozen=True)
 class DemoWorld:
     org: OrganizationRecord
     credentials: dict[str, Any]
     new_credentials: bool
     projects: list[tuple[str, str, list[tuple[str, str]], list[str]]]
+    #: The workforce's credentials files: (role, user id, new?)
+    workforce: list[tuple[str, int, bool]]
 
 
-async def seed(url: str, credentials_path: Path) -> DemoWorld:
-    """Create what is missing of the demo organization, its projects, batches and credentials."""
+async def seed(url: str, credentials_path: Path, data: Path | None = None) -> DemoWorld:
+    """Create what is missing of the demo organization, its projects, batches and credentials, its
+    workforce (credentials files beside `credentials_path`) and their work (files in `data`'s
+    blob store; default: the directory of `credentials_path`)."""
     db = open_database(url)
     await connect(db, url)
     try:
-        ops = Services.over(db)
+        store = open_blob_store(data or credentials_path.parent)
+        ops = Services.over(db, store)
         org = await _demo_org(ops)
         for spec in DEMO_PROJECTS:
             await _demo_project(ops, org.id, spec)
         doc, new = await _demo_credentials(ops, org.id, credentials_path)
+        annotator, new_annotator = await _demo_member(
+            ops, org.id, Role.ANNOTATOR, "Ada Annotator", credentials_path.parent / ANNOTATOR_FILE
+        )
+        reviewer, new_reviewer = await _demo_member(
+            ops, org.id, Role.REVIEWER, "Rex Reviewer", credentials_path.parent / REVIEWER_FILE
+        )
+        await _demo_work(ops, store, org.id, annotator, reviewer)
+        workforce = [
+            ("annotator", annotator.user_id, new_annotator),
+            ("reviewer", reviewer.user_id, new_reviewer),
+        ]
         caller = operator(org.id)
         projects = []
         for p in await ops.projects.list_projects(caller):
@@ -145,7 +276,7 @@ async def seed(url: str, credentials_path: Path) -> DemoWorld:
             ]
             types = await ops.projects.project_annotation_types(caller, p.external_id)
             projects.append((p.external_id, p.status, batches, types))
-        return DemoWorld(org, doc, new, projects)
+        return DemoWorld(org, doc, new, projects, workforce)
     finally:
         await db.close()
 
@@ -179,16 +310,27 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
         lines.append(f"  project {project:<12} {status:<8} {shown}  [types: {', '.join(types) or 'none'}]")
     sdk_host = "" if default_port else f', host="{url}"'
     annobatch, kognicutil = _script("annobatch"), _script("kognicutil")
+    folder = str(Path(creds).parent)
+    annotator_file, reviewer_file = f"{folder}/{ANNOTATOR_FILE}", f"{folder}/{REVIEWER_FILE}"
     lines += [
+        f"  workforce of {WORK_PROJECT}: "
+        + ", ".join(
+            f"{role} {annotator_file if role == 'annotator' else reviewer_file} (user id {uid})"
+            for role, uid, _ in world.workforce
+        ),
         "",
         "The official client (pip install kognic-io==2.19.0 in an environment of its own: "
         "it ships a kognicutil too):",
         "",
         "    from kognic.io.client import KognicIOClient",
-        f'    client = KognicIOClient(auth="{creds}", host="{url}", auth_host="{url}", '
-        f'workspace_api_host="{url}")',
+        f'    client = KognicIOClient(auth="{creds}", host="{url}", auth_host="{url}",',
+        f'        workspace_api_host="{url}", order_execution_api_host="{url}",',
+        f'        annotation_integration_api_host="{url}", project_management_api_host="{url}")',
         "    client.project.get_projects()",
         '    client.project.get_project_batches("highway")',
+        f'    client.request.get_requests(project_id="{WORK_PROJECT}", include_input_progress_counts=True)',
+        f'    for a in client.annotation.get_project_annotations("{WORK_PROJECT}", "{WORK_TYPE}"):',
+        '        print(a.scene_uuid, a.annotation_type, len(a.content["openlabel"]["objects"]))',
         "",
         "The annobatch SDK:",
         "",
@@ -205,6 +347,8 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
         "",
         f"    {annobatch} {where} project list",
         f"    {annobatch} {where} batch list --org {world.org.name} highway",
+        f"    {annobatch} {where} tasks list --org {world.org.name} --project {WORK_PROJECT}",
+        f"    {annobatch} {where} tasks next --credentials {reviewer_file}",
         "",
         f"Serving on {url}; Ctrl-C stops it.",
     ]
@@ -215,12 +359,13 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @common_options
 def demo(port: int) -> None:
-    """Set up a demo organization with projects, batches and credentials, then serve it."""
+    """Set up a demo organization with projects, batches, credentials and a workforce at work, then
+    serve it."""
     e = env()
     host = "127.0.0.1"
     settings = prepare(e, False, host, port)
     path = e.data / CREDENTIALS_FILE
-    world = asyncio.run(seed(settings.database_url, path))
+    world = asyncio.run(seed(settings.database_url, path, settings.data_dir))
     url = f"http://{host}:{port}"
     data = display_path(e.data)
     if e.database_url:

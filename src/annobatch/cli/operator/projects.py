@@ -19,15 +19,19 @@ from annobatch.cli.operator.base import (
     when,
 )
 from annobatch.domain import ProjectStatus
+from annobatch.domain.workflow import parse_workflow
 from annobatch.services import Services
+from annobatch.services.deliveries import project_uuid
 from annobatch.services.identity import operator
-from annobatch.storage.records import OrganizationRecord, ProjectRecord
+from annobatch.storage.records import CredentialRecord, OrganizationRecord, ProjectRecord
 
 
 def project_json(p: ProjectRecord, org: OrganizationRecord, types: list[str]) -> dict[str, Any]:
     return {
         "id": p.external_id,
         "project": p.external_id,
+        # What the official client's `get_requests(project_id=…)` takes (the external id works too).
+        "uuid": project_uuid(p),
         "title": p.title,
         "description": p.description,
         "status": p.status,
@@ -35,6 +39,7 @@ def project_json(p: ProjectRecord, org: OrganizationRecord, types: list[str]) ->
         "updated": iso(p.updated),
         "organization": {"id": org.id, "name": org.name},
         "annotationTypes": types,
+        "workflow": p.workflow.split(","),
     }
 
 
@@ -101,10 +106,14 @@ def project_list(org_ref: str | None) -> None:
         print_json([project_json(p, o, types) for p, o, types in found])
         return
     rows = [
-        (o.name, p.external_id, p.title, p.description, p.status, ", ".join(types), when(p.created))
+        (o.name, p.external_id, project_uuid(p), p.title, p.description, p.status, ", ".join(types),
+         p.workflow.replace(",", ", "), when(p.created))
         for p, o, types in found
-    ]
-    cols = ["organization", "project", "title", "description", "status", "annotation types", "created"]
+    ]  # fmt: skip
+    cols = [
+        "organization", "project", "uuid", "title", "description", "status", "annotation types", "workflow",
+        "created",
+    ]  # fmt: skip
     print_table(cols, rows)
 
 
@@ -147,3 +156,142 @@ def project_set_annotation_types(org_ref: str, project_id: str, types: str) -> N
         print_json({"project": project_id, "annotationTypes": catalogue})
         return
     click.echo(f"project {project_id}: annotation types {', '.join(catalogue) or 'none'}")
+
+
+# ------------------------------------------------------------------------------------ annotation work
+
+
+@project.command("set-workflow")
+@ORG_OPTION
+@click.argument("project_id", metavar="PROJECT")
+@click.argument("phases", metavar="annotate,review[,integration-review]")
+@click.option("--dry-run", is_flag=True, help="Check the workflow, change nothing.")
+@common_options
+def project_set_workflow(org_ref: str, project_id: str, phases: str, dry_run: bool) -> None:
+    """Set PROJECT's default workflow: the phases every input of its batches goes through
+    (`annotate` first, any number of `review`s, `integration-review` last if at all)."""
+    parsed = [p.value for p in parse_workflow(split_types(phases))]
+
+    async def work(ops: Services) -> None:
+        o = await ops.accounts.find_organization(org_ref)
+        caller = operator(o.id)
+        if dry_run:
+            await ops.projects.get_project(caller, project_id)
+            return
+        await ops.workforce.set_project_workflow(caller, project_id, parsed)
+
+    run(work)
+    if env().as_json:
+        print_json({"project": project_id, "workflow": parsed, "dryRun": dry_run})
+        return
+    click.echo(
+        f"project {project_id}: workflow {' -> '.join(parsed)}"
+        + (" (dry run: nothing changed)" if dry_run else "")
+    )
+
+
+@project.command("set-classes")
+@ORG_OPTION
+@click.argument("project_id", metavar="PROJECT")
+@click.argument("annotation_type", metavar="TYPE")
+@click.argument("classes", metavar="car,pedestrian")
+@common_options
+def project_set_classes(org_ref: str, project_id: str, annotation_type: str, classes: str) -> None:
+    """Set the classes an object of TYPE may have in PROJECT (its taxonomy); an empty list
+    ("") allows any class."""
+    names = split_types(classes)
+
+    async def work(ops: Services) -> list[str]:
+        o = await ops.accounts.find_organization(org_ref)
+        return list(await ops.workforce.set_classes(operator(o.id), project_id, annotation_type, names))
+
+    names = run(work)
+    if env().as_json:
+        print_json({"project": project_id, "annotationType": annotation_type, "classes": names})
+        return
+    click.echo(f"project {project_id}, {annotation_type}: classes {', '.join(names) or 'any'}")
+
+
+@project.group("members")
+def members() -> None:
+    """A project's workforce: the annotators and reviewers who may work on it."""
+
+
+def _member_rows(found: list[CredentialRecord]) -> list[tuple[Any, ...]]:
+    return [(m.user_id, m.role, m.email, m.client_id, when(m.created)) for m in found]
+
+
+def _show_members(project_id: str, found: list[CredentialRecord]) -> None:
+    if env().as_json:
+        print_json([
+            {"userId": m.user_id, "role": m.role, "name": m.email, "clientId": m.client_id,
+             "project": project_id}
+            for m in found
+        ])  # fmt: skip
+        return
+    print_table(["user id", "role", "name", "client id", "created"], _member_rows(found))
+
+
+@members.command("list")
+@ORG_OPTION
+@click.argument("project_id", metavar="PROJECT")
+@common_options
+def members_list(org_ref: str, project_id: str) -> None:
+    """List PROJECT's workforce."""
+
+    async def work(ops: Services) -> list[CredentialRecord]:
+        o = await ops.accounts.find_organization(org_ref)
+        return list(await ops.workforce.project_members(operator(o.id), project_id))
+
+    _show_members(project_id, run(work))
+
+
+def _change_members(org_ref: str, project_id: str, user_ids: tuple[int, ...], add: bool) -> None:
+    """Each user added (removed) in a transaction of its own; those already in (not in) the project
+    are named, nothing changes for them."""
+
+    async def work(ops: Services) -> tuple[list[int], list[CredentialRecord]]:
+        o = await ops.accounts.find_organization(org_ref)
+        caller = operator(o.id)
+        unchanged = []
+        for user in user_ids:
+            if add:
+                changed = await ops.workforce.add_to_project(caller, project_id, user)
+            else:
+                changed = await ops.workforce.remove_from_project(caller, project_id, user)
+            if not changed:
+                unchanged.append(user)
+        return unchanged, list(await ops.workforce.project_members(caller, project_id))
+
+    unchanged, found = run(work)
+    if env().as_json:
+        _show_members(project_id, found)
+        return
+    changed = [u for u in user_ids if u not in unchanged]
+    verb = "added to" if add else "removed from"
+    parts = [f"user(s) {', '.join(map(str, changed))} {verb} project {project_id}"] if changed else []
+    if unchanged:
+        already = "already members" if add else "not members"
+        parts.append(f"{', '.join(map(str, unchanged))} {already}")
+    click.echo(f"{'; '.join(parts)}; it has {len(found)} member(s)")
+
+
+@members.command("add")
+@ORG_OPTION
+@click.argument("project_id", metavar="PROJECT")
+@click.argument("user_ids", metavar="USER_ID...", nargs=-1, required=True, type=int)
+@common_options
+def members_add(org_ref: str, project_id: str, user_ids: tuple[int, ...]) -> None:
+    """Make workforce members (by user id, see `annobatch workforce list`) members of PROJECT."""
+    _change_members(org_ref, project_id, user_ids, add=True)
+
+
+@members.command("remove")
+@ORG_OPTION
+@click.argument("project_id", metavar="PROJECT")
+@click.argument("user_ids", metavar="USER_ID...", nargs=-1, required=True, type=int)
+@common_options
+def members_remove(org_ref: str, project_id: str, user_ids: tuple[int, ...]) -> None:
+    """Remove workforce members from PROJECT (the tasks they hold stay theirs until given up or
+    their lease runs out)."""
+    _change_members(org_ref, project_id, user_ids, add=False)
