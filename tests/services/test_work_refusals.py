@@ -183,3 +183,20 @@ def test_a_credential_bound_to_a_workspace_sees_only_the_tasks_of_its_scenes(w: 
         w.run(w.ops.work.task(bound, task.id))
     assert w.run(w.ops.work.list_tasks(bound)) == []
     assert [t.id for t in w.run(w.ops.work.list_tasks(w.client()))] == [task.id]
+
+
+def test_an_internal_rejection_names_only_what_the_submission_has(w: WorkWorld) -> None:
+    a, r = w.member(), w.member("reviewer")
+    t = w.run(w.ops.work.claim(a))
+    w.run(w.ops.work.submit(a, t.task.id, {"od": openlabel("car"), "lanes": openlabel()}))
+    rt = w.run(w.ops.work.claim(r))
+    before = snapshot(w)
+    with pytest.raises(InvalidInput) as e:
+        w.run(w.ops.work.review(r, rt.task.id, False, [{"errorTypeId": "wrong-class", "objectId": "7"}]))
+    assert "object '7' is not in annotation" in e.value.message
+    assert f"of input {rt.task.input_id}" in e.value.message
+    assert snapshot(w) == before
+    rejected = w.run(
+        w.ops.work.review(r, rt.task.id, False, [{"errorTypeId": "wrong-class", "objectId": "1"}])
+    )
+    assert not rejected.accepted

@@ -27,7 +27,7 @@ removes it after its grace period).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -522,7 +522,9 @@ class WorkService:
             project = await uow.projects.by_id(seen.project_id)
             batch = await uow.batches.record(seen.batch_id)
             rules = await self._error_rules(uow)
+            versions = await uow.annotation_versions.latest(seen.input_id)
         items = domain.parse_feedback(list(feedback), rules)
+        await self._require_feedback_fits(items, f"of input {seen.input_id}", versions.values())
         workflow = workflow_of(project, batch)
         lock_first = [batch.id] if accepted and _may_complete(workflow, seen) else []
 
@@ -554,6 +556,24 @@ class WorkService:
 
         fp = fingerprint("review", tid, accepted, items)
         return await self._run(op, lock_first, once_per=(caller, write, fp, ReviewRecord))
+
+    async def _require_feedback_fits(
+        self, items: Sequence[Mapping[str, Any]], what: str, versions: Iterable[AnnotationRecord]
+    ) -> None:
+        """Feedback items that name an object, frame or sensor name what the reviewed documents
+        (one per annotation type) have; refused naming the item otherwise."""
+        if not any(k in item for item in items for k in _NAMED_PARTS):
+            return
+        parts = [
+            domain.annotation_parts(msgspec.json.decode(await self.blobs.read(v.blob_key))) for v in versions
+        ]
+        merged = domain.AnnotationParts(
+            tuple(k for p in parts for k in p.frame_keys),
+            tuple(e for p in parts for e in p.frame_external_ids),
+            frozenset(o for p in parts for o in p.objects),
+            tuple(st for p in parts for st in p.streams),
+        )
+        domain.require_feedback_fits(items, what, merged)
 
     async def _proceed(
         self,
@@ -738,18 +758,7 @@ class WorkService:
             rules = await self._error_rules(uow)
             versions = await uow.annotation_versions.current(iid) or await uow.annotation_versions.latest(iid)
         items = domain.parse_feedback(list(feedback), rules)
-        if any(k in item for item in items for k in _NAMED_PARTS):
-            parts = [
-                domain.annotation_parts(msgspec.json.decode(await self.blobs.read(v.blob_key)))
-                for v in versions.values()
-            ]
-            merged = domain.AnnotationParts(
-                tuple(k for p in parts for k in p.frame_keys),
-                tuple(e for p in parts for e in p.frame_external_ids),
-                frozenset(o for p in parts for o in p.objects),
-                tuple(st for p in parts for st in p.streams),
-            )
-            domain.require_feedback_fits(items, f"of input {iid}", merged)
+        await self._require_feedback_fits(items, f"of input {iid}", versions.values())
 
         async def op(uow: UnitOfWork, held: frozenset[int]) -> ReviewRecord:
             locked = await uow.inputs.get_any_org(iid, lock=True)
