@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from kognic.io.client import KognicIOClient
 from operator_work_testing import openlabel, write_json
 
 from annobatch.cli.operator import main
+from annobatch.cli.operator.demo import demo_annotation
 from conftest import PG_ENV, fresh_postgres_database
 from liveserver import annobatch_command, free_port, serving
 
@@ -189,6 +191,23 @@ def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads
             "2024-w11": "open",
         }
         assert len(list(client.annotation.get_project_annotations("crossings", "object-detection"))) == 6
+
+        # Published, batch 2024-w11 hands out its input: the annotate task's draft is the pre-annotation.
+        assert op("batch", "publish", "--org", "demo", "crossings", "2024-w11").exit_code == 0
+        creds = json.loads(annotator.read_text())
+        with httpx.Client(base_url=url, timeout=30) as http:
+            token = http.post("/v1/auth/oauth/token", data={
+                "grant_type": "client_credentials", "client_id": creds["clientId"],
+                "client_secret": creds["clientSecret"],
+            }).json()["access_token"]  # fmt: skip
+            claimed = http.post(
+                "/v1/workforce/tasks/claim", json={"project": "crossings"},
+                headers={"Authorization": f"Bearer {token}"},
+            )  # fmt: skip
+        assert claimed.status_code == 200, claimed.text
+        task = claimed.json()["data"]
+        assert (task["task"]["kind"], task["batch"]) == ("annotate", "2024-w11")
+        assert task["draft"] == {"object-detection": demo_annotation(7)}
 
     # Run again: the workforce's files are kept, nothing is made twice.
     with demo_running(tmp_path, port, demo_database):
