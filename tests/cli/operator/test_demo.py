@@ -8,16 +8,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from kognic.io.client import KognicIOClient
 from operator_work_testing import openlabel, write_json
 
 from annobatch.cli.operator import main
+from annobatch.cli.operator.demo import demo_annotation
 from conftest import PG_ENV, fresh_postgres_database
 from liveserver import annobatch_command, free_port, serving
 
@@ -128,7 +131,9 @@ def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads
         client = six_hosts(data / "demo-credentials.json", url)
 
         # What the demo's workforce did: three inputs delivered, one awaits review, two not started.
-        [request] = client.request.get_requests(project_id="crossings", include_input_progress_counts=True)
+        requests = client.request.get_requests(project_id="crossings", include_input_progress_counts=True)
+        assert sorted(r.title for r in requests) == ["Week 10", "Week 11"]
+        [request] = [r for r in requests if r.title == "Week 10"]
         counts = request.input_progress_counts
         assert counts is not None
         assert (counts.not_started, counts.in_progress, counts.completed, counts.total) == (2, 1, 3, 6)
@@ -136,8 +141,27 @@ def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads
         assert len(delivered) == 3
         assert all(a.content and a.content["openlabel"]["objects"] for a in delivered)
         assert {b.batch: b.status.value for b in client.project.get_project_batches("crossings")} == {
-            "2024-w10": "in-progress"
+            "2024-w10": "in-progress",
+            "2024-w11": "open",
         }
+
+        # The client accepted the first delivered annotation: its review, read back by id.
+        reviewed = re.search(r"client review (\S+): accepted annotation \S+ \(crossing-001, ", printed)
+        assert reviewed is not None
+        review = client.review.get_review(reviewed.group(1))
+        assert review.id == reviewed.group(1)
+        assert review.members == []  # accepted: no feedback items
+
+        # Batch 2024-w11's one input was made from the client's pre-annotation of its scene.
+        [pre] = client.pre_annotation.list(external_ids=["model-v1"])
+        resolved = client.pre_annotation.get_with_content(uuid=pre["id"])
+        assert resolved.external_id == "model-v1"
+        assert sorted(o.type for o in resolved.content.openlabel.objects.values()) == [
+            "car", "cyclist", "pedestrian",
+        ]  # fmt: skip
+        [w11] = [r for r in requests if r.title == "Week 11"]
+        assert w11.input_progress_counts is not None
+        assert (w11.input_progress_counts.not_started, w11.input_progress_counts.total) == (1, 1)
 
         # The rest of the batch, purely with the `tasks` commands.
         review = op_json("tasks", "next", "--credentials", str(reviewer))
@@ -158,11 +182,32 @@ def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads
             assert accepted.exit_code == 0, accepted.stderr
         assert op("tasks", "next", "--credentials", str(annotator)).exit_code == 1  # nothing left
 
-        [request] = client.request.get_requests(project_id="crossings", include_input_progress_counts=True)
+        requests = client.request.get_requests(project_id="crossings", include_input_progress_counts=True)
+        [request] = [r for r in requests if r.title == "Week 10"]
         assert request.input_progress_counts is not None
         assert request.input_progress_counts.completed == 6
-        assert [b.status.value for b in client.project.get_project_batches("crossings")] == ["completed"]
+        assert {b.batch: b.status.value for b in client.project.get_project_batches("crossings")} == {
+            "2024-w10": "completed",
+            "2024-w11": "open",
+        }
         assert len(list(client.annotation.get_project_annotations("crossings", "object-detection"))) == 6
+
+        # Published, batch 2024-w11 hands out its input: the annotate task's draft is the pre-annotation.
+        assert op("batch", "publish", "--org", "demo", "crossings", "2024-w11").exit_code == 0
+        creds = json.loads(annotator.read_text())
+        with httpx.Client(base_url=url, timeout=30) as http:
+            token = http.post("/v1/auth/oauth/token", data={
+                "grant_type": "client_credentials", "client_id": creds["clientId"],
+                "client_secret": creds["clientSecret"],
+            }).json()["access_token"]  # fmt: skip
+            claimed = http.post(
+                "/v1/workforce/tasks/claim", json={"project": "crossings"},
+                headers={"Authorization": f"Bearer {token}"},
+            )  # fmt: skip
+        assert claimed.status_code == 200, claimed.text
+        task = claimed.json()["data"]
+        assert (task["task"]["kind"], task["batch"]) == ("annotate", "2024-w11")
+        assert task["draft"] == {"object-detection": demo_annotation(7)}
 
     # Run again: the workforce's files are kept, nothing is made twice.
     with demo_running(tmp_path, port, demo_database):

@@ -5,7 +5,8 @@ Annotation work is part of the tour: a workforce (an annotator and a reviewer, e
 credentials file, members of project `crossings`) has worked on batch `2024-w10` through the work
 service, as any annotation tool would through the workforce API: some of its inputs are
 annotated, reviewed and delivered, one awaits review, the rest are not started. The official client
-downloads the delivered annotations.
+downloads the delivered annotations; the client has accepted the first of them (a client review).
+Batch `2024-w11`, left open, has one input made from a pre-annotation.
 
 Re-running it reuses what exists: the organization, projects and batches are created only when
 missing, and the credentials files are kept while they still work."""
@@ -50,6 +51,11 @@ WORK_CLASSES = ["car", "pedestrian", "cyclist"]
 #: next one is annotated and waits for its review, the rest are not started.
 WORK_SCENES = [f"crossing-{i:03d}" for i in range(1, 7)]
 DELIVERED = 3
+#: A second, small batch of the work project, left open: its one input starts from a
+#: pre-annotation (the client's model output), so its annotate task's draft is that document.
+PRE_BATCH = "2024-w11"
+PRE_SCENE = "crossing-101"
+PRE_EXTERNAL_ID = "model-v1"
 
 #: A real 8x8 grey baseline JPEG: what the demo's camera scenes show.
 DEMO_JPEG = base64.b64decode(
@@ -196,29 +202,37 @@ async def _one_chunk(data: bytes) -> Any:
     yield data
 
 
-async def _demo_scene(ops: Services, store: BlobStore, caller: Caller, external_id: str) -> None:
-    """A committed camera scene of one image in the work batch, made as the official client makes
-    one (initialize, create, upload, commit), in process."""
+async def _demo_scene(
+    ops: Services, store: BlobStore, caller: Caller, external_id: str, batch: str | None = WORK_BATCH
+) -> str:
+    """A committed camera scene of one image in the work batch (in no project with `batch=None`),
+    made as the official client makes one (initialize, create, upload, commit), in process.
+    Answers its uuid."""
     sid = await ops.scenes.initialize(caller, None)
     image = {"filename": "CAM.jpg", "resourceId": "CAM.jpg", "sensorName": "CAM"}
     body = msgspec.convert(
         {"externalId": external_id, "frame": {"images": [image]}, "internalId": sid}, schemas.CamerasScene
     )
     await ops.scenes.create_scene(
-        caller, None, SceneType.CAMERAS, body, project=WORK_PROJECT, batch=WORK_BATCH, write=Write()
-    )
+        caller, None, SceneType.CAMERAS, body, project=WORK_PROJECT if batch else None, batch=batch,
+        write=Write(),
+    )  # fmt: skip
     blob = await store.put(f"scenes/{sid}/0-demo", _one_chunk(DEMO_JPEG))
     await ops.scenes.record_upload(sid, 0, blob, "image/jpeg")
     await ops.scenes.commit(caller, sid)
+    return sid
 
 
-async def _demo_work(ops: Services, store: BlobStore, org: int, annotator: Caller, reviewer: Caller) -> None:
+async def _demo_work(
+    ops: Services, store: BlobStore, org: int, annotator: Caller, reviewer: Caller
+) -> tuple[str, str] | None:
     """The annotated batch, made once: its scenes, then the workforce's work through the work
-    service (claims, submissions, reviews), which delivers and moves the batch by itself."""
+    service (claims, submissions, reviews), which delivers and moves the batch by itself. Answers
+    the client review of the first delivered annotation (review id, annotation id) when made."""
     caller = operator(org)
     try:
         await ops.batches.get_batch(caller, WORK_PROJECT, WORK_BATCH)
-        return
+        return None
     except NotFound:
         pass
     await ops.workforce.set_classes(caller, WORK_PROJECT, WORK_TYPE, WORK_CLASSES)
@@ -226,12 +240,35 @@ async def _demo_work(ops: Services, store: BlobStore, org: int, annotator: Calle
     for external_id in WORK_SCENES:
         await _demo_scene(ops, store, caller, external_id)
     await ops.batches.transition_batch(caller, WORK_PROJECT, WORK_BATCH, BatchAction.PUBLISH)
+    first: str | None = None
     for n in range(DELIVERED + 1):
         task = await ops.work.claim(annotator, project=WORK_PROJECT)
-        await ops.work.submit(annotator, task.task.id, {WORK_TYPE: demo_annotation(n + 1)})
+        [made] = await ops.work.submit(annotator, task.task.id, {WORK_TYPE: demo_annotation(n + 1)})
+        first = first or made.id
         if n < DELIVERED:
             review = await ops.work.claim(reviewer, project=WORK_PROJECT)
             await ops.work.review(reviewer, review.task.id, True, [])
+    # The client accepts the first delivered annotation: a client review; the input stays completed.
+    assert first is not None
+    client_review = await ops.work.client_review(caller, first, True)
+    return client_review.id, first
+
+
+async def _demo_pre_annotated(ops: Services, store: BlobStore, org: int) -> None:
+    """The open batch PRE_BATCH, made once: a scene, a pre-annotation of it, and the input made
+    from that pre-annotation (its annotate task's draft starts from it once the batch is
+    published)."""
+    caller = operator(org)
+    try:
+        await ops.batches.get_batch(caller, WORK_PROJECT, PRE_BATCH)
+        return
+    except NotFound:
+        pass
+    await ops.batches.create_batch(caller, WORK_PROJECT, PRE_BATCH, title="Week 11")
+    sid = await _demo_scene(ops, store, caller, PRE_SCENE, batch=None)
+    document = demo_annotation(len(WORK_SCENES) + 1)
+    pre = await ops.pre_annotations.create(caller, sid, PRE_EXTERNAL_ID, document)
+    await ops.inputs.create_input(caller, None, WORK_PROJECT, PRE_BATCH, Write(), pre_annotation_id=pre.id)
 
 
 @dataclass(frozen=True)
@@ -242,6 +279,8 @@ class DemoWorld:
     projects: list[tuple[str, str, list[tuple[str, str]], list[str]]]
     #: The workforce's credentials files: (role, user id, new?)
     workforce: list[tuple[str, int, bool]]
+    #: The client review the demo made this run (review id, annotation id), if it made one.
+    review: tuple[str, str] | None = None
 
 
 async def seed(url: str, credentials_path: Path, data: Path | None = None) -> DemoWorld:
@@ -263,7 +302,8 @@ async def seed(url: str, credentials_path: Path, data: Path | None = None) -> De
         reviewer, new_reviewer = await _demo_member(
             ops, org.id, Role.REVIEWER, "Rex Reviewer", credentials_path.parent / REVIEWER_FILE
         )
-        await _demo_work(ops, store, org.id, annotator, reviewer)
+        review = await _demo_work(ops, store, org.id, annotator, reviewer)
+        await _demo_pre_annotated(ops, store, org.id)
         workforce = [
             ("annotator", annotator.user_id, new_annotator),
             ("reviewer", reviewer.user_id, new_reviewer),
@@ -276,7 +316,7 @@ async def seed(url: str, credentials_path: Path, data: Path | None = None) -> De
             ]
             types = await ops.projects.project_annotation_types(caller, p.external_id)
             projects.append((p.external_id, p.status, batches, types))
-        return DemoWorld(org, doc, new, projects, workforce)
+        return DemoWorld(org, doc, new, projects, workforce, review)
     finally:
         await db.close()
 
@@ -318,6 +358,13 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
             f"{role} {annotator_file if role == 'annotator' else reviewer_file} (user id {uid})"
             for role, uid, _ in world.workforce
         ),
+    ]
+    if world.review is not None:
+        lines.append(
+            f"  client review {world.review[0]}: accepted annotation {world.review[1]} "
+            f"({WORK_SCENES[0]}, {WORK_BATCH})"
+        )
+    lines += [
         "",
         "The official client (pip install kognic-io==2.19.0 in an environment of its own: "
         "it ships a kognicutil too):",
