@@ -26,6 +26,7 @@ from annobatch.services.accounts import NewCredential
 from annobatch.services.deliveries import project_uuid
 from annobatch.services.identity import operator
 from conftest import Live, unique
+from liveserver import six_host_client
 
 TYPE = "object-detection"
 
@@ -125,15 +126,7 @@ def acme(live: Live) -> Iterator[Org]:
     live.world.project(org, "p1", [TYPE])
     live.world.batch(org, "p1", "b1")
     url = live.url
-    client = KognicIOClient(
-        auth=(cred.record.client_id, cred.secret),
-        host=url,
-        auth_host=url,
-        workspace_api_host=url,
-        order_execution_api_host=url,
-        annotation_integration_api_host=url,
-        project_management_api_host=url,
-    )
+    client = six_host_client(url, (cred.record.client_id, cred.secret))
     clients: list[httpx.Client] = []
     annotator = member(live, org, "annotator", "ann", clients)
     reviewer = member(live, org, "reviewer", "rev", clients)

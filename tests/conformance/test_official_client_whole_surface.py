@@ -41,6 +41,7 @@ from annobatch.services.deliveries import project_uuid
 from annobatch.services.identity import operator
 from annobatch.services.storage_keys import StorageKeys
 from conftest import Live, unique
+from liveserver import six_host_client
 from s3_server import SHARED, S3Server
 
 TYPE = "object-detection"
@@ -119,15 +120,7 @@ def six_hosts(live: Live) -> Iterator[tuple[KognicIOClient, int, Member, Member]
     live.world.project(org, "p1", [TYPE])
     live.world.batch(org, "p1", "b1")
     url = live.url
-    client = KognicIOClient(
-        auth=(cred.record.client_id, cred.secret),
-        host=url,
-        auth_host=url,
-        workspace_api_host=url,
-        order_execution_api_host=url,
-        annotation_integration_api_host=url,
-        project_management_api_host=url,
-    )
+    client = six_host_client(url, (cred.record.client_id, cred.secret))
     clients: list[httpx.Client] = []
     ann = member(live, org, "annotator", "ann", clients)
     rev = member(live, org, "reviewer", "rev", clients)

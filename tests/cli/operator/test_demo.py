@@ -22,7 +22,7 @@ from operator_work_testing import openlabel, write_json
 from annobatch.cli.operator import main
 from annobatch.cli.operator.demo import demo_annotation
 from conftest import PG_ENV, fresh_postgres_database
-from liveserver import annobatch_command, free_port, serving
+from liveserver import annobatch_command, free_port, serving, six_host_client
 
 
 @contextmanager
@@ -94,11 +94,8 @@ def test_the_demo_serves_projects_and_batches_to_the_official_client(tmp_path: P
 
 
 def six_hosts(creds: Path, url: str) -> KognicIOClient:
-    """The official client with every one of its hosts pointed at our one server."""
-    return KognicIOClient(
-        auth=str(creds), host=url, auth_host=url, workspace_api_host=url, order_execution_api_host=url,
-        annotation_integration_api_host=url, project_management_api_host=url,
-    )  # fmt: skip
+    client: KognicIOClient = six_host_client(url, str(creds))
+    return client
 
 
 def test_the_demo_workforce_finishes_its_batch_and_the_official_client_downloads_the_annotations(
