@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import annobatch.domain
-from annobatch.domain import (
-    batches,
-    calibrations,
-    cloud,
-    errors,
-    housekeeping,
-    integers,
-    openlabel,
-    pre_annotations,
-    reviews,
-    scene_lifecycle,
-    scenes,
-    tasks,
-    workflow,
-    workforce,
+
+#: Every module of the package, found rather than listed, so that a new one cannot be missed.
+MODULES = tuple(
+    importlib.import_module(f"annobatch.domain.{m.name}")
+    for m in pkgutil.iter_modules(annobatch.domain.__path__)
 )
 
 PUBLIC = [
@@ -153,46 +146,15 @@ def test_the_domain_exports_exactly_the_pinned_sorted_list() -> None:
 
 
 def test_every_exported_name_is_defined_in_a_domain_module() -> None:
-    modules = (
-        batches,
-        calibrations,
-        cloud,
-        errors,
-        housekeeping,
-        integers,
-        openlabel,
-        pre_annotations,
-        reviews,
-        scene_lifecycle,
-        scenes,
-        tasks,
-        workflow,
-        workforce,
-    )
     for name in PUBLIC:
         value = getattr(annobatch.domain, name)
-        homes = [m for m in modules if name in m.__all__]
+        homes = [m for m in MODULES if name in m.__all__]
         assert len(homes) == 1, f"{name} is exported by {len(homes)} modules"
         module = getattr(value, "__module__", None)
         assert module is None or module.startswith("annobatch.domain") or not callable(value), name
 
 
 def test_each_module_lists_only_names_it_has() -> None:
-    for module in (
-        batches,
-        calibrations,
-        cloud,
-        errors,
-        housekeeping,
-        integers,
-        openlabel,
-        pre_annotations,
-        reviews,
-        scene_lifecycle,
-        scenes,
-        tasks,
-        workflow,
-        workforce,
-    ):
+    for module in MODULES:
         missing = [n for n in module.__all__ if not hasattr(module, n)]
         assert missing == [], f"{module.__name__}.__all__ names what it lacks: {missing}"
