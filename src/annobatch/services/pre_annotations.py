@@ -35,7 +35,7 @@ from typing import Any
 import msgspec
 
 from annobatch import domain
-from annobatch.domain import Conflict, InvalidInput, NotFound, PreAnnotationStatus
+from annobatch.domain import Conflict, InvalidInput, NotFound, PreAnnotationStatus, ResourceKind
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import MAX_IDS, load_scene, parse_uuid, parse_uuids, to_json
@@ -70,7 +70,7 @@ async def scene_fit(uow: UnitOfWork, scene: SceneRecord) -> tuple[list[str | Non
     spec = msgspec.json.decode(scene.spec) if scene.spec else {}
     frames = spec.get("frames") or [{}] if isinstance(spec, dict) else [{}]
     ids: list[str | None] = [f.get("frameId") if isinstance(f, dict) else None for f in frames]
-    sensors = {r.sensor_name for r in await uow.scenes.resources(scene.id)}
+    sensors = {r.sensor_name for r in await uow.scenes.resources(scene.id) if r.kind != ResourceKind.IMU}
     return ids, sensors
 
 
