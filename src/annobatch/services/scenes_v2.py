@@ -32,6 +32,7 @@ from annobatch.services.lookups import load_scene, optional_uuid, parse_uuid, re
 from annobatch.services.scene_descriptions import Described
 from annobatch.services.scenes import SceneService
 from annobatch.services.transactions import Write, fingerprint, run_write, transact
+from annobatch.services.work_progress import release_held_work
 from annobatch.storage.blobs import BlobInfo
 from annobatch.storage.records import ResourceRecord, SceneRecord, now_micros
 from annobatch.storage.scope import Scope
@@ -384,8 +385,9 @@ class SceneV2Service:
 
     async def reindex(self, caller: Caller, scene_id: str, write: Write) -> SceneRecord:
         """A created scene of cloud resources goes back to indexed: the server's copies of its files
-        are deleted (they stay in the bucket) and its inputs are indexed with it (their work is
-        kept, and goes on once the scene is imported again)."""
+        are deleted (they stay in the bucket) and its inputs are indexed with it: their work is
+        kept (held tasks are handed back, drafts and all) and goes on once the scene is imported
+        again; until then none of their tasks can be claimed."""
         sid = parse_uuid("scene", scene_id)
 
         async def produce(uow: UnitOfWork) -> Reindexed:
@@ -401,7 +403,8 @@ class SceneV2Service:
             await uow.scenes.forget_blobs(sid)
             await uow.blob_deletions.record(keys, now_micros())
             for inp in await uow.inputs.of_scene(sid):
-                data = to_json({"input": inp.id, "scene": sid})
+                released = await release_held_work(uow, inp)
+                data = to_json({"input": inp.id, "scene": sid, "releasedTasks": released})
                 await uow.events.add(
                     caller.org,
                     inp.project_id,
