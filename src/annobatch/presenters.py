@@ -360,6 +360,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
         draft=d.draft,
         versions=versions,
         review=None if d.review is None else task_review(d.review),
+        pre_annotation_uuid=d.pre_annotation,
     )
 
 
