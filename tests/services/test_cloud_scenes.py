@@ -300,3 +300,15 @@ def test_reindexing_hands_back_held_tasks_until_the_scene_is_imported_again(c: C
     c.status(sid, "created")
     again = c.run(c.ops.work.claim(ann, "p1"))
     assert again.task.id == held.task.id and again.task.draft is not None
+
+
+def test_an_import_that_cannot_reach_its_bucket_is_refused_and_can_be_asked_again(c: Cloud) -> None:
+    uri = c.s3.put(c.bucket, f"{c.p}/later/img.jpg", JPEG)
+    sid = c.create([uri], postpone=True).scene.id
+    c.run(c.ops.cloud.remove(c.caller, c.bucket))
+    e = refused(c, c.status, sid, "created")
+    assert isinstance(e, InvalidInput) and uri in e.message and "outside" in e.message
+    (scene,) = c.run(c.ops.scenes.scenes(c.caller, uuids=[sid]))
+    assert scene.status == SceneStatus.PROCESSING and scene.error_message is None
+    c.add(c.org, c.bucket)  # the storage is configured again: the same import goes through
+    assert c.status(sid, "created").status == SceneStatus.CREATED

@@ -305,7 +305,9 @@ class SceneV2Service:
 
     async def import_scene(self, caller: Caller, scene_id: str, write: Write) -> SceneRecord:
         """Copy an indexed scene's files from the organization's bucket; the scene (and its inputs)
-        end created, their work starting, or failed naming the file that could not be read."""
+        end created, their work starting, or failed naming the file that is gone or wrong. A bucket
+        that cannot be read (not configured, 403, no answer) is a 400: the scene stays `processing`
+        and the import may be asked again."""
         sid = parse_uuid("scene", scene_id)
 
         async def start(uow: UnitOfWork) -> tuple[SceneRecord, list[ResourceRecord] | None]:
@@ -330,8 +332,10 @@ class SceneV2Service:
         try:
             located = await self.cloud.locate(caller.org, [r.external_uri or "" for r in resources])
             copies = await self._copy_all(sid, located)
-        except DomainError as e:  # unreadable, outside the storage, too large: the scene fails
-            problems.append(e.message)
+        except DomainError as e:
+            if domain.is_storage_access_problem(e.code):
+                raise  # the bucket, not the files: the import (still processing) may be asked again
+            problems.append(e.message)  # gone or too large: the scene fails
         try:
             files = [FileV2(_as_domain(r), None, r.external_uri) for r in resources]
             problems.extend(await self._problems(files, copies, frame_timestamps(scene.spec)))
