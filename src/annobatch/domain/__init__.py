@@ -15,12 +15,14 @@ from annobatch.domain import (
     housekeeping,
     imu_files,
     integers,
+    jobs,
     openlabel,
     pre_annotations,
     reviews,
     scene_lifecycle,
     scenes,
     tasks,
+    webhooks,
     workflow,
     workforce,
 )
@@ -31,12 +33,14 @@ from annobatch.domain.errors import *  # noqa: F403
 from annobatch.domain.housekeeping import *  # noqa: F403
 from annobatch.domain.imu_files import *  # noqa: F403
 from annobatch.domain.integers import *  # noqa: F403
+from annobatch.domain.jobs import *  # noqa: F403
 from annobatch.domain.openlabel import *  # noqa: F403
 from annobatch.domain.pre_annotations import *  # noqa: F403
 from annobatch.domain.reviews import *  # noqa: F403
 from annobatch.domain.scene_lifecycle import *  # noqa: F403
 from annobatch.domain.scenes import *  # noqa: F403
 from annobatch.domain.tasks import *  # noqa: F403
+from annobatch.domain.webhooks import *  # noqa: F403
 from annobatch.domain.workflow import *  # noqa: F403
 from annobatch.domain.workforce import *  # noqa: F403
 
@@ -49,12 +53,14 @@ __all__ = sorted(
         *housekeeping.__all__,
         *imu_files.__all__,
         *integers.__all__,
+        *jobs.__all__,
         *openlabel.__all__,
         *pre_annotations.__all__,
         *reviews.__all__,
         *scene_lifecycle.__all__,
         *scenes.__all__,
         *tasks.__all__,
+        *webhooks.__all__,
         *workflow.__all__,
         *workforce.__all__,
     ]

@@ -461,3 +461,77 @@ input_pre_annotations = sa.Table(
     sa.Column("pre_annotation_id", sa.String(36), sa.ForeignKey("pre_annotations.id"), nullable=False),
     sa.Index(None, "pre_annotation_id"),
 )
+
+# ------------------------------------------------------------------ background jobs and webhooks
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    # Work that must not hold a request (a webhook delivery, a sweep, a scene's processing),
+    # written in the transaction of what causes it and run by the job workers of any replica.
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    # JSON: what the job's handler needs (a delivery's id, a scene's id).
+    sa.Column("payload", sa.Text, nullable=False),
+    # queued, running (under a lease), dead (failed its last attempt). A done job is deleted.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    # When a queued job may run (a failed one waits out its pause).
+    sa.Column("run_after", Micros, nullable=False),
+    # The worker holding a running job, and until when (renewed while it works).
+    sa.Column("holder", sa.String(128), nullable=True),
+    sa.Column("lease_until", Micros, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    # The organization a job works for (NULL: the installation's own, a sweep).
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=True),
+    sa.Column("created", Micros, nullable=False),
+    sa.Column("updated", Micros, nullable=False),
+    # The claim's scan: what is queued and due, oldest first; running jobs by lease.
+    sa.Index(None, "status", "run_after", "id"),
+)
+
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    # An organization's subscription to events of its audit log, delivered by POST to its URL.
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    # The workspace of the credential that made it (NULL: the organization's): it gets that
+    # workspace's events and the organization's own (projects, batches).
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=True),
+    sa.Column("url", sa.Text, nullable=False),
+    # Comma-separated event kinds (domain.WEBHOOK_EVENTS).
+    sa.Column("events", sa.Text, nullable=False),
+    # Signs the deliveries (HMAC-SHA256); shown once, when the subscription is made.
+    sa.Column("secret", sa.String(128), nullable=False),
+    sa.Column("description", sa.String(200), nullable=True),
+    sa.Column("created", Micros, nullable=False),
+    sa.Index(None, "organization_id", "created"),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    # One event sent (or to be sent) to one subscription: the delivery log.
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("subscription_id", sa.String(36), sa.ForeignKey("webhook_subscriptions.id"), nullable=False),
+    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column(
+        "event_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("events.id"),
+        nullable=False,
+    ),
+    sa.Column("event", sa.String(64), nullable=False),
+    # pending (being tried), delivered (a 2xx answer), failed (dead-lettered after its last attempt).
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    # The last attempt's HTTP status (NULL: no answer) and what went wrong.
+    sa.Column("response_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created", Micros, nullable=False),
+    sa.Column("updated", Micros, nullable=False),
+    # The subscription's log, newest first.
+    sa.Index(None, "subscription_id", "created"),
+)
