@@ -34,6 +34,7 @@ from annobatch.client._errors import (
     RateLimited,
     ServerError,
 )
+from annobatch.client.webhooks import WebhookSignatureError, verify_webhook
 from annobatch.domain import BatchStatus as ProjectBatchStatus
 from annobatch.schemas import BatchDetail, Event, InputCounts, Project, ProjectBatch
 
@@ -62,4 +63,6 @@ __all__ = [
     "ProjectBatchStatus",
     "RateLimited",
     "ServerError",
+    "WebhookSignatureError",
+    "verify_webhook",
 ]

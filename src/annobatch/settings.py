@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from annobatch.domain.housekeeping import SweepPolicy
+from annobatch.domain.jobs import RetryPolicy
 from annobatch.domain.scenes import SceneLimits
+from annobatch.domain.webhooks import WEBHOOK_RETRIES
 
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "dev", "test", "annobatch"}
 MIN_SECRET_LENGTH = 32
@@ -52,6 +54,19 @@ _SWEEP_FLOATS = (
     ("sweep_partial_after_seconds", "ANNOBATCH_SWEEP_PARTIAL_AFTER"),
     ("sweep_orphan_grace_seconds", "ANNOBATCH_SWEEP_ORPHAN_GRACE"),
 )
+#: Background jobs and webhooks (README: "Jobs and webhooks").
+_JOB_INTS = (
+    ("job_workers", "ANNOBATCH_JOB_WORKERS"),
+    ("webhook_attempts", "ANNOBATCH_WEBHOOK_ATTEMPTS"),
+)
+_JOB_FLOATS = (
+    ("job_poll_seconds", "ANNOBATCH_JOB_POLL_INTERVAL"),
+    ("job_lease_seconds", "ANNOBATCH_JOB_LEASE"),
+    ("webhook_timeout_seconds", "ANNOBATCH_WEBHOOK_TIMEOUT"),
+    ("webhook_retry_base_seconds", "ANNOBATCH_WEBHOOK_RETRY_BASE"),
+    ("webhook_retry_cap_seconds", "ANNOBATCH_WEBHOOK_RETRY_CAP"),
+)
+SCENE_PROCESSING_MODES = ("inline", "job")
 #: The data directory when none is named: `./data`, beside where the command runs.
 DEFAULT_DATA_DIR = Path("data")
 
@@ -126,6 +141,24 @@ class Settings:
     #: Addresses or networks of the proxies in front (a balancer) whose `X-Forwarded-For` names the
     #: client, for the limits per address.
     trusted_proxies: tuple[str, ...] = ()
+    #: Background jobs each server process runs at once (webhook deliveries, sweeps, scene
+    #: processing); 0: it runs none, and `annobatch worker` processes do.
+    job_workers: int = 4
+    #: How often an idle worker asks for due jobs, and how long it holds one without renewing.
+    job_poll_seconds: float = 1.0
+    job_lease_seconds: float = 60.0
+    #: `inline`: a commit answers the scene created or failed; `job`: it answers it processing,
+    #: and a background job finishes it.
+    scene_processing: str = "inline"
+    #: Webhooks: plain http to any host (else https only, and http to loopback), the networks they
+    #: may reach although private or loopback (CIDR), how long an attempt waits, how often and at
+    #: what pace a failing delivery is retried (20 attempts from 30 s doubling to 2 h: ~a day).
+    webhook_allow_http: bool = False
+    webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_timeout_seconds: float = 10.0
+    webhook_attempts: int = WEBHOOK_RETRIES.attempts
+    webhook_retry_base_seconds: float = WEBHOOK_RETRIES.base_seconds
+    webhook_retry_cap_seconds: float = WEBHOOK_RETRIES.cap_seconds
     dev: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -156,6 +189,48 @@ class Settings:
                 f"{ACQUIRE_TIMEOUT_ENV} must be over 0 and {STATEMENT_TIMEOUT_ENV} at least 0 (no limit)"
             )
         self._check_edge()
+        self._check_jobs()
+
+    def _check_jobs(self) -> None:
+        if self.job_workers < 0 or self.job_poll_seconds <= 0 or self.job_lease_seconds < 1:
+            raise ValueError(
+                "ANNOBATCH_JOB_WORKERS must be 0 or more, ANNOBATCH_JOB_POLL_INTERVAL over 0 and "
+                "ANNOBATCH_JOB_LEASE at least 1"
+            )
+        if self.scene_processing not in SCENE_PROCESSING_MODES:
+            raise ValueError(f"ANNOBATCH_SCENE_PROCESSING must be one of {', '.join(SCENE_PROCESSING_MODES)}")
+        if self.webhook_timeout_seconds <= 0:
+            raise ValueError("ANNOBATCH_WEBHOOK_TIMEOUT must be over 0")
+        for network in self.webhook_allowed_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ANNOBATCH_WEBHOOK_ALLOWED_NETWORKS: {network!r} is not an IP address or network"
+                ) from None
+        self.webhook_retries()
+
+    def job_options(self) -> dict[str, Any]:
+        """What `Services.over` takes of the jobs and webhooks settings."""
+        from annobatch.services.webhooks import WebhookOptions  # the services load on demand
+
+        webhooks = WebhookOptions(
+            allow_http=self.webhook_allow_http,
+            allowed_networks=self.webhook_allowed_networks,
+            timeout_seconds=self.webhook_timeout_seconds,
+            retries=self.webhook_retries(),
+        )
+        return {
+            "sweep_policy": self.sweep_policy(),
+            "scene_processing": self.scene_processing,
+            "webhooks": webhooks,
+        }
+
+    def webhook_retries(self) -> RetryPolicy:
+        """How a failing webhook delivery is retried before it is dead-lettered."""
+        return RetryPolicy(
+            self.webhook_attempts, self.webhook_retry_base_seconds, self.webhook_retry_cap_seconds
+        )
 
     def _check_edge(self) -> None:
         if not 0.001 <= self.header_read_timeout_seconds <= MAX_HEADER_READ_TIMEOUT:
@@ -201,15 +276,19 @@ class Settings:
         ):
             if name in e:
                 values[key] = int(e[name])
-        for key, name in _EDGE_INTS:
+        for key, name in (*_EDGE_INTS, *_JOB_INTS):
             if name in e:
                 values[key] = int(e[name])
-        for key, name in (*_DATABASE_FLOATS, *_SWEEP_FLOATS, *_EDGE_FLOATS):
+        for key, name in (*_DATABASE_FLOATS, *_SWEEP_FLOATS, *_EDGE_FLOATS, *_JOB_FLOATS):
             if name in e:
                 values[key] = float(e[name])
-        for key, name in _EDGE_LISTS:
+        for key, name in (*_EDGE_LISTS, ("webhook_allowed_networks", "ANNOBATCH_WEBHOOK_ALLOWED_NETWORKS")):
             if name in e:
                 values[key] = tuple(v.strip() for v in e[name].split(",") if v.strip())
+        if "ANNOBATCH_SCENE_PROCESSING" in e:
+            values["scene_processing"] = e["ANNOBATCH_SCENE_PROCESSING"].strip().lower()
+        if "ANNOBATCH_WEBHOOK_ALLOW_HTTP" in e:
+            values["webhook_allow_http"] = e["ANNOBATCH_WEBHOOK_ALLOW_HTTP"] in {"1", "true", "yes"}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

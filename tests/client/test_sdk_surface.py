@@ -36,6 +36,8 @@ PUBLIC = [
     "ProjectBatchStatus",
     "RateLimited",
     "ServerError",
+    "WebhookSignatureError",
+    "verify_webhook",
 ]
 
 

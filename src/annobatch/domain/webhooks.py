@@ -39,9 +39,8 @@ WEBHOOK_EVENTS = (
     "annotation.reviewed",  # the client posted a review of a delivered annotation
     "batch.transitioned",  # a batch moved (open → ready → in-progress → completed …)
     "input.auto-reviewed",  # an automatic review was posted on an input
-    "input.created",  # an input went into a batch (its scene processing, or created)
-    "input.failed",  # an input's scene failed its processing (the message says why)
-    "input.ready",  # an input's scene finished processing: its work can start
+    "input.created",  # an input went into its batch (its scene being processed: input.failed may follow)
+    "input.failed",  # an input's scene failed its processing (`error` says why)
 )
 TIMESTAMP_HEADER = "Annobatch-Webhook-Timestamp"
 SIGNATURE_HEADER = "Annobatch-Webhook-Signature"

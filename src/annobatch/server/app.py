@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
@@ -20,6 +20,7 @@ from annobatch.server.throttle import TokenLimits
 from annobatch.services import Services
 from annobatch.services.downloads import DownloadSigner
 from annobatch.services.identity import Authority, load_signing_key
+from annobatch.services.jobs import JobWorker
 from annobatch.services.uploads import UploadSigner
 from annobatch.settings import Settings
 from annobatch.storage.blobs import open_blob_store
@@ -45,6 +46,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
                 settings.task_lease_seconds,
                 secret_key=settings.secret_key,
                 max_file_bytes=settings.max_upload_bytes,
+                **settings.job_options(),
             )
         )
         app.state.settings = settings
@@ -54,10 +56,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
         app.state.download_signer = DownloadSigner.from_signing_key(key, settings.download_url_ttl_seconds)
         app.state.token_limits = TokenLimits.from_settings(settings)
-        stop_sweeping = shared.services.housekeeping.start_sweeping(settings.sweep_policy())
+        stop_sweeping = shared.services.housekeeping.start_sweeping()
+        stop_jobs = start_jobs(shared.services, settings)
         try:
             yield
         finally:
+            await stop_jobs()
             await stop_sweeping()
             if db is None:
                 await database.close()
@@ -84,6 +88,24 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     edge = limit_body_reads(normalize_paths(app.asgi_handler), settings.body_read_timeout_seconds)
     app.asgi_handler = secure_headers(edge)
     return app
+
+
+def start_jobs(services: Services, settings: Settings) -> Callable[[], Awaitable[None]]:
+    """The process's job worker (unless `ANNOBATCH_JOB_WORKERS` is 0); answers how to stop it."""
+    if not settings.job_workers:
+        return _nothing
+    worker = JobWorker(
+        services.db,
+        services.job_kinds(),
+        concurrency=settings.job_workers,
+        lease_seconds=settings.job_lease_seconds,
+        poll_seconds=settings.job_poll_seconds,
+    )
+    return worker.start()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def cors(settings: Settings) -> CORSConfig | None:

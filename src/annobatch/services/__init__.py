@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annobatch.domain import DEFAULT_LEASE_SECONDS, SceneLimits
+from annobatch.domain import DEFAULT_LEASE_SECONDS, SceneLimits, SweepPolicy
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
@@ -14,13 +14,15 @@ from annobatch.services.cloud_pre_annotations import CloudPreAnnotationService
 from annobatch.services.cloud_storage import CloudStorage
 from annobatch.services.deliveries import DeliveryService
 from annobatch.services.downloads import DownloadService
-from annobatch.services.housekeeping import HousekeepingService
+from annobatch.services.housekeeping import SWEEP_JOB, HousekeepingService
 from annobatch.services.inputs import InputService
+from annobatch.services.jobs import JobKind, JobService
 from annobatch.services.pre_annotations import PreAnnotationService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
-from annobatch.services.scenes import SceneService
+from annobatch.services.scenes import INLINE, PROCESS_JOB, SceneService
 from annobatch.services.scenes_v2 import SceneV2Service
+from annobatch.services.webhooks import DELIVERY_JOB, WebhookOptions, WebhookService
 from annobatch.services.work import WorkService
 from annobatch.services.workforce import WorkforceService
 from annobatch.storage.blobs import BlobStore, NoBlobStore
@@ -50,6 +52,8 @@ class Services:
     scenes_v2: SceneV2Service
     pre_annotations: PreAnnotationService
     cloud_pre_annotations: CloudPreAnnotationService
+    jobs: JobService
+    webhooks: WebhookService
 
     @classmethod
     def over(
@@ -60,14 +64,20 @@ class Services:
         task_lease_seconds: int = DEFAULT_LEASE_SECONDS,
         secret_key: str = "",
         max_file_bytes: int | None = None,
+        *,
+        sweep_policy: SweepPolicy | None = None,
+        scene_processing: str = INLINE,
+        webhooks: WebhookOptions | None = None,
     ) -> Services:
         """The services over `db`; without a blob store, the scene operations that touch files
         refuse. `scene_limits`: how large one scene may be (the domain's defaults otherwise);
         `task_lease_seconds`: how long a held task stays held without a save; `secret_key`: the
         configured signing key (else the database's), which seals storage keys; `max_file_bytes`:
-        the largest file copied from an organization's bucket."""
+        the largest file copied from an organization's bucket; `sweep_policy`: what the periodic
+        sweep removes; `scene_processing`: whether a commit processes its scene at once
+        (`inline`) or in a background job (`job`); `webhooks`: where webhooks may go."""
         store = blobs or NoBlobStore()
-        scenes = SceneService(db, store, scene_limits)
+        scenes = SceneService(db, store, scene_limits, scene_processing)
         cloud = CloudStorage(db, store, secret_key, max_file_bytes)
         # An indexed pre-annotation's document is read from the organization's bucket.
         pre_annotations = PreAnnotationService(db, store, cloud.read_pre_annotation)
@@ -82,11 +92,21 @@ class Services:
             calibrations=CalibrationService(db),
             downloads=DownloadService(db, store),
             deliveries=DeliveryService(db, store),
-            housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
+            housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds, sweep_policy),
             workforce=WorkforceService(db),
             work=WorkService(db, store, task_lease_seconds),
             cloud=cloud,
             scenes_v2=SceneV2Service(scenes, cloud),
             pre_annotations=pre_annotations,
             cloud_pre_annotations=CloudPreAnnotationService(cloud, pre_annotations),
+            jobs=JobService(db),
+            webhooks=WebhookService(db, webhooks),
         )
+
+    def job_kinds(self) -> dict[str, JobKind]:
+        """What runs each kind of background job (`annobatch.services.jobs.JobWorker`)."""
+        return {
+            DELIVERY_JOB: JobKind(self.webhooks.deliver, self.webhooks.options.retries),
+            SWEEP_JOB: JobKind(self.housekeeping.sweep_job),
+            PROCESS_JOB: JobKind(self.scenes.process_job),
+        }

@@ -4,8 +4,9 @@ A change that leaves blobs without a row referring to them (an invalidation, a f
 again) records them in `blob_deletions` in its own transaction; after the commit the files are
 deleted and then the records (`finish_deletions`). A crash in between leaves the records, and the
 sweep finishes them. The sweep also removes partial uploads nobody writes to any more and blobs no
-row refers to past a grace period (`domain.SweepPolicy`); the server runs it periodically, one
-process at a time across workers and replicas, and `annobatch blobs sweep` on demand.
+row refers to past a grace period, abandons stale pending scenes and returns tasks held past their
+lease (`domain.SweepPolicy`). It runs as a background job (`SWEEP_JOB`), enqueued periodically
+by one process at a time across workers and replicas, and on demand with `annobatch blobs sweep`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,16 @@ from annobatch.services.transactions import reading, writing
 from annobatch.services.work import expire_leases
 from annobatch.storage.blobs import BlobStore
 from annobatch.storage.database import Database
-from annobatch.storage.records import now_micros
+from annobatch.storage.records import JobRecord, now_micros
 
 log = logging.getLogger("annobatch.housekeeping")
 
 SWEEP = "blob-sweep"
+#: The lease row that decides, across processes, when the sweep job is enqueued next.
+SCHEDULE = "blob-sweep-schedule"
+#: The job kind of the periodic sweep, and how often it is tried when it fails.
+SWEEP_JOB = "housekeeping.sweep"
+SWEEP_ATTEMPTS = 3
 #: How long a running sweep holds its lease; it renews it after each page of work, so that a sweep
 #: that died is taken over after this long, and one that lives is never run twice at once.
 LEASE_SECONDS = 300.0
@@ -77,9 +83,15 @@ class HousekeepingService:
     """The sweep of the blob store, on demand or periodically."""
 
     def __init__(
-        self, db: Database, blobs: BlobStore, task_lease_seconds: int = DEFAULT_LEASE_SECONDS
+        self,
+        db: Database,
+        blobs: BlobStore,
+        task_lease_seconds: int = DEFAULT_LEASE_SECONDS,
+        policy: SweepPolicy | None = None,
     ) -> None:
         self.db = db
+        #: what the periodic sweep (the sweep job) removes, and how often it is enqueued
+        self.policy = policy or SweepPolicy()
         self.blobs = blobs
         self.task_lease_seconds = task_lease_seconds
         self.holder = process_name()
@@ -163,12 +175,40 @@ class HousekeepingService:
             if not await uow.housekeeping.renew(SWEEP, self.holder, _micros(time.time() + LEASE_SECONDS)):
                 raise LeaseLost
 
-    def start_sweeping(self, policy: SweepPolicy) -> Callable[[], Awaitable[None]]:
-        """Run `sweep_periodically` as a task of the running event loop (unless the policy's
+    async def enqueue_sweep_if_due(self) -> bool:
+        """Enqueue the sweep as a job when it is due (its interval passed since the last one was
+        enqueued): one process decides, across every worker and replica."""
+        now = time.time()
+        async with writing(self.db) as uow:
+            due_before = _micros(now - self.policy.interval_seconds)
+            if not await uow.housekeeping.claim(
+                SCHEDULE, self.holder, _micros(now), _micros(now), due_before
+            ):
+                return False
+            await uow.housekeeping.release(SCHEDULE, self.holder, _micros(now))
+            await uow.jobs.enqueue(SWEEP_JOB, "{}", now=_micros(now), max_attempts=SWEEP_ATTEMPTS)
+            return True
+
+    async def sweep_job(self, job: JobRecord) -> None:
+        """The sweep job: one sweep (nothing when another process is sweeping now)."""
+        report = await self.sweep(self.policy)
+        if report is not None and (report.removed or report.abandoned_scenes or report.expired_tasks):
+            log.info(
+                "sweep: %d task leases expired, %d stale pending scenes abandoned, "
+                "%d recorded deletions finished, %d partial uploads and %d unreferenced blobs removed",
+                report.expired_tasks,
+                report.abandoned_scenes,
+                len(report.deletions),
+                len(report.partials),
+                len(report.orphans),
+            )
+
+    def start_sweeping(self) -> Callable[[], Awaitable[None]]:
+        """Run `schedule_periodically` as a task of the running event loop (unless the policy's
         interval is 0); answers how to stop it."""
-        if not policy.interval_seconds:
+        if not self.policy.interval_seconds:
             return _nothing
-        task = asyncio.create_task(self.sweep_periodically(policy), name="annobatch blob sweep")
+        task = asyncio.create_task(self.schedule_periodically(), name="annobatch sweep schedule")
 
         async def stop() -> None:
             task.cancel()
@@ -177,28 +217,19 @@ class HousekeepingService:
 
         return stop
 
-    async def sweep_periodically(self, policy: SweepPolicy) -> None:
-        """Sweep every `policy.interval_seconds` (the process that finds it due does), until
-        cancelled. A failing sweep (the database unavailable, say) is logged and tried again."""
-        delay = random.uniform(0, min(FIRST_SWEEP_WITHIN_SECONDS, policy.interval_seconds))
+    async def schedule_periodically(self) -> None:
+        """Every `policy.interval_seconds` (jittered), enqueue the sweep job if it is due, until
+        cancelled; the job workers run it. A failure (the database unavailable) is logged and
+        tried again."""
+        interval = self.policy.interval_seconds
+        delay = random.uniform(0, min(FIRST_SWEEP_WITHIN_SECONDS, interval))
         while True:
             await asyncio.sleep(delay)
-            delay = policy.interval_seconds * random.uniform(0.5, 1.0)
+            delay = interval * random.uniform(0.5, 1.0)
             try:
-                report = await self.sweep(policy, only_if_due=True)
+                await self.enqueue_sweep_if_due()
             except Exception:
-                log.exception("the blob sweep failed; it runs again in %.0f s", delay)
-                continue
-            if report is not None and (report.removed or report.abandoned_scenes or report.expired_tasks):
-                log.info(
-                    "sweep: %d task leases expired, %d stale pending scenes abandoned, "
-                    "%d recorded deletions finished, %d partial uploads and %d unreferenced blobs removed",
-                    report.expired_tasks,
-                    report.abandoned_scenes,
-                    len(report.deletions),
-                    len(report.partials),
-                    len(report.orphans),
-                )
+                log.exception("enqueueing the sweep failed; trying again in %.0f s", delay)
 
 
 async def _nothing() -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from annobatch import domain, schemas
-from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
+from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, Role, SceneStatus, SceneType
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.file_checks import StoredFile, frame_timestamps, inspect_files
 from annobatch.services.identity import Caller
@@ -43,13 +43,18 @@ from annobatch.services.placement import (
 )
 from annobatch.services.scene_descriptions import Described, describe, scene_size
 from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact
-from annobatch.services.work_progress import cancel_work, check_completion, start_work
+from annobatch.services.work_progress import SYSTEM, cancel_work, check_completion, start_work
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database, TransactionAborted
 from annobatch.storage.queries.inputs import InputFilter
-from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
+from annobatch.storage.records import InputRow, JobRecord, ResourceRecord, SceneRecord, now_micros
 from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
+
+#: How a commit processes a scene: at once (`INLINE`, the default) or in a background job (`JOB`).
+INLINE, JOB = "inline", "job"
+#: The job kind of a scene's processing (its payload: the scene's id).
+PROCESS_JOB = "scene.process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +80,19 @@ class Invalidated:
 class SceneService:
     """Scenes: the creation flow (initialize, create, uploads, commit), reading, invalidation."""
 
-    def __init__(self, db: Database, blobs: BlobStore, limits: domain.SceneLimits | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        limits: domain.SceneLimits | None = None,
+        processing: str = INLINE,
+    ) -> None:
         self.db = db
         self.blobs = blobs
         self.limits = limits or domain.SceneLimits()
+        #: `inline`: a commit looks at the files and answers the scene created or failed; `job`:
+        #: it answers the scene processing, and a background job (`PROCESS_JOB`) finishes it.
+        self.processing = processing
 
     async def initialize(self, caller: Caller, workspace_id: str | None) -> str:
         """A fresh scene uuid. Nothing is written: the client initializes even for a dry run."""
@@ -221,9 +235,27 @@ class SceneService:
         takes too: from then on its files cannot change, and the files looked at are exactly the
         ones recorded at that moment."""
         sid = parse_uuid("scene", scene_id)
-        scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid))
-        if resources is None:
+        as_job = self.processing == JOB
+        scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid, as_job))
+        if resources is None or as_job:
             return scene
+        return await self._process(caller, scene, resources)
+
+    async def process_job(self, job: JobRecord) -> None:
+        """The job of a committed scene (`processing = "job"`): look at its files and end it
+        `created` or `failed`. A scene no longer processing (finished, invalidated) is left."""
+        async with reading(self.db) as uow:
+            scene = await uow.scenes.get_any_org(job.payload)
+            resources = [] if scene is None else await uow.scenes.resources(scene.id)
+        if scene is None or scene.status != SceneStatus.PROCESSING:
+            return
+        system = Caller(SYSTEM, scene.organization_id, scene.organization_id, Role.STAFF, None, SYSTEM)
+        await self._process(system, scene, resources)
+
+    async def _process(
+        self, caller: Caller, scene: SceneRecord, resources: list[ResourceRecord]
+    ) -> SceneRecord:
+        sid = scene.id
         problems = await self._inspect(scene, resources)
         done = await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems))
         if done.status == SceneStatus.FAILED:
@@ -242,10 +274,11 @@ class SceneService:
 
     @staticmethod
     async def _start_commit(
-        uow: UnitOfWork, caller: Caller, sid: str
+        uow: UnitOfWork, caller: Caller, sid: str, as_job: bool = False
     ) -> tuple[SceneRecord, list[ResourceRecord] | None]:
         """Pending → processing, with the input inserted; answers the files to look at (None: the
-        scene is past processing, nothing to do)."""
+        scene is past processing, nothing to do). `as_job`: the job that looks at them is
+        enqueued in this transaction."""
         seen = await load_scene(uow, caller, sid)
         if not domain.commit_needed(sid, seen.status):
             return seen, None
@@ -279,7 +312,16 @@ class SceneService:
                 )
             await uow.scenes.set_status(sid, SceneStatus.PROCESSING.value)
             await uow.inputs.set_status_of_scene(sid, SceneStatus.PROCESSING.value)
+            if as_job:
+                await uow.jobs.enqueue(
+                    PROCESS_JOB, sid, now=now_micros(), max_attempts=5, org=scene.organization_id
+                )
+                return await load_scene(uow, caller, sid), resources
             return scene, resources
+        if as_job:  # committed again while processing: its job may have died; one more is harmless
+            await uow.jobs.enqueue(
+                PROCESS_JOB, sid, now=now_micros(), max_attempts=5, org=scene.organization_id
+            )
         return scene, await uow.scenes.resources(sid)
 
     @staticmethod
@@ -292,9 +334,15 @@ class SceneService:
         error = "; ".join(problems[:5]) if problems else None
         await uow.scenes.set_status(sid, target.value, error)
         await uow.inputs.set_status_of_scene(sid, target.value)
-        if target is SceneStatus.CREATED:
-            for inp in await uow.inputs.of_scene(sid):
+        for inp in await uow.inputs.of_scene(sid):
+            if target is SceneStatus.CREATED:
                 await start_work(uow, inp)
+                continue
+            data = to_json({"input": inp.id, "scene": sid, "externalId": scene.external_id, "error": error})
+            await uow.events.add(
+                scene.organization_id, inp.project_id, inp.batch_id, "input.failed", caller.email, data,
+                scene.workspace_id,
+            )  # fmt: skip
         return await load_scene(uow, caller, sid)
 
     async def _inspect(self, scene: SceneRecord, resources: list[ResourceRecord]) -> list[str]:

@@ -357,3 +357,53 @@ class PreAnnotationRow(Record, frozen=True):
 
     pre: PreAnnotationRecord
     scene_external_id: str
+
+
+# ------------------------------------------------------------------ jobs and webhooks
+
+
+class JobRecord(Record, frozen=True):
+    """A background job (`tables.jobs`)."""
+
+    id: int
+    kind: str
+    payload: str
+    status: str
+    attempts: int
+    max_attempts: int
+    run_after: int
+    holder: str | None
+    lease_until: int
+    last_error: str | None
+    organization_id: int | None
+    created: int
+    updated: int
+
+
+class WebhookSubscriptionRecord(Record, frozen=True):
+    """An organization's subscription to events (`tables.webhook_subscriptions`)."""
+
+    id: str
+    organization_id: int
+    workspace_id: str | None
+    url: str
+    events: str
+    secret: str
+    description: str | None
+    created: int
+
+
+class WebhookDeliveryRecord(Record, frozen=True):
+    """One event for one subscription: the delivery log (`tables.webhook_deliveries`)."""
+
+    id: str
+    subscription_id: str
+    organization_id: int
+    event_id: int
+    event: str
+    status: str
+    attempts: int
+    response_status: int | None
+    last_error: str | None
+    created: int
+    updated: int

@@ -25,6 +25,7 @@ from annobatch.storage.queries.housekeeping import HousekeepingQueries
 from annobatch.storage.queries.idempotency import IdempotencyQueries
 from annobatch.storage.queries.imu import ImuQueries
 from annobatch.storage.queries.inputs import InputQueries
+from annobatch.storage.queries.jobs import JobQueries
 from annobatch.storage.queries.organizations import OrganizationQueries
 from annobatch.storage.queries.pre_annotations import PreAnnotationQueries
 from annobatch.storage.queries.projects import ProjectQueries
@@ -32,6 +33,7 @@ from annobatch.storage.queries.scenes import SceneQueries
 from annobatch.storage.queries.server_keys import ServerKeyQueries
 from annobatch.storage.queries.storage_credentials import StorageCredentialQueries
 from annobatch.storage.queries.tasks import TaskQueries
+from annobatch.storage.queries.webhooks import WebhookQueries
 from annobatch.storage.queries.workforce import WorkforceQueries
 from annobatch.storage.queries.workspaces import WorkspaceQueries
 
@@ -88,6 +90,8 @@ class UnitOfWork:
     annotation_versions = _Group(AnnotationVersionQueries)
     deliveries = _Group(DeliveryQueries)
     storage_credentials = _Group(StorageCredentialQueries)
+    jobs = _Group(JobQueries)
+    webhooks = _Group(WebhookQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

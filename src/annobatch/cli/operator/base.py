@@ -163,14 +163,21 @@ def open_checked(url: str) -> Database:
     return db
 
 
-def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None, *, files: bool = False) -> T:
+def run(
+    work: Callable[[Services], Awaitable[T]],
+    e: Env | None = None,
+    *,
+    files: bool = False,
+    settings: Settings | None = None,
+) -> T:
     """Open the database, check that it is initialised, run `work` on one event loop, close.
 
     Only a command that reads or writes files asks for them (`files=True`): it gets the data
     directory's blob store, made on first use. Without it nothing is created on disk, and an
-    operation that touches files refuses."""
+    operation that touches files refuses. `settings`: those of a command that reads more of the
+    environment than where the data is (`worker`, `webhooks add`)."""
     e = e or env()
-    settings = e.settings()
+    settings = settings or e.settings()
     url = settings.database_url
     db = open_checked(url)
 
@@ -188,6 +195,7 @@ def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None, *, files
                     task_lease_seconds=settings.task_lease_seconds,
                     secret_key=settings.secret_key,
                     max_file_bytes=settings.max_upload_bytes,
+                    **settings.job_options(),
                 )
             )
         finally:

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from annobatch.domain import WEBHOOK_EVENTS
 from annobatch.storage import tables as t
 from annobatch.storage.database import Tx
 from annobatch.storage.queries._sql import Scoped, b, insert
+from annobatch.storage.queries.webhooks import WebhookQueries
 from annobatch.storage.records import EventRecord, now_micros
 from annobatch.storage.scope import Scope
 
 _E, _P, _B = t.events, t.projects, t.batches
 
 Q_EVENT_INSERT = insert(_E, returning="id")
+_WEBHOOK_KINDS = frozenset(WEBHOOK_EVENTS)
 _EVENT_COLS = (*_E.c, _P.c.external_id, _B.c.external_id)
 _EVENTS = (
     sa.select(*_EVENT_COLS)
@@ -30,7 +33,9 @@ Q_EVENTS_OF_BATCH = Scoped(_EVENTS.where(_E.c.batch_id == b("batch_id")), _IN_WO
 
 class EventQueries:
     """`uow.events`: add an entry, read a page of a project's or a batch's entries after a cursor
-    (an entry's id)."""
+    (an entry's id). Adding an entry of a kind webhooks may name also enqueues its deliveries to
+    the organization's subscriptions (`WebhookQueries.enqueue_for_event`), in the same
+    transaction: every writer of the audit log gets webhooks without knowing of them."""
 
     __slots__ = ("tx",)
 
@@ -58,7 +63,10 @@ class EventQueries:
             "created": now_micros(),
             "workspace_id": workspace_id,
         }
-        return int(await self.tx.fetch_val(Q_EVENT_INSERT, values))
+        event_id = int(await self.tx.fetch_val(Q_EVENT_INSERT, values))
+        if kind in _WEBHOOK_KINDS:
+            await WebhookQueries(self.tx).enqueue_for_event(org, event_id, kind, workspace_id)
+        return event_id
 
     async def page(
         self, scope: Scope, *, project_id: int, batch_id: int | None, after: int, limit: int
