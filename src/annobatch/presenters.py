@@ -34,11 +34,14 @@ from annobatch.storage.records import (
     ErrorTypeRow,
     EventRecord,
     InputRow,
+    JobRecord,
     PreAnnotationRow,
     ProjectRecord,
     ReviewRecord,
     SceneRecord,
     TaskRecord,
+    WebhookDeliveryRecord,
+    WebhookSubscriptionRecord,
     WorkspaceRecord,
 )
 
@@ -392,3 +395,27 @@ def resolved_pre_annotation(r: ResolvedPreAnnotationView) -> schemas.ResolvedPre
         created=when(r.pre.created),
         content=r.content,
     )
+
+
+# ------------------------------------------------------------------ webhooks and jobs
+
+
+def webhook(rec: WebhookSubscriptionRecord, *, with_secret: bool = False) -> schemas.Webhook:
+    return schemas.Webhook(
+        rec.id, rec.url, rec.events.split(","), rec.description, when(rec.created),
+        rec.secret if with_secret else None,
+    )  # fmt: skip
+
+
+def webhook_delivery(rec: WebhookDeliveryRecord) -> schemas.WebhookDelivery:
+    return schemas.WebhookDelivery(
+        rec.id, rec.subscription_id, rec.event, rec.event_id, rec.status, rec.attempts,
+        rec.response_status, rec.last_error, when(rec.created), when(rec.updated),
+    )  # fmt: skip
+
+
+def job(rec: JobRecord) -> schemas.Job:
+    return schemas.Job(
+        rec.id, rec.kind, rec.payload, rec.status, rec.attempts, rec.max_attempts, when(rec.run_after),
+        rec.last_error, rec.organization_id, when(rec.created), when(rec.updated),
+    )  # fmt: skip

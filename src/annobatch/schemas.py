@@ -902,3 +902,57 @@ class AutoReviewRequest(Wire):
 
 class CreatedAutoReview(Wire):
     id: str
+
+
+# ---------------------------------------------------------------------------------- webhooks, jobs
+
+
+class CreateWebhookRequest(Wire):
+    """`POST /v1/webhooks`: where to send which events (`["*"]`: all of them)."""
+
+    url: str
+    events: list[str]
+    description: str | None = None
+
+
+class Webhook(Wire):
+    """A webhook subscription. `secret` (which signs its deliveries) only in the answer that made it."""
+
+    id: str
+    url: str
+    events: list[str]
+    description: str | None
+    created: datetime
+    secret: str | None = None
+
+
+class WebhookDelivery(Wire):
+    """One event sent to a subscription: `pending` (being tried), `delivered`, or `failed`
+    (dead-lettered after its last attempt; replay it to try again)."""
+
+    id: str
+    webhook: str
+    event: str
+    event_id: Int64
+    status: str
+    attempts: Int64
+    response_status: Int64 | None
+    error: str | None
+    created: datetime
+    updated: datetime
+
+
+class Job(Wire):
+    """A background job (staff): `queued`, `running` or `dead`."""
+
+    id: Int64
+    kind: str
+    payload: str
+    status: str
+    attempts: Int64
+    max_attempts: Int64
+    run_after: datetime
+    last_error: str | None
+    organization: Int64 | None
+    created: datetime
+    updated: datetime

@@ -34,7 +34,7 @@ from annobatch.services.deliveries import request_uid
 from annobatch.services.identity import operator
 from annobatch.settings import Settings
 from annobatch.storage.blobs import open_blob_store
-from annobatch.storage.records import BatchRecord
+from annobatch.storage.records import BatchRecord, WebhookSubscriptionRecord
 from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import World, bearer
 from delivery_seeds import Seed
@@ -132,6 +132,10 @@ class Target:
     task: str = ""
     #: A pre-annotation of the scene.
     pre_annotation: str = ""
+    #: A webhook subscription of the workspace, its secret, and a delivery of it.
+    webhook: str = ""
+    webhook_secret: str = ""
+    delivery: str = ""
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -153,6 +157,9 @@ class Target:
             "the task": self.task,
             "the pre-annotation": self.pre_annotation,
             "the pre-annotation's external id": "target-pre-ext",
+            "the webhook": self.webhook,
+            "the webhook's secret": self.webhook_secret,
+            "the delivery": self.delivery,
         }
 
 
@@ -202,6 +209,7 @@ def build_target(client: TestClient[Any], world: World, settings: Settings) -> T
         {"sceneUuid": scene, "externalId": "target-pre-ext", "preAnnotation": OPENLABEL},
         owner,
     )["id"]
+    seed_webhook(target)
     target.headers = {
         "owner": owner,
         OTHER_ORG: bearer(client, world.credential(globex)),
@@ -235,6 +243,25 @@ def seed_work(t: Target) -> None:
     t.task = t.world.run(open_task())
 
 
+def seed_webhook(t: Target) -> None:
+    """A subscription of the target workspace and one delivery of it (written as stored: its URL
+    resolves nowhere here; its deliveries are refused, which changes nothing the matrix reads)."""
+
+    async def go() -> tuple[str, str, str]:
+        async with t.world.ops.db.transaction(write=True) as tx:
+            uow = UnitOfWork(tx)
+            sub = WebhookSubscriptionRecord(
+                str(uuid.uuid4()), t.org, t.workspace, "https://127.0.0.1:9/target-hook", "input.created",
+                "whsec_target-secret", None, 1,
+            )  # fmt: skip
+            await uow.webhooks.subscribe(sub)
+            event = await uow.events.add(t.org, None, None, "storage.added", "seed", "{}")
+            delivery = await uow.webhooks.deliver(sub, event, "input.created")
+            return sub.id, sub.secret, delivery.id
+
+    t.webhook, t.webhook_secret, t.delivery = t.world.run(go())
+
+
 def untouched(t: Target) -> list[str]:
     """What an intruder changed of the target (nothing, if the wall holds)."""
     c, h = t.client, t.headers["owner"]
@@ -251,6 +278,9 @@ def untouched(t: Target) -> list[str]:
     pres = c.get("/v2/pre-annotations", headers=h).json()["data"]
     if [p["id"] for p in pres] != [t.pre_annotation]:
         problems.append(f"the pre-annotations changed: {pres}")
+    hooks = c.get("/v1/webhooks", headers=h).json()["data"]
+    if [w["id"] for w in hooks] != [t.webhook]:
+        problems.append(f"the webhooks changed: {hooks}")
     blobs = open_blob_store(t.settings.data_dir)
     for sid in (t.scene, t.pending):
         detail = t.world.run(t.world.ops.scenes.scene(operator(t.org), sid, include_invalidated=True))
@@ -599,6 +629,23 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
             f"/v1/calibrations?workspaceId={t.workspace}",
             {"externalId": "intruder-rig", "calibration": CALIBRATION},
         )
+    ],
+    # webhooks (another organization's, or another workspace's, are not found) and jobs (staff)
+    ("POST", "/v1/webhooks"): lambda t: [
+        Call("POST", "/v1/webhooks", {"url": "https://127.0.0.1/x", "events": ["*"]}, 400, "invalid-url")
+    ],
+    ("GET", "/v1/webhooks"): lambda t: [Call("GET", "/v1/webhooks", expect=200, check=no_data)],
+    ("GET", "/v1/webhooks/{webhook}"): lambda t: [Call("GET", f"/v1/webhooks/{t.webhook}")],
+    ("DELETE", "/v1/webhooks/{webhook}"): lambda t: [Call("DELETE", f"/v1/webhooks/{t.webhook}")],
+    ("GET", "/v1/webhooks/{webhook}/deliveries"): lambda t: [
+        Call("GET", f"/v1/webhooks/{t.webhook}/deliveries")
+    ],
+    ("POST", "/v1/webhooks/{webhook}/deliveries/{delivery}/replay"): lambda t: [
+        Call("POST", f"/v1/webhooks/{t.webhook}/deliveries/{t.delivery}/replay")
+    ],
+    ("GET", "/v1/jobs"): lambda t: [Call("GET", "/v1/jobs", expect=403, code="staff-only")],
+    ("POST", "/v1/jobs/{job_id}/retry"): lambda t: [
+        Call("POST", "/v1/jobs/1/retry", expect=403, code="staff-only")
     ],
 }
 

@@ -23,6 +23,7 @@ from annobatch.server.controllers.downloads import DownloadController
 from annobatch.server.controllers.health import HealthController
 from annobatch.server.controllers.imu import ImuController
 from annobatch.server.controllers.inputs import InputController, InputV1Controller
+from annobatch.server.controllers.jobs import JobController
 from annobatch.server.controllers.pre_annotations import PreAnnotationController, PreAnnotationV1Controller
 from annobatch.server.controllers.projects import ProjectController
 from annobatch.server.controllers.request_inputs import RequestInputController
@@ -37,6 +38,7 @@ from annobatch.server.controllers.scenes import SceneController, SceneCreationCo
 from annobatch.server.controllers.tasks import TaskController
 from annobatch.server.controllers.uploads import UploadController
 from annobatch.server.controllers.view import ViewController
+from annobatch.server.controllers.webhooks import WebhookController
 from annobatch.server.controllers.workforce import WorkforceController
 from annobatch.server.controllers.workspaces import WorkspaceController
 
@@ -65,6 +67,8 @@ API: list[type[Controller]] = [
     TaskController,
     WorkforceController,
     AutoReviewPostController,
+    WebhookController,
+    JobController,
 ]
 PUBLIC: list[type[Controller]] = [
     TokenController,
