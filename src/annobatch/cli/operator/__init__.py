@@ -2,9 +2,9 @@
 HTTP), as staff acting for the organization named with `--org`.
 
 One module per group of commands: `org` (organizations, workspaces, credentials), `workforce`,
-`projects`, `batches`, `tasks`, `annotations`, `error-types`, `storage`, `blobs`, `db`, `serve`,
-`demo`; what they share (where the database is, running one unit of work, errors, output) is in
-`base`.
+`projects`, `batches`, `tasks`, `annotations`, `error-types`, `storage`, `blobs`, `jobs` (and
+`worker`), `webhooks`, `db`, `serve`, `demo`; what they share (where the database is, running one
+unit of work, errors, output) is in `base`.
 
 Commands other than `db upgrade`, `serve` and `demo` never create or migrate a database: on one
 that is missing or behind they stop with an error that says to run `annobatch db upgrade`."""
@@ -23,11 +23,13 @@ from annobatch.cli.operator.blobs import blobs
 from annobatch.cli.operator.db import db
 from annobatch.cli.operator.demo import demo
 from annobatch.cli.operator.error_types import error_types
+from annobatch.cli.operator.jobs import jobs, worker
 from annobatch.cli.operator.org import credentials, org, workspace
 from annobatch.cli.operator.projects import project
 from annobatch.cli.operator.serve import serve
 from annobatch.cli.operator.storage import storage
 from annobatch.cli.operator.tasks import tasks
+from annobatch.cli.operator.webhooks import webhooks
 from annobatch.cli.operator.workforce import workforce
 from annobatch.settings import DATA_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR
 
@@ -78,5 +80,8 @@ for _command in (
     blobs,
     error_types,
     storage,
+    jobs,
+    webhooks,
+    worker,
 ):
     main.add_command(_command)
