@@ -103,7 +103,7 @@ class JobWorker:
         async with writing(self.db) as uow:
             jobs = await uow.jobs.claim(self.holder, now, now + _micros(self.lease_seconds), self.concurrency)
         if jobs:
-            await asyncio.gather(*(self._run(job) for job in jobs))
+            await self._run_all(jobs)
         return len(jobs)
 
     async def run_until_idle(self, rounds: int = 10_000) -> int:
@@ -139,36 +139,41 @@ class JobWorker:
 
         return stop
 
-    async def _run(self, job: JobRecord) -> None:
+    async def _run_all(self, jobs: list[JobRecord]) -> None:
+        """Run the claimed jobs together, then record every outcome in one transaction."""
+        outcomes = await asyncio.gather(*(self._run(job) for job in jobs))
+        now = time.time()
+        async with writing(self.db) as uow:
+            await uow.jobs.done_many(
+                [j.id for j, e in zip(jobs, outcomes, strict=True) if e is None], self.holder
+            )
+            for job, error in zip(jobs, outcomes, strict=True):
+                if error is None:
+                    continue
+                kind = self.kinds.get(job.kind)
+                retry_at = None if kind is None else kind.retries.next_run(job.attempts, now)
+                if retry_at is None:
+                    log.warning(
+                        "job %d (%s) is dead after %d attempts: %s", job.id, job.kind, job.attempts, error
+                    )
+                else:
+                    log.info("job %d (%s) failed (attempt %d): %s", job.id, job.kind, job.attempts, error)
+                run_after = None if retry_at is None else _micros(retry_at)
+                await uow.jobs.failed(job.id, self.holder, error, _micros(now), run_after)
+
+    async def _run(self, job: JobRecord) -> str | None:
+        """Run one job under its renewed lease; answers its error (None: it succeeded)."""
         kind = self.kinds.get(job.kind)
         beat = asyncio.create_task(self._heartbeat(job))
-        started = time.monotonic()
         try:
             if kind is None:
                 raise LookupError(f"no handler for jobs of kind {job.kind!r} in this annobatch")
             await kind.handler(job)
         except Exception as e:
-            beat.cancel()
-            await self._failed(job, kind, e)
-            return
+            return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         finally:
             beat.cancel()
-        log.debug("job %d (%s) done in %.3f s", job.id, job.kind, time.monotonic() - started)
-        async with writing(self.db) as uow:
-            await uow.jobs.done(job.id, self.holder)
-
-    async def _failed(self, job: JobRecord, kind: JobKind | None, e: Exception) -> None:
-        error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        now = time.time()
-        retry_at = None if kind is None else kind.retries.next_run(job.attempts, now)
-        if retry_at is None:
-            log.warning("job %d (%s) is dead after %d attempts: %s", job.id, job.kind, job.attempts, error)
-        else:
-            log.info("job %d (%s) failed (attempt %d), runs again: %s", job.id, job.kind, job.attempts, error)
-        async with writing(self.db) as uow:
-            await uow.jobs.failed(
-                job.id, self.holder, error, now_micros(), None if retry_at is None else _micros(retry_at)
-            )
+        return None
 
     async def _heartbeat(self, job: JobRecord) -> None:
         """Renew the job's lease while its handler works."""
