@@ -159,7 +159,8 @@ class JobWorker:
                 else:
                     log.info("job %d (%s) failed (attempt %d): %s", job.id, job.kind, job.attempts, error)
                 run_after = None if retry_at is None else _micros(retry_at)
-                await uow.jobs.failed(job.id, self.holder, error, _micros(now), run_after)
+                attempts = job.attempts if kind is None else kind.retries.attempts
+                await uow.jobs.failed(job.id, self.holder, error, _micros(now), run_after, attempts)
 
     async def _run(self, job: JobRecord) -> str | None:
         """Run one job under its renewed lease; answers its error (None: it succeeded)."""

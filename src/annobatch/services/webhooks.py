@@ -152,7 +152,8 @@ class WebhookService:
         last = job.attempts >= self.options.retries.attempts
         state = "delivered" if delivered else "failed" if last else "pending"
         async with writing(self.db) as uow:
-            await uow.webhooks.record_attempt(delivery.id, state, job.attempts, status, error)
+            # Counted per delivery: a dead job staff retry goes on counting.
+            await uow.webhooks.record_attempt(delivery.id, state, delivery.attempts + 1, status, error)
         if not delivered:
             raise SendFailed(error or f"the endpoint answered {status}")
 

@@ -88,6 +88,7 @@ Q_FAILED = Query(
         run_after=b("run_after"),
         last_error=b("error"),
         updated=b("now"),
+        max_attempts=b("max_attempts"),
     )
 )
 Q_RETRY = Query(
@@ -151,10 +152,16 @@ class JobQueries:
         q = shaped(("jobs-done", len(values)), lambda: sa.delete(_J).where(ids, _J.c.holder == b("holder")))
         await self.tx.execute(q, {**values, "holder": holder})
 
-    async def failed(self, job_id: int, holder: str, error: str, now: int, run_after: int | None) -> None:
-        """Queued again to run after `run_after`, or dead (None)."""
+    async def failed(
+        self, job_id: int, holder: str, error: str, now: int, run_after: int | None, max_attempts: int
+    ) -> None:
+        """Queued again to run after `run_after`, or dead (None); `max_attempts`: its kind's, as
+        the worker's settings have it."""
         status = DEAD if run_after is None else QUEUED
-        values = {"id": job_id, "holder": holder, "status": status, "error": error[:2000], "now": now}
+        values = {
+            "id": job_id, "holder": holder, "status": status, "error": error[:2000], "now": now,
+            "max_attempts": max_attempts,
+        }  # fmt: skip
         await self.tx.execute(Q_FAILED, {**values, "run_after": now if run_after is None else run_after})
 
     async def retry(self, job_id: int, now: int) -> JobRecord | None:
