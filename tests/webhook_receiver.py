@@ -26,6 +26,8 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     #: how long to wait before answering (a slow endpoint)
     delay: float = 0.0
+    #: when set, each POST is held (after it is recorded) until the gate opens
+    gate: threading.Event | None = None
 
     def answer(self) -> int:
         return self.statuses.pop(0) if self.statuses else 200
@@ -41,6 +43,8 @@ def webhook_receiver() -> Iterator[Receiver]:
             receiver.received.append(Received(self.path, dict(self.headers.items()), body))
             if receiver.delay:
                 time.sleep(receiver.delay)
+            if receiver.gate is not None:
+                receiver.gate.wait(30)
             status = receiver.answer()
             self.send_response(status)
             self.send_header("Content-Length", "2")

@@ -5,8 +5,9 @@ organization's subscriptions are not found; URLs webhooks may not reach are refu
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -247,3 +248,36 @@ def test_unknown_events_are_refused_naming_them(app_client: TestClient[Any], wor
     )
     assert (r.status_code, r.json()["code"]) == (400, "invalid-events")
     assert "unknown event batch.exploded" in r.json()["message"]
+
+
+def test_the_servers_own_worker_delivers_and_a_held_endpoint_never_holds_a_request(
+    settings: Settings, world: World, db: Database, receiver: Receiver
+) -> None:
+    local = loopback_settings(settings, job_workers=2, job_poll_seconds=0.05)
+    receiver.gate = threading.Event()
+    with TestClient(create_app(local)) as client:
+        hooks = Hooks(client, world, db, local)
+        hook = hooks.subscribed(receiver.url, ["batch.transitioned"])
+        world.batch(hooks.org, "p1", "b1")
+        world.batch(hooks.org, "p1", "b2")
+        publish = client.post("/v1/projects/p1/batches/b1/publish", headers=hooks.headers)
+        assert publish.status_code == 200, publish.text
+        wait_for(lambda: len(receiver.received) == 1, "the server's worker to POST")
+        # the receiver holds that POST: requests are answered meanwhile, the delivery stays pending
+        publish = client.post("/v1/projects/p1/batches/b2/publish", headers=hooks.headers)
+        assert publish.status_code == 200, publish.text
+        assert (
+            client.get("/v1/projects/p1/batches/b2", headers=hooks.headers).json()["data"]["status"]
+            == "ready"
+        )
+        assert [d["status"] for d in hooks.deliveries(hook)] == ["pending", "pending"]
+        receiver.gate.set()
+        wait_for(lambda: [d["status"] for d in hooks.deliveries(hook)] == ["delivered"] * 2, "both delivered")
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
