@@ -77,7 +77,7 @@ class Services:
         sweep removes; `scene_processing`: whether a commit processes its scene at once
         (`inline`) or in a background job (`job`); `webhooks`: where webhooks may go."""
         store = blobs or NoBlobStore()
-        scenes = SceneService(db, store, scene_limits, scene_processing)
+        scenes = SceneService(db, store, scene_limits, processing=scene_processing)
         cloud = CloudStorage(db, store, secret_key, max_file_bytes)
         # An indexed pre-annotation's document is read from the organization's bucket.
         pre_annotations = PreAnnotationService(db, store, cloud.read_pre_annotation)

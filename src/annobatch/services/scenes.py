@@ -85,6 +85,7 @@ class SceneService:
         db: Database,
         blobs: BlobStore,
         limits: domain.SceneLimits | None = None,
+        *,
         processing: str = INLINE,
     ) -> None:
         self.db = db
