@@ -4,9 +4,11 @@ start) or `failed`, naming the file, with an `input.failed` event (and its webho
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -107,3 +109,17 @@ def test_inline_processing_stays_the_default(settings: Settings) -> None:
     assert Settings.from_env({}).scene_processing == "inline"
     with pytest.raises(ValueError, match="ANNOBATCH_SCENE_PROCESSING must be one of inline, job"):
         Settings.from_env({"ANNOBATCH_SCENE_PROCESSING": "later"})
+
+
+def test_the_job_keeps_what_it_learnt_of_each_file(processing: Processing) -> None:
+    s = processing.scenes
+    sid, url = s.create()
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 640, 480) + bytes(20)
+    assert s.upload(url, png).status_code == 200
+    s.commit(sid)
+    processing.work()
+    assert processing.status(sid) == ("created", None)
+    detail = processing.world.run(processing.ops.scenes.scene(operator(s.org), sid))
+    assert [msgspec.json.decode(r.facts or "null") for r in detail.resources] == [
+        {"width": 640, "height": 480}
+    ]

@@ -49,3 +49,27 @@ async def inspect_files(
         if problem:
             problems.append(problem)
     return problems
+
+
+#: A point cloud larger than this is not read whole by processing: its facts are not learnt.
+MAX_FACTS_BYTES = 512 * 1024 * 1024
+
+
+async def learn_facts(blobs: BlobStore, files: Iterable[tuple[int, StoredFile]]) -> dict[int, str]:
+    """What the files say of themselves, by position (JSON): an image's width and height, a point
+    cloud's points and extent. Reads whole point clouds: a job's work (`scene_processing=job`), not
+    a request's. A file it cannot read teaches nothing (the checks above judge it)."""
+    facts: dict[int, str] = {}
+    for position, f in files:
+        found: dict[str, Any] | None = None
+        try:
+            if f.kind is ResourceKind.IMAGE:
+                size = domain.image_size(await blobs.read(f.blob_key, domain.IMAGE_HEAD_BYTES))
+                found = None if size is None else {"width": size[0], "height": size[1]}
+            elif f.kind is ResourceKind.POINT_CLOUD and f.size <= MAX_FACTS_BYTES:
+                found = domain.point_cloud_facts(await blobs.read(f.blob_key))
+        except FileNotFoundError:
+            continue
+        if found is not None:
+            facts[position] = msgspec.json.encode(found).decode()
+    return facts

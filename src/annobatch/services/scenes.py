@@ -24,7 +24,7 @@ import msgspec
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, Role, SceneStatus, SceneType
 from annobatch.services.blob_deletions import finish_deletions
-from annobatch.services.file_checks import StoredFile, frame_timestamps, inspect_files
+from annobatch.services.file_checks import StoredFile, frame_timestamps, inspect_files, learn_facts
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -251,14 +251,19 @@ class SceneService:
         if scene is None or scene.status != SceneStatus.PROCESSING:
             return
         system = Caller(SYSTEM, scene.organization_id, scene.organization_id, Role.STAFF, None, SYSTEM)
-        await self._process(system, scene, resources)
+        await self._process(system, scene, resources, learn=True)
 
     async def _process(
-        self, caller: Caller, scene: SceneRecord, resources: list[ResourceRecord]
+        self, caller: Caller, scene: SceneRecord, resources: list[ResourceRecord], learn: bool = False
     ) -> SceneRecord:
+        """Look at the files, and end the scene created or failed; `learn`: also read what the
+        files say of themselves (image sizes, point counts and extents), kept with them."""
         sid = scene.id
         problems = await self._inspect(scene, resources)
-        done = await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems))
+        facts: dict[int, str] = {}
+        if learn and not problems:
+            facts = await learn_facts(self.blobs, [(r.position, _stored(r)) for r in resources if r.blob_key])
+        done = await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems, facts))
         if done.status == SceneStatus.FAILED:
             await transact(self.db, lambda uow: self._recheck_batches(uow, caller, sid))
         return done
@@ -326,7 +331,9 @@ class SceneService:
         return scene, await uow.scenes.resources(sid)
 
     @staticmethod
-    async def _finish_commit(uow: UnitOfWork, caller: Caller, sid: str, problems: list[str]) -> SceneRecord:
+    async def _finish_commit(
+        uow: UnitOfWork, caller: Caller, sid: str, problems: list[str], facts: dict[int, str] | None = None
+    ) -> SceneRecord:
         scene = await load_scene(uow, caller, sid, lock=True)
         if scene.status != SceneStatus.PROCESSING:
             return scene  # a concurrent commit finished it, or it was invalidated meanwhile
@@ -335,6 +342,8 @@ class SceneService:
         error = "; ".join(problems[:5]) if problems else None
         await uow.scenes.set_status(sid, target.value, error)
         await uow.inputs.set_status_of_scene(sid, target.value)
+        if facts:
+            await uow.scenes.set_facts(sid, facts)
         for inp in await uow.inputs.of_scene(sid):
             if target is SceneStatus.CREATED:
                 await start_work(uow, inp)
@@ -348,11 +357,7 @@ class SceneService:
 
     async def _inspect(self, scene: SceneRecord, resources: list[ResourceRecord]) -> list[str]:
         """A quick look at each uploaded file (no transaction is open: this reads the blob store)."""
-        files = [
-            StoredFile(ResourceKind(r.kind), r.resource_id, r.filename, r.blob_key, r.size or 0)
-            for r in resources
-            if r.blob_key is not None
-        ]
+        files = [_stored(r) for r in resources if r.blob_key is not None]
         return await inspect_files(self.blobs, files, frame_timestamps(scene.spec))
 
     # ---------------------------------------------------------------------------- reading
@@ -462,6 +467,10 @@ class SceneService:
         if not write.dry_run:
             await finish_deletions(self.db, self.blobs, result.blobs)
         return result.scenes
+
+
+def _stored(r: ResourceRecord) -> StoredFile:
+    return StoredFile(ResourceKind(r.kind), r.resource_id, r.filename, r.blob_key or "", r.size or 0)
 
 
 def _resource_row(scene_id: str, position: int, r: domain.SceneResource, upload: bool) -> ResourceRecord:

@@ -128,6 +128,8 @@ class ResourceRecord(Record, frozen=True):
     uploaded: int | None
     #: A cloud resource's URI in the organization's own bucket (its blob is the server's copy).
     external_uri: str | None = None
+    #: What processing learnt of the file (JSON: width and height, or points and extent).
+    facts: str | None = None
 
 
 class InputRecord(Record, frozen=True):

@@ -258,6 +258,9 @@ scene_resources = sa.Table(
     # A cloud resource: the file's URI in the organization's own bucket (s3://bucket/key). Its blob
     # is the server's copy, made at create or at import (NULL while the scene is indexed).
     sa.Column("external_uri", sa.Text, nullable=True),
+    # What processing learnt of the file (JSON): an image's width and height, a point cloud's
+    # points and extent. NULL: not learnt (processed inline, or a format it cannot read).
+    sa.Column("facts", sa.Text, nullable=True),
     # Whether a blob is still referred to, asked by the sweep of unreferenced blobs.
     sa.Index(None, "blob_key"),
 )

@@ -48,6 +48,11 @@ Q_SCENES_STALE = Query(
 )
 
 Q_RESOURCE_INSERT = insert(_R)
+Q_RESOURCE_FACTS = Query(
+    sa.update(_R)
+    .where(_R.c.scene_id == b("scene_id"), _R.c.position == b("position"))
+    .values(facts=b("facts"))
+)
 Q_RESOURCES = Query(sa.select(*_R.c).where(_R.c.scene_id == b("scene_id")).order_by(_R.c.position))
 Q_RESOURCE = Query(sa.select(*_R.c).where(_R.c.scene_id == b("scene_id"), _R.c.position == b("position")))
 Q_RESOURCE_UPLOADED = Query(
@@ -175,6 +180,11 @@ class SceneQueries:
                 "uploaded": now_micros(),
             },
         )
+
+    async def set_facts(self, scene_id: str, facts: dict[int, str]) -> None:
+        """Record what processing learnt of the scene's files, by position."""
+        rows = [{"scene_id": scene_id, "position": p, "facts": f} for p, f in sorted(facts.items())]
+        await self.tx.execute_many(Q_RESOURCE_FACTS, rows)
 
     async def forget_blobs(self, scene_id: str) -> None:
         """Unlink every file of the scene from its blob (the blobs are deleted after commit)."""

@@ -6,7 +6,7 @@ Create Date: 2026-12-01 08:23:27.327194
 
 Jobs are claimed by the workers of every replica (`FOR UPDATE SKIP LOCKED` on PostgreSQL); a
 webhook delivery is one event for one subscription, retried by a job until it is delivered or
-dead-lettered.
+dead-lettered. A scene's file keeps what its processing learnt of it (`scene_resources.facts`).
 """
 
 from collections.abc import Sequence
@@ -22,6 +22,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("scene_resources", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("facts", sa.Text(), nullable=True))
     op.create_table(
         "jobs",
         sa.Column(
@@ -113,6 +115,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("scene_resources", schema=None) as batch_op:
+        batch_op.drop_column("facts")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_subscription_id_created"))
 
