@@ -14,6 +14,8 @@ NO_BODY = {
     ("post", "/v1/inputs/{scene}/actions/commit"): "the scene is named in the path",
     ("post", "/v1/inputs/{scene}/actions/abandon"): "the scene is named in the path",
     ("post", "/v1/workforce/tasks/{task}/give-up"): "the task is named in the path",
+    ("post", "/v1/webhooks/{webhook}/deliveries/{delivery}/replay"): "the delivery is named in the path",
+    ("post", "/v1/jobs/{job_id}/retry"): "the job is named in the path",
 }
 
 #: The bodies that may be left out (the defaults apply).
