@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from annobatch.domain import InvalidInput, JobStatus, NotFound, RetryPolicy
 from annobatch.services.housekeeping import process_name
 from annobatch.services.identity import Caller
-from annobatch.services.transactions import reading, writing
+from annobatch.services.transactions import reading, transact, writing
 from annobatch.storage.database import Database
 from annobatch.storage.records import JobRecord, now_micros
 
@@ -103,8 +103,8 @@ class JobWorker:
             async with reading(self.db) as uow:
                 if not await uow.jobs.any_due(now):
                     return 0
-        async with writing(self.db) as uow:
-            jobs = await uow.jobs.claim(self.holder, now, now + _micros(self.lease_seconds), self.concurrency)
+        until = now + _micros(self.lease_seconds)
+        jobs = await transact(self.db, lambda uow: uow.jobs.claim(self.holder, now, until, self.concurrency))
         if jobs:
             await self._run_all(jobs)
         return len(jobs)

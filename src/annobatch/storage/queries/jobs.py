@@ -52,16 +52,18 @@ Q_CLAIM = Query(
 # A running job whose lease ran out: its worker stopped. That attempt failed; it is queued again,
 # or dead when it was the last.
 _STOPPED = "the worker running it stopped before it finished (its lease ran out)"
+_STOPPED_IDS = sa.select(_J.c.id).where(_J.c.status == RUNNING, _J.c.lease_until <= b("now"))
+_REQUEUE = sa.update(_J).values(
+    status=sa.case((_J.c.attempts >= _J.c.max_attempts, DEAD), else_=QUEUED),
+    holder=sa.null(),
+    last_error=_STOPPED,
+    run_after=b("now"),
+    updated=b("now"),
+)
+# Concurrent claimers pass over the rows another is requeueing (no wait, no deadlock).
 Q_REQUEUE_STOPPED = Query(
-    sa.update(_J)
-    .where(_J.c.status == RUNNING, _J.c.lease_until <= b("now"))
-    .values(
-        status=sa.case((_J.c.attempts >= _J.c.max_attempts, DEAD), else_=QUEUED),
-        holder=sa.null(),
-        last_error=_STOPPED,
-        run_after=b("now"),
-        updated=b("now"),
-    )
+    _REQUEUE.where(_J.c.id.in_(_STOPPED_IDS.with_for_update(skip_locked=True).scalar_subquery())),
+    sqlite=_REQUEUE.where(_J.c.id.in_(_STOPPED_IDS.scalar_subquery())),
 )
 Q_ANY_DUE = Query(
     sa.select(_J.c.id)
