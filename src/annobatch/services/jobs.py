@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from annobatch.domain import InvalidInput, JobStatus, NotFound, RetryPolicy
+from annobatch.domain import InvalidInput, JobStatus, NotFound, RetryPolicy, parse_integer
 from annobatch.services.housekeeping import process_name
 from annobatch.services.identity import Caller
 from annobatch.services.transactions import reading, transact, writing
@@ -65,9 +65,12 @@ class JobService:
         async with reading(self.db) as uow:
             return await uow.jobs.counts()
 
-    async def retry(self, caller: Caller, job_id: int) -> JobRecord:
-        """A dead job queued again, its attempts counted from 0."""
+    async def retry(self, caller: Caller, job_id: int | str) -> JobRecord:
+        """A dead job queued again, its attempts counted from 0 (its id as a number, or as the
+        text of a path)."""
         caller.require_staff("retry background jobs")
+        if isinstance(job_id, str):
+            job_id = parse_integer(job_id, "job id", minimum=1)
         async with writing(self.db) as uow:
             job = await uow.jobs.retry(job_id, now_micros())
             if job is None:

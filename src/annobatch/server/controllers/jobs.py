@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from annobatch import presenters, schemas
 from annobatch.domain import INT64_MAX
@@ -16,7 +16,6 @@ from annobatch.services.jobs import JobService
 JobStatusFilter = Annotated[str | None, QueryParameter(name="status")]
 JobCursor = Annotated[int, QueryParameter(name="after", ge=0, le=INT64_MAX)]
 JobLimit = Annotated[int, QueryParameter(ge=1, le=1000)]
-JobId = Annotated[int, PathParameter(ge=1, le=INT64_MAX)]
 
 
 class JobController(Controller):
@@ -34,8 +33,8 @@ class JobController(Controller):
     ) -> schemas.Envelope[list[schemas.Job]]:
         return schemas.Envelope([presenters.job(j) for j in await jobs.jobs(caller, status, after, limit)])
 
-    @post("/{job_id:int}/retry", status_code=200, summary="Run a dead job again (staff)")
+    @post("/{job_id:str}/retry", status_code=200, summary="Run a dead job again (staff)")
     async def retry_job(
-        self, caller: NamedDependency[Caller], jobs: NamedDependency[JobService], job_id: FromPath[JobId]
+        self, caller: NamedDependency[Caller], jobs: NamedDependency[JobService], job_id: FromPath[str]
     ) -> schemas.Envelope[schemas.Job]:
         return schemas.Envelope(presenters.job(await jobs.retry(caller, job_id)))
