@@ -163,3 +163,27 @@ def test_the_sweep_is_enqueued_once_per_interval_whoever_asks(world: World, db: 
     replicas = [HousekeepingService(db, NoBlobStore(), policy=policy) for _ in range(3)]
     assert [world.run(r.enqueue_sweep_if_due()) for r in replicas] == [True, False, False]
     assert [j.kind for j in jobs(world, db)] == [SWEEP_JOB]
+
+
+def test_a_stopping_worker_lets_the_jobs_in_hand_finish(world: World, db: Database) -> None:
+    enqueue(world, db, "slow")
+    finished: list[str] = []
+
+    async def slow(job: JobRecord) -> None:
+        await asyncio.sleep(0.2)
+        finished.append(job.payload)
+
+    async def go() -> None:
+        stop = worker(db, slow, poll_seconds=0.01).start(grace_seconds=30)
+        while not any(j.status == "running" for j in await _jobs(db)):
+            await asyncio.sleep(0.01)
+        await stop()
+
+    world.run(go())
+    assert finished == ["slow"]
+    assert jobs(world, db) == []
+
+
+async def _jobs(db: Database) -> list[JobRecord]:
+    async with reading(db) as uow:
+        return await uow.jobs.page(None, 0, 10)

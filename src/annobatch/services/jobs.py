@@ -122,25 +122,34 @@ class JobWorker:
             done += ran
         return done
 
-    async def run_forever(self) -> None:
-        """Run jobs as they come due, until cancelled; an empty queue is asked again every
-        `poll_seconds` (jittered, so that replicas started together do not ask in step)."""
+    async def run_forever(self, stopping: asyncio.Event | None = None) -> None:
+        """Run jobs as they come due, until cancelled or `stopping` is set (then the jobs in hand
+        finish first); an empty queue is asked again every `poll_seconds` (jittered, so that
+        replicas started together do not ask in step)."""
+        stopping = stopping or asyncio.Event()
         ran = 0
-        while True:
+        while not stopping.is_set():
             try:
                 ran = await self.run_once(look_first=ran < self.concurrency)
             except Exception:
                 log.exception("claiming jobs failed; trying again in %.1f s", self.poll_seconds)
                 ran = 0
             if not ran:
-                await asyncio.sleep(self.poll_seconds * random.uniform(0.5, 1.0))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), self.poll_seconds * random.uniform(0.5, 1.0))
 
-    def start(self) -> Callable[[], Awaitable[None]]:
-        """`run_forever` as a task of the running loop; answers how to stop it."""
-        task = asyncio.create_task(self.run_forever(), name="annobatch job worker")
+    def start(self, grace_seconds: float = 10.0) -> Callable[[], Awaitable[None]]:
+        """`run_forever` as a task of the running loop; answers how to stop it: the jobs in hand
+        get `grace_seconds` to finish, then they are cancelled (their leases run out and another
+        worker runs them again)."""
+        stopping = asyncio.Event()
+        task = asyncio.create_task(self.run_forever(stopping), name="annobatch job worker")
 
         async def stop() -> None:
-            task.cancel()
+            stopping.set()
+            done, _ = await asyncio.wait({task}, timeout=grace_seconds)
+            if not done:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

@@ -107,20 +107,19 @@ def worker(concurrency: int | None, until_idle: bool) -> None:
         )  # fmt: skip
         if until_idle:
             return await runner.run_until_idle()
-        info(f"running jobs, {size} at a time; stop with Ctrl-C")
+        info(f"running jobs, {size} at a time; stop with Ctrl-C (the jobs in hand finish first)")
         stop_sweeping = ops.housekeeping.start_sweeping()
-        task = asyncio.current_task()
+        stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
-        if task is not None:
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
         try:
-            await runner.run_forever()
-        except asyncio.CancelledError:
-            pass
+            await runner.run_forever(stopping)
         finally:
             await stop_sweeping()
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(signal.SIGTERM)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(Exception):
+                    loop.remove_signal_handler(sig)
         return 0
 
     try:
