@@ -91,7 +91,7 @@ def run_script(prefix: str, live: Live, tmp_path: Path) -> dict[str, Any]:
             d.deliver(i.uuid, i.scene_uuid, "object-detection", note=i.scene_external_id)
 
     namespace: dict[str, Any] = {}
-    exec(compile(SCRIPT.format(prefix=prefix), f"<script with {prefix}>", "exec"), namespace)  # noqa: S102
+    exec(compile(SCRIPT.format(prefix=prefix), f"<script with {prefix}>", "exec"), namespace)
     result: dict[str, Any] = namespace["run"](live.url, d.tenant.auth, files, deliver)
     return result
 
