@@ -91,8 +91,7 @@ class CamerasResource(SceneTypeResource):
         dryrun: bool = False,
         feature_flags: FeatureFlags | None = None,
     ) -> CreateSceneResponse | None:
-        """Create a cameras scene, into `project`'s `batch` (else its open batch, else no project); see
-        `SceneTypeResource`."""
+        """Create a cameras scene (see `SceneTypeResource`)."""
         return self._create(cameras, project, batch, annotation_types, dryrun, feature_flags)
 
 
@@ -108,8 +107,7 @@ class CamerasSequenceResource(SceneTypeResource):
         dryrun: bool = False,
         feature_flags: FeatureFlags | None = None,
     ) -> CreateSceneResponse | None:
-        """Create a cameras sequence, into `project`'s `batch` (else its open batch, else no project); see
-        `SceneTypeResource`."""
+        """Create a cameras sequence (see `SceneTypeResource`)."""
         return self._create(cameras_sequence, project, batch, annotation_types, dryrun, feature_flags)
 
 
@@ -125,8 +123,7 @@ class LidarsResource(SceneTypeResource):
         dryrun: bool = False,
         feature_flags: FeatureFlags | None = None,
     ) -> CreateSceneResponse | None:
-        """Create a lidars scene, into `project`'s `batch` (else its open batch, else no project); see
-        `SceneTypeResource`."""
+        """Create a lidars scene (see `SceneTypeResource`)."""
         return self._create(lidars, project, batch, annotation_types, dryrun, feature_flags)
 
 
@@ -142,8 +139,7 @@ class LidarsSequenceResource(SceneTypeResource):
         dryrun: bool = False,
         feature_flags: FeatureFlags | None = None,
     ) -> CreateSceneResponse | None:
-        """Create a lidars sequence, into `project`'s `batch` (else its open batch, else no project); see
-        `SceneTypeResource`."""
+        """Create a lidars sequence (see `SceneTypeResource`)."""
         return self._create(lidars_sequence, project, batch, annotation_types, dryrun, feature_flags)
 
 
@@ -159,8 +155,7 @@ class LidarsAndCamerasResource(SceneTypeResource):
         dryrun: bool = False,
         feature_flags: FeatureFlags | None = None,
     ) -> CreateSceneResponse | None:
-        """Create a lidars-and-cameras scene, into `project`'s `batch` (else its open batch, else no project); see
-        `SceneTypeResource`."""
+        """Create a lidars-and-cameras scene (see `SceneTypeResource`)."""
         return self._create(lidars_and_cameras, project, batch, annotation_types, dryrun, feature_flags)
 
 
@@ -176,8 +171,7 @@ class LidarsAndCamerasSequenceResource(SceneTypeResource):
         dryrun: bool = False,
         feature_flags: FeatureFlags | None = None,
     ) -> CreateSceneResponse | None:
-        """Create a lidars-and-cameras sequence, into `project`'s `batch` (else its open batch, else no project); see
-        `SceneTypeResource`."""
+        """Create a lidars-and-cameras sequence (see `SceneTypeResource`)."""
         return self._create(
             lidars_and_cameras_sequence, project, batch, annotation_types, dryrun, feature_flags
         )
@@ -195,8 +189,7 @@ class AggregatedLidarsAndCamerasSequenceResource(SceneTypeResource):
         dryrun: bool = False,
         feature_flags: FeatureFlags | None = None,
     ) -> CreateSceneResponse | None:
-        """Create an aggregated lidars-and-cameras sequence, into `project`'s `batch` (else its open batch, else no project); see
-        `SceneTypeResource`."""
+        """Create an aggregated lidars-and-cameras sequence (see `SceneTypeResource`)."""
         return self._create(
             aggregated_lidars_and_cameras_seq, project, batch, annotation_types, dryrun, feature_flags
         )
