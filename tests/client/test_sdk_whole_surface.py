@@ -199,7 +199,8 @@ def test_the_sdks_whole_surface_against_one_server(
             external_id="s-agg",
             frames=[
                 agg.Frame(
-                    frame_id=str(i), relative_timestamp=i * 100, ego_vehicle_pose=pose, images=[img(f"agg{i}")],
+                    frame_id=str(i), relative_timestamp=i * 100, ego_vehicle_pose=pose,
+                    images=[img(f"agg{i}")],
                     point_clouds=[PointCloud(filename=pcd(tmp_path / f"a{i}.pcd"))],
                 )
                 for i in range(2)
