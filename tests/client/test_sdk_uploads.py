@@ -244,3 +244,22 @@ def test_a_list_cut_short_by_a_dropped_upload_is_finished_by_running_it_again(
         "drive-1",
         "drive-2",
     ]
+
+
+def test_an_interrupted_scene_abandoned_meanwhile_is_created_afresh(
+    live: Live, tmp_path: Path, proxy: DroppingProxy
+) -> None:
+    t = tenant(live)
+    scene = sequence(tmp_path, frames=3)
+    proxy.drop_upload = 2
+    first = through(proxy, t, tmp_path / "resume", max_connections=1, max_retry_attempts=0)
+    with pytest.raises(APIConnectionError):
+        first.cameras_sequence.create(scene, project="p1")
+    (pending,) = first.scene.get_scenes_by_external_ids(["long-drive"])
+    first._requester.call("POST", f"/v1/inputs/{pending.uuid}/actions/abandon", dict)  # as the sweep would
+
+    made = through(proxy, t, tmp_path / "resume").cameras_sequence.create(scene, project="p1")
+
+    assert made is not None and made.scene_uuid != pending.uuid
+    statuses = {s.uuid: s.status for s in first.scene.get_scenes_by_external_ids(["long-drive"])}
+    assert statuses == {pending.uuid: "failed", made.scene_uuid: "created"}  # abandoned: failed, saying so

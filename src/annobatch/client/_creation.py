@@ -105,53 +105,72 @@ class SceneCreator:
         path = creation_path(scene, project, batch)
         body: dict[str, Any] = scene.to_dict()
         body["featureFlags"] = (feature_flags or FeatureFlags.defaults()).to_dict()
-        has_imu = bool(getattr(scene, "imu_data", None))
         if dryrun:
             scene_uuid = self._initialize()
-            if has_imu:
+            if getattr(scene, "imu_data", None):
                 self._imu(scene, scene_uuid, dryrun=True)
             body["internalId"] = scene_uuid
             self.requester.call("POST", path, Ignored, json=body, params=self._params(), dry_run=True)
             return None
         imu = [s.to_dict() for s in getattr(scene, "imu_data", [])]
-        key = creation_key(self.requester.host, self.workspace_id, path, body, imu)
-        journal = Journal.open(self.resume_dir, key)
-        resumed = journal.entry is not None
+        journal = Journal.open(
+            self.resume_dir, creation_key(self.requester.host, self.workspace_id, path, body, imu)
+        )
+        if journal.entry is None:
+            return self._create(scene, path, body, journal, progress, resumed=False)
+        try:
+            return self._create(scene, path, body, journal, progress, resumed=True)
+        except APIError as e:
+            if e.status is None or not 400 <= e.status < 500:
+                raise
+        # The interrupted scene cannot be finished (abandoned by the server's sweep meanwhile):
+        # the journal forgot it, create it afresh.
+        return self._create(scene, path, body, journal, progress, resumed=False)
+
+    def _create(
+        self,
+        scene: BaseScene,
+        path: str,
+        body: dict[str, Any],
+        journal: Journal,
+        progress: Progress,
+        resumed: bool,
+    ) -> Created:
+        """Initialize (or reuse the journal's scene), send the IMU data, create, upload, commit. A
+        refusal (4xx) makes the journal forget the scene; any other failure leaves it to resume."""
         if journal.entry is None:
             journal.start(self._initialize())
         assert journal.entry is not None
         scene_uuid = journal.entry.scene_uuid
-        if has_imu:
+        if getattr(scene, "imu_data", None):
             if journal.entry.imu_id is None:
                 journal.set_imu(self._imu(scene, scene_uuid, dryrun=False))
-            body["imuData"] = journal.entry.imu_id
-        body["internalId"] = scene_uuid
+            body = {**body, "imuData": journal.entry.imu_id}
+        body = {**body, "internalId": scene_uuid}
         try:
             job = self.requester.call(
                 "POST", path, Envelope[SceneJobCreated], json=body, params=self._params()
             ).data
-        except APIError as e:
-            if e.status is not None and 400 <= e.status < 500:
-                journal.forget()  # refused: nothing was kept, the uuid is not worth keeping
-            raise
-        unknown = sorted(set(job.files) - set(resources))
-        if unknown:
-            raise APIError(
-                f"the server asked for files the scene does not have: {unknown[:3]}", code="unknown-files"
+            resources = scene.resources
+            unknown = sorted(set(job.files) - set(resources))
+            if unknown:
+                raise APIError(
+                    f"the server asked for files the scene does not have: {unknown[:3]}", code="unknown-files"
+                )
+            uploads = [upload_file(resources[rid], url) for rid, url in job.files.items()]
+            self.uploader.upload_all(uploads, journal, progress)
+            response = CreateSceneResponse(
+                scene_uuid=job.internal_id, request_input_uuid=job.request_input_uuid
             )
-        uploads = [upload_file(resources[rid], url) for rid, url in job.files.items()]
-        self.uploader.upload_all(uploads, journal, progress)
-        response = CreateSceneResponse(scene_uuid=job.internal_id, request_input_uuid=job.request_input_uuid)
-        if not uploads and not resumed:
-            journal.forget()
-            return Created(response, "created")
-        try:
+            if not uploads and not resumed:  # nothing to upload: the server created it at once
+                journal.forget()
+                return Created(response, "created")
             done = self.requester.call(
                 "POST", f"/v1/inputs/{seg(scene_uuid)}/actions/commit", Envelope[Scene]
             ).data
         except APIError as e:
             if e.status is not None and 400 <= e.status < 500:
-                journal.forget()  # the scene cannot be finished (abandoned meanwhile): start afresh next time
+                journal.forget()  # refused: nothing to resume
             raise
         journal.forget()
         return Created(response, done.status, done.error_message)
