@@ -64,3 +64,18 @@ def test_progress_counts_files_and_bytes_and_takes_back_a_failed_attempt() -> No
         p.file_done()
         p.file_done()
     assert (p.files_done, p.files_total, p.bytes_done, p.bytes_total) == (2, 2, 300, 300)
+
+
+def test_create_scenes_shows_scenes_files_and_bytes(
+    live: Live, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = tenant(live).sdk(resume_dir=False, progress=True)
+    scenes = [
+        cam.Cameras(
+            external_id=f"s{n}", frame=cam.Frame(images=[Image(filename=jpeg(tmp_path / f"{n}.jpg"))])
+        )
+        for n in range(3)
+    ]
+    assert [r.status for r in client.create_scenes(scenes, project="p1", workers=2)] == ["created"] * 3
+    err = capsys.readouterr().err
+    assert "3/3 scenes, 3/3 files" in err

@@ -56,6 +56,22 @@ def _one(
     dryrun: bool,
     progress: Progress,
 ) -> SceneResult:
+    try:
+        return _create_one(creator, scenes, index, scene, project, batch, dryrun, progress)
+    finally:
+        progress.scene_done()
+
+
+def _create_one(
+    creator: SceneCreator,
+    scenes: SceneResource,
+    index: int,
+    scene: BaseScene,
+    project: str | None,
+    batch: str | None,
+    dryrun: bool,
+    progress: Progress,
+) -> SceneResult:
     ext = getattr(scene, "external_id", "")
     try:
         if not isinstance(scene, BaseScene) or not scene.scene_path:
@@ -96,6 +112,7 @@ def create_scenes(
     try:
         running: set[Future[SceneResult]] = set()
         for index, scene in enumerate(scenes):
+            progress.scene_started()
             running.add(
                 pool.submit(_one, creator, scenes_api, index, scene, project, batch, dryrun, progress)
             )

@@ -19,6 +19,7 @@ class Progress:
 
     def __init__(self, show: bool, what: str = "uploading") -> None:
         self.files_done = self.files_total = self.bytes_done = self.bytes_total = 0
+        self.scenes_done = self.scenes_total = 0  # counted by create_scenes only
         self._lock = threading.Lock()
         self._what = what
         self._bar: Any = None
@@ -58,8 +59,22 @@ class Progress:
                 self._task,
                 completed=self.bytes_done,
                 total=self.bytes_total or None,
-                files=f"{self.files_done}/{self.files_total} files",
+                files=self._counts(),
             )
+
+    def _counts(self) -> str:
+        scenes = f"{self.scenes_done}/{self.scenes_total} scenes, " if self.scenes_total else ""
+        return f"{scenes}{self.files_done}/{self.files_total} files"
+
+    def scene_started(self) -> None:
+        with self._lock:
+            self.scenes_total += 1
+            self._draw()
+
+    def scene_done(self) -> None:
+        with self._lock:
+            self.scenes_done += 1
+            self._draw()
 
     def expect(self, files: int, size: int) -> None:
         """More work to come: `files` files of `size` bytes in all."""
