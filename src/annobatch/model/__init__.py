@@ -32,6 +32,8 @@ from annobatch.model.input.request_input import (
     PhaseAction,
     PhaseDefinition,
     RequestInput,
+    RequestInputStatus,
+    TaskType,
     WorkflowStage,
 )
 from annobatch.model.pre_annotation import CreatedPreAnnotation, ResolvedPreAnnotation
@@ -114,6 +116,7 @@ __all__ = [
     "ProjectBatchStatus",
     "Request",
     "RequestInput",
+    "RequestInputStatus",
     "ResolvedPreAnnotation",
     "RotationQuaternion",
     "Scene",
@@ -127,6 +130,7 @@ __all__ = [
     "SensorSpecification",
     "SequenceFrame",
     "SignedAnnotation",
+    "TaskType",
     "UnixTimestampNs",
     "WorkflowStage",
     "Workspace",
