@@ -2,8 +2,9 @@
 
 `load_manifest(path)` reads it, checks its shape with msgspec and then what only the folder can
 tell (files exist, sensors and calibrations are declared, a single-frame type has one frame), and
-answers a `Manifest` whose file paths are absolute. Whatever does not fit is a `ManifestError`
-naming the file, the line when it can, and the place in the document (`$.scenes[1].frames[0]`).
+answers a `Manifest` (file paths as written, relative to the manifest). Whatever does not fit is
+a `ManifestError` naming the file, the line when it can, and the place in the document
+(`$.scenes[1].frames[0]`).
 The scene rules themselves (timestamps in order, sensors the same in every frame, the calibration
 covering every sensor) are the server's: `upload --dry-run` asks it.
 """
@@ -20,6 +21,7 @@ import msgspec
 import yaml
 
 __all__ = [
+    "KINDS_OF_TYPE",
     "MANIFEST_NAMES",
     "SEQUENCE_TYPES",
     "Calibrations",
@@ -56,6 +58,16 @@ SEQUENCE_TYPES = frozenset(
 _CALIBRATED_TYPES = frozenset(
     {"lidars_and_cameras", "lidars_and_cameras_sequence", "aggregated_lidars_and_cameras_sequence"}
 )
+#: The kinds of sensor each type of scene carries.
+KINDS_OF_TYPE = {
+    "cameras": {"camera"},
+    "cameras_sequence": {"camera"},
+    "lidars": {"lidar"},
+    "lidars_sequence": {"lidar"},
+    "lidars_and_cameras": {"camera", "lidar"},
+    "lidars_and_cameras_sequence": {"camera", "lidar"},
+    "aggregated_lidars_and_cameras_sequence": {"camera", "lidar"},
+}
 
 Text = Annotated[str, msgspec.Meta(min_length=1)]
 MetadataValue = str | int | float | bool
@@ -143,7 +155,8 @@ def find_manifest(folder_or_file: Path) -> Path:
 
 
 def load_manifest(path: Path) -> Manifest:
-    """Read and check the manifest at `path`; file paths in the answer are absolute."""
+    """Read and check the manifest at `path`. File paths stay as written: relative to
+    `path.parent`."""
     text = path.read_text(encoding="utf-8")
     try:
         raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
