@@ -1,0 +1,182 @@
+"""Getting work back: `annotations download`, `requests` (a project's requests and how far each
+has come) and `review` (accept or reject a delivered annotation)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+
+from annobatch.cli.kognicutil._base import api_call, cli, common_options, options
+from annobatch.model.review.review import AddFeedbackItem, ReviewRequest, ReviewWorkflowEnum
+
+REQUEST_COLUMNS = ("request", "title", "created", "not started", "in progress", "completed", "total", "progress")
+DOWNLOAD_COLUMNS = ("scene_uuid", "status", "file", "error")
+
+
+@cli.group()
+@common_options
+def annotations() -> None:
+    """Delivered annotations.
+
+    \b
+    Example:
+      kognicutil annotations download --project crossings --annotation-type object-detection --to out
+    """
+
+
+@annotations.command("download")
+@click.option("--project", required=True, help="The project whose annotations to download.")
+@click.option("--annotation-type", required=True, help="The annotation type (object-detection …).")
+@click.option("--batch", help="Only this batch's annotations.")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write <scene uuid>.json files to (made if missing).",
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Downloads at once.")
+@common_options
+@api_call
+def download(project: str, annotation_type: str, batch: str | None, to: Path, workers: int) -> None:
+    """Download the current delivered annotations of one type, one OpenLABEL file per scene.
+
+    A second run skips the files it already wrote for the same delivery; one failed download does
+    not stop the others (exit status 1 when any failed).
+
+    \b
+    Examples:
+      kognicutil annotations download --project crossings --annotation-type object-detection --to out
+      kognicutil annotations download --project crossings --annotation-type object-detection \\
+          --batch 2024-w10 --to out/2024-w10 --workers 16
+    """
+    opts = options()
+    with opts.client() as client:
+        results = client.annotation.download(project, annotation_type, batch, to=to, workers=workers)
+    if opts.as_json:
+        opts.renderer().json([_result(r) for r in results])
+    else:
+        rows = [(r.scene_uuid, r.status, str(r.path), r.error) for r in results]
+        opts.renderer().table("ANNOTATIONS", DOWNLOAD_COLUMNS, rows)
+        counts = {s: sum(r.status == s for r in results) for s in ("written", "skipped", "failed")}
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {to}")
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        click.echo(f"failed: {r.scene_uuid}: {r.error}", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+def _result(r: Any) -> dict[str, Any]:
+    return {"sceneUuid": r.scene_uuid, "status": r.status, "file": str(r.path), "error": r.error}
+
+
+@cli.command()
+@click.argument("project")
+@common_options
+@api_call
+def requests(project: str) -> None:
+    """A project's requests (one per batch) and how far each has come, inputs per work status.
+
+    PROJECT is the project's id (or its uuid).
+
+    \b
+    Example:
+      kognicutil requests crossings
+    """
+    opts = options()
+    with opts.client() as client:
+        found = client.request.get_requests(project_id=project, include_input_progress_counts=True)
+    if opts.as_json:
+        opts.renderer().json(found)
+        return
+    rows = []
+    for r in found:
+        c = r.input_progress_counts
+        counts = (c.not_started, c.in_progress, c.completed, c.total) if c else (None,) * 4
+        rows.append((r.id, r.title, r.created_at, *counts, progress_bar(c.completed, c.total) if c else ""))
+    opts.renderer().table("REQUESTS", REQUEST_COLUMNS, rows)
+
+
+def progress_bar(done: int, total: int, width: int = 10) -> str:
+    """`███████░░░ 70%`: how many of `total` inputs are done."""
+    if total <= 0:
+        return "no inputs"
+    filled = done * width // total
+    return "█" * filled + "░" * (width - filled) + f" {done * 100 // total}%"
+
+
+@cli.command()
+@click.argument("annotation")
+@click.option("--accept", "verdict", flag_value="accept", help="Accept the annotation.")
+@click.option("--reject", "verdict", flag_value="reject", help="Reject it (needs --feedback).")
+@click.option(
+    "--feedback",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="With --reject: a JSON list of feedback items (errorTypeId, description, objectId, frameId …).",
+)
+@click.option(
+    "--workflow",
+    type=click.Choice([w.value for w in ReviewWorkflowEnum]),
+    default=ReviewWorkflowEnum.CORRECT.value,
+    show_default=True,
+    help="With --reject: a correction only, or a correction and another review.",
+)
+@common_options
+@api_call
+def review(annotation: str, verdict: str | None, feedback: Path | None, workflow: str) -> None:
+    """Accept or reject a delivered annotation (its id, the OpenLABEL uuid).
+
+    A rejection sends the input back to the workforce for correction, with the feedback items.
+
+    \b
+    Examples:
+      kognicutil review 57d9cae2-8f1e-42c9-92ce-6e3719dd82b9 --accept
+      kognicutil review 57d9cae2-8f1e-42c9-92ce-6e3719dd82b9 --reject --feedback feedback.json
+    \b
+    feedback.json:
+      [{"errorTypeId": "missing-object", "description": "the cyclist has no box", "frameId": "0"}]
+    """
+    if verdict is None:
+        raise click.UsageError("give --accept, or --reject --feedback FILE")
+    if verdict == "accept" and feedback is not None:
+        raise click.UsageError("--feedback goes with --reject")
+    if verdict == "reject" and feedback is None:
+        raise click.UsageError("--reject needs --feedback FILE (a JSON list of feedback items)")
+    body = (
+        ReviewRequest(accepted=True)
+        if verdict == "accept"
+        else ReviewRequest(
+            accepted=False, feedback_items=read_feedback(feedback), workflow=ReviewWorkflowEnum(workflow)
+        )
+    )
+    opts = options()
+    with opts.client() as client:
+        made = client.review.create_review(annotation, body)
+    if opts.as_json:
+        opts.renderer().json(made)
+    elif verdict == "accept":
+        click.echo(f"annotation {annotation} accepted (review {made.created_review_id})")
+    else:
+        n = len(body.feedback_items or [])
+        click.echo(f"annotation {annotation} rejected with {n} feedback item(s) (review {made.created_review_id})")
+
+
+def read_feedback(path: Path | None) -> list[AddFeedbackItem]:
+    """The feedback file: a JSON list of items, camelCase as on the wire; a file that does not fit
+    is a usage error naming the place (`$[1].errorTypeId`)."""
+    assert path is not None
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+        found = msgspec.convert(items, list[AddFeedbackItem])
+    except json.JSONDecodeError as e:
+        raise click.BadParameter(f"{path}: not JSON: {e.msg} (line {e.lineno})", param_hint="--feedback") from None
+    except msgspec.ValidationError as e:
+        raise click.BadParameter(f"{path}: {e}".replace("`", ""), param_hint="--feedback") from None
+    if not found:
+        raise click.BadParameter(f"{path}: a rejection needs at least one feedback item", param_hint="--feedback")
+    return found
