@@ -9,7 +9,17 @@ import httpx
 from annobatch.client._auth import ClientCredentialsAuth
 from annobatch.client._credentials import Auth, resolve_credentials, resolve_host
 from annobatch.client._requester import Requester, RetryPolicy
+from annobatch.client._uploads import Uploader
+from annobatch.client.resources.annotation import AnnotationResource
+from annobatch.client.resources.calibration import CalibrationResource
+from annobatch.client.resources.input import InputResource
+from annobatch.client.resources.pre_annotation import PreAnnotationResource
 from annobatch.client.resources.project import ProjectResource
+from annobatch.client.resources.request import RequestResource
+from annobatch.client.resources.review import ReviewResource
+from annobatch.client.resources.scene import SceneResource
+from annobatch.client.resources.task import TaskResource
+from annobatch.client.resources.workspace import WorkspaceResource
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -33,6 +43,15 @@ class Client:
     - `client_organization_id`: for staff credentials, the organization to act for.
     - `http_client`: an `httpx.Client` to send requests with (tests hand in one bound to the app);
       the SDK then neither configures nor closes it.
+    - `write_workspace_id`: the workspace new scenes and calibrations go to (default: the
+      server's choice, the caller's one workspace).
+    - `max_connections`: files uploaded at once by a scene's creation (default 8).
+
+    The official client's other keywords are accepted so that code moves by changing its imports:
+    `auth_host`, `workspace_api_host`, `order_execution_api_host`,
+    `annotation_integration_api_host` and `project_management_api_host` name the same server here
+    (annobatch serves every API at `host`) and are not used; `max_retry_attempts` is the upload
+    retries.
     """
 
     def __init__(
@@ -44,6 +63,15 @@ class Client:
         max_retries: int = 3,
         client_organization_id: int | None = None,
         http_client: httpx.Client | None = None,
+        write_workspace_id: str | None = None,
+        max_connections: int = 8,
+        max_retry_attempts: int = 8,
+        auth_host: str | None = None,
+        workspace_api_host: str | None = None,
+        order_execution_api_host: str | None = None,
+        annotation_integration_api_host: str | None = None,
+        project_management_api_host: str | None = None,
+        max_retry_wait_time: float | None = None,
     ) -> None:
         self.host = resolve_host(host)
         self.credentials = resolve_credentials(auth)
@@ -60,7 +88,18 @@ class Client:
             RetryPolicy(retries=max_retries),
             headers,
         )
+        self.workspace_id = write_workspace_id
+        self._uploader = Uploader(requester, workers=max_connections, retries=max_retry_attempts)
         self.project = ProjectResource(requester)
+        self.workspace = WorkspaceResource(requester)
+        self.calibration = CalibrationResource(requester, write_workspace_id)
+        self.input = InputResource(requester)
+        self.scene = SceneResource(requester, self._uploader)
+        self.annotation = AnnotationResource(requester)
+        self.pre_annotation = PreAnnotationResource(requester)
+        self.request = RequestResource(requester)
+        self.review = ReviewResource(requester)
+        self.task = TaskResource(requester)
 
     def close(self) -> None:
         """Close the connection pool (not an `http_client` that was handed in)."""

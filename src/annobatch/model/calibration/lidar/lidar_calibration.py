@@ -1,0 +1,17 @@
+"""A lidar's calibration: its pose, and optionally its field of view."""
+
+from __future__ import annotations
+
+from annobatch.model._base import SnakeModel
+from annobatch.model.calibration.common import BaseCalibration, CalibrationType
+
+
+class LidarFieldOfView(SnakeModel, kw_only=True):
+    start_angle_deg: float
+    stop_angle_deg: float
+    depth: float | None = None
+
+
+class LidarCalibration(BaseCalibration, kw_only=True):
+    field_of_view: LidarFieldOfView | None = None
+    calibration_type: CalibrationType = CalibrationType.LIDAR
