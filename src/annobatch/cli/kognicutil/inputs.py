@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -14,6 +16,22 @@ from annobatch.cli.kognicutil._base import api_call, cli, common_options, option
 INPUT_COLUMNS = ("scene_uuid", "external_id", "batch", "scene_type", "status", "view_link", "error_message")
 SCENE_COLUMNS = ("uuid", "external_id", "scene_type", "status", "view_link", "error_message")
 CALIBRATION_COLUMNS = ("id", "external_id", "created")
+#: An official column, and the names an input may keep it under (the wire's v1 names last).
+_INPUT_FIELDS = {
+    "scene_uuid": ("scene_uuid", "internal_id"),
+    "batch": ("batch", "batch_id"),
+    "scene_type": ("scene_type", "input_type"),
+}
+
+
+def _input_rows(found: Sequence[Any], columns: Sequence[str]) -> list[list[Any]]:
+    def value(item: Any, column: str) -> Any:
+        for name in _INPUT_FIELDS.get(column, (column,)):
+            if hasattr(item, name):
+                return getattr(item, name)
+        return None
+
+    return [[value(i, c) for c in columns] for i in found]
 
 
 @cli.command()
@@ -56,10 +74,11 @@ def inputs(
                 include_invalidated=include_invalidated,
                 external_ids=list(external_ids) or None,
             )
-    if view:
-        opts.renderer().rows("VIEW LINKS FOR INPUTS", ("scene_uuid", "view_link"), found)
-    else:
-        opts.renderer().rows("INPUTS", INPUT_COLUMNS, found)
+    if opts.as_json:
+        opts.renderer().json(found)
+        return
+    columns = ("scene_uuid", "view_link") if view else INPUT_COLUMNS
+    opts.renderer().table("VIEW LINKS FOR INPUTS" if view else "INPUTS", columns, _input_rows(found, columns))
 
 
 @cli.command()

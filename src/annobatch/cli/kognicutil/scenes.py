@@ -79,8 +79,8 @@ def _pose(frame: mf.Frame) -> EgoVehiclePose | None:
 
 def _specification(m: mf.Manifest, scene: mf.Scene) -> SensorSpecification | None:
     used = {s for f in scene.frames for s in f.files}
-    pretty = {s: m.sensors[s].pretty_name for s in m.sensors if s in used and m.sensors[s].pretty_name}
-    return SensorSpecification(sensor_to_pretty_name=pretty) if pretty else None  # type: ignore[misc]
+    pretty = {s: name for s, sensor in m.sensors.items() if s in used and (name := sensor.pretty_name)}
+    return SensorSpecification(sensor_to_pretty_name=pretty) if pretty else None
 
 
 def _sequence_frames(scene: mf.Scene, files: _Files, make: Callable[..., Any], fields: set[str]) -> list[Any]:

@@ -1,4 +1,4 @@
-"""Getting work back: `annotations download`, `requests` (a project's requests and how far each
+"""Getting the work back: `annotations download`, `requests` (a project's requests and how far each
 has come) and `review` (accept or reject a delivered annotation)."""
 
 from __future__ import annotations
@@ -10,16 +10,26 @@ from typing import Any
 import click
 import msgspec
 
+from annobatch import APIError
 from annobatch.cli.kognicutil._base import api_call, cli, common_options, options
 from annobatch.model.review.review import AddFeedbackItem, ReviewRequest, ReviewWorkflowEnum
 
-REQUEST_COLUMNS = ("request", "title", "created", "not started", "in progress", "completed", "total", "progress")
-DOWNLOAD_COLUMNS = ("scene_uuid", "status", "file", "error")
+REQUEST_COLUMNS = (
+    "request",
+    "title",
+    "created",
+    "not started",
+    "in progress",
+    "completed",
+    "total",
+    "progress",
+)
+DOWNLOAD_COLUMNS = ("scene_uuid", "scene", "status", "file", "error")
 
 
-@cli.group()
+@cli.group("annotations")
 @common_options
-def annotations() -> None:
+def annotations_group() -> None:
     """Delivered annotations.
 
     \b
@@ -28,7 +38,7 @@ def annotations() -> None:
     """
 
 
-@annotations.command("download")
+@annotations_group.command("download")
 @click.option("--project", required=True, help="The project whose annotations to download.")
 @click.option("--annotation-type", required=True, help="The annotation type (object-detection …).")
 @click.option("--batch", help="Only this batch's annotations.")
@@ -39,7 +49,9 @@ def annotations() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="The folder to write <scene uuid>.json files to (made if missing).",
 )
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Downloads at once.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Downloads at once."
+)
 @common_options
 @api_call
 def download(project: str, annotation_type: str, batch: str | None, to: Path, workers: int) -> None:
@@ -57,10 +69,11 @@ def download(project: str, annotation_type: str, batch: str | None, to: Path, wo
     opts = options()
     with opts.client() as client:
         results = client.annotation.download(project, annotation_type, batch, to=to, workers=workers)
+        names = _scene_names(client, project) if results else {}
     if opts.as_json:
         opts.renderer().json([_result(r) for r in results])
     else:
-        rows = [(r.scene_uuid, r.status, str(r.path), r.error) for r in results]
+        rows = [(r.scene_uuid, names.get(r.scene_uuid), r.status, str(r.path), r.error) for r in results]
         opts.renderer().table("ANNOTATIONS", DOWNLOAD_COLUMNS, rows)
         counts = {s: sum(r.status == s for r in results) for s in ("written", "skipped", "failed")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {to}")
@@ -77,22 +90,29 @@ def _result(r: Any) -> dict[str, Any]:
 
 @cli.command()
 @click.argument("project")
+@click.option("--inputs", "per_input", is_flag=True, help="List each request's inputs too.")
 @common_options
 @api_call
-def requests(project: str) -> None:
+def requests(project: str, per_input: bool) -> None:
     """A project's requests (one per batch) and how far each has come, inputs per work status.
 
-    PROJECT is the project's id (or its uuid).
+    PROJECT is the project's id (or its uuid). With --inputs, each input too: its scene, its work
+    status, where it is in the workflow and its delivered annotation (the id `review` takes).
 
     \b
-    Example:
+    Examples:
       kognicutil requests crossings
+      kognicutil requests crossings --inputs
     """
     opts = options()
     with opts.client() as client:
         found = client.request.get_requests(project_id=project, include_input_progress_counts=True)
+        inputs = [
+            (r, i) for r in found if per_input for i in client.input.get_request_inputs(request_id=r.id)
+        ]
+        names = _scene_names(client, project) if per_input else {}
     if opts.as_json:
-        opts.renderer().json(found)
+        opts.renderer().json({"requests": found, "inputs": [i for _, i in inputs]} if per_input else found)
         return
     rows = []
     for r in found:
@@ -100,6 +120,25 @@ def requests(project: str) -> None:
         counts = (c.not_started, c.in_progress, c.completed, c.total) if c else (None,) * 4
         rows.append((r.id, r.title, r.created_at, *counts, progress_bar(c.completed, c.total) if c else ""))
     opts.renderer().table("REQUESTS", REQUEST_COLUMNS, rows)
+    if per_input:
+        opts.renderer().table("INPUTS", INPUT_COLUMNS, [_input_row(r, i, names) for r, i in inputs])
+
+
+INPUT_COLUMNS = ("scene", "request", "status", "stage", "delivered annotation")
+
+
+def _input_row(request: Any, i: Any, names: dict[str, str]) -> tuple[Any, ...]:
+    stage = i.progress_details.current_workflow_stage.name if i.progress_details else ""
+    return (names.get(i.scene_id, i.scene_id), request.title, i.status, stage, i.last_completed_annotation_id)
+
+
+def _scene_names(client: Any, project: str) -> dict[str, str]:
+    """scene uuid → external id, for the project's inputs (empty when PROJECT is its uuid)."""
+    try:
+        entries = client.input.get_inputs(project)
+    except APIError:
+        return {}
+    return {getattr(e, "scene_uuid", None) or e.internal_id: e.external_id for e in entries}
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -163,7 +202,9 @@ def review(annotation: str, verdict: str | None, feedback: Path | None, workflow
         click.echo(f"annotation {annotation} accepted (review {made.created_review_id})")
     else:
         n = len(body.feedback_items or [])
-        click.echo(f"annotation {annotation} rejected with {n} feedback item(s) (review {made.created_review_id})")
+        click.echo(
+            f"annotation {annotation} rejected with {n} feedback item(s) (review {made.created_review_id})"
+        )
 
 
 def read_feedback(path: Path | None) -> list[AddFeedbackItem]:
@@ -174,9 +215,13 @@ def read_feedback(path: Path | None) -> list[AddFeedbackItem]:
         items = json.loads(path.read_text(encoding="utf-8"))
         found = msgspec.convert(items, list[AddFeedbackItem])
     except json.JSONDecodeError as e:
-        raise click.BadParameter(f"{path}: not JSON: {e.msg} (line {e.lineno})", param_hint="--feedback") from None
+        raise click.BadParameter(
+            f"{path}: not JSON: {e.msg} (line {e.lineno})", param_hint="--feedback"
+        ) from None
     except msgspec.ValidationError as e:
         raise click.BadParameter(f"{path}: {e}".replace("`", ""), param_hint="--feedback") from None
     if not found:
-        raise click.BadParameter(f"{path}: a rejection needs at least one feedback item", param_hint="--feedback")
+        raise click.BadParameter(
+            f"{path}: a rejection needs at least one feedback item", param_hint="--feedback"
+        )
     return found
