@@ -10,10 +10,10 @@ this package registers them on `cli`.
 
 from __future__ import annotations
 
-from annobatch.cli.kognicutil import deliveries, inputs, projects
+from annobatch.cli.kognicutil import deliveries, inputs, projects, upload
 from annobatch.cli.kognicutil._base import Options, cli
 
-__all__ = ["Options", "cli", "deliveries", "inputs", "main", "projects"]
+__all__ = ["Options", "cli", "deliveries", "inputs", "main", "projects", "upload"]
 
 
 def main() -> None:

@@ -156,11 +156,11 @@ def calibration(id_: str | None, external_id: str | None, raw: bool) -> None:
             found = [client.calibration.get_calibration(id_)]
         else:
             found = client.calibration.get_calibrations(external_id=external_id)
-    if raw and not opts.as_json:
-        opts.renderer().rows("CALIBRATION", CALIBRATION_COLUMNS, found)
+    # the models' own dict: the calibrations' snake_case keys, each with its calibration_type
+    if opts.as_json:
+        opts.renderer().json(found[0].to_dict() if id_ is not None else [e.to_dict() for e in found])
+        return
+    opts.renderer().rows("CALIBRATION", CALIBRATION_COLUMNS, found)
+    if raw:
         click.echo()
-        opts.renderer().json(found[0].calibration)
-    elif id_ is not None and opts.as_json:
-        opts.renderer().json(found[0])
-    else:
-        opts.renderer().rows("CALIBRATION", CALIBRATION_COLUMNS, found)
+        opts.renderer().json({s: c.to_dict() for s, c in (found[0].calibration or {}).items()})

@@ -32,6 +32,7 @@ __all__ = [
     "Scene",
     "Sensor",
     "find_manifest",
+    "line_of",
     "load_manifest",
 ]
 
@@ -171,11 +172,11 @@ def load_manifest(path: Path) -> Manifest:
     except msgspec.ValidationError as e:
         message, _, where = str(e).partition(" - at `")
         where, allowed = _named(raw, where.rstrip("`") or "$")
-        raise ManifestError(path, where, _plain(message, allowed), _line_of(text, where)) from None
+        raise ManifestError(path, where, _plain(message, allowed), line_of(text, where)) from None
     problem = _first_problem(manifest, path.parent)
     if problem is not None:
         where, message = problem
-        raise ManifestError(path, where, message, _line_of(text, where))
+        raise ManifestError(path, where, message, line_of(text, where))
     return _resolved(manifest, path.parent)
 
 
@@ -288,7 +289,7 @@ def _one_line(e: Exception) -> str:
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
-def _line_of(text: str, where: str) -> int | None:
+def line_of(text: str, where: str) -> int | None:
     """The line (1-based) of the place `where` (`$.scenes[1].frames`) in the document, or None.
     JSON is YAML too, so one walk over YAML's node tree serves both."""
     try:
