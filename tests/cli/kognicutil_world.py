@@ -6,6 +6,7 @@ workforce through the services, as the demo's are."""
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,16 @@ class ClientWorld:
         return result
 
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "upload"
+
+
+def example_folder(tmp_path: Path) -> Path:
+    """A copy of examples/upload to change."""
+    folder = tmp_path / "upload"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
 def client_world(live: Live, tmp_path: Path, prefix: str = "cli") -> ClientWorld:
     org = live.world.org(unique(prefix))
     cred = live.world.credential(org)
@@ -53,6 +64,14 @@ def client_world(live: Live, tmp_path: Path, prefix: str = "cli") -> ClientWorld
     body = {"clientId": cred.record.client_id, "clientSecret": cred.secret, "email": "e", "userId": 1}
     creds.write_text(json.dumps({**body, "issuer": "i"}))
     return ClientWorld(live, org, creds)
+
+
+def uploading_world(live: Live, tmp_path: Path, prefix: str = "upload") -> ClientWorld:
+    """A client world with project `highway` (type `object-detection`) and its open batch `b1`."""
+    w = client_world(live, tmp_path, prefix)
+    live.world.project(w.org, "highway", ["object-detection"])
+    live.world.batch(w.org, "highway", "b1")
+    return w
 
 
 def table_rows(output: str) -> list[list[str]]:
