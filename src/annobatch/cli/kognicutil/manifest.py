@@ -177,7 +177,7 @@ def load_manifest(path: Path) -> Manifest:
     if problem is not None:
         where, message = problem
         raise ManifestError(path, where, message, line_of(text, where))
-    return _resolved(manifest, path.parent)
+    return manifest
 
 
 def _first_problem(m: Manifest, folder: Path) -> tuple[str, str] | None:
@@ -213,16 +213,15 @@ def _frame_problem(m: Manifest, scene: Scene, frame: Frame, at: str, folder: Pat
                 f"{at}.files.{sensor}",
                 f"sensor {sensor!r} is not declared in `sensors` ({', '.join(m.sensors)})",
             )
+        kind = m.sensors[sensor].kind
+        if kind not in KINDS_OF_TYPE[scene.type]:
+            return (
+                f"{at}.files.{sensor}",
+                f"sensor {sensor!r} is a {kind}; a {scene.type} scene has no {kind}s",
+            )
         if not (folder / name).is_file():
             return f"{at}.files.{sensor}", f"file {name} does not exist (paths are relative to the manifest)"
     return None
-
-
-def _resolved(m: Manifest, folder: Path) -> Manifest:
-    for scene in m.scenes:
-        for frame in scene.frames:
-            frame.files = {s: str((folder / name).resolve()) for s, name in frame.files.items()}
-    return m
 
 
 def _plain(message: str, allowed: tuple[Any, ...]) -> str:
@@ -290,20 +289,25 @@ _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
 def line_of(text: str, where: str) -> int | None:
-    """The line (1-based) of the place `where` (`$.scenes[1].frames`) in the document, or None.
-    JSON is YAML too, so one walk over YAML's node tree serves both."""
+    """The line (1-based) of the place `where` (`$.scenes[1].frames`) in the document: of its
+    key in a mapping, of its item in a list; None when the document is not YAML. JSON is YAML
+    too, so one walk over YAML's node tree serves both."""
     try:
         node: Any = yaml.compose(text)
     except yaml.YAMLError:
         return None
+    if node is None:
+        return None
+    mark = node.start_mark
     for key, index in _STEP.findall(where.removeprefix("$")):
         if isinstance(node, yaml.MappingNode) and key:
-            found = [v for k, v in node.value if getattr(k, "value", None) == key]
+            found = [(k, v) for k, v in node.value if getattr(k, "value", None) == key]
             if not found:
                 break
-            node = found[0]
+            mark, node = found[0][0].start_mark, found[0][1]
         elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
             node = node.value[int(index)]
+            mark = node.start_mark
         else:
             break
-    return None if node is None else int(node.start_mark.line) + 1
+    return int(mark.line) + 1
