@@ -71,3 +71,32 @@ def calibration(prefix: str, external_id: str, cameras: tuple[str, ...] = ("CAM"
             image_height=8,
         )
     return m.SensorCalibration(external_id=external_id, calibration=entries)
+
+
+@dataclass
+class Delivering:
+    """An organization set up row by row (`delivery_seeds.Seed` on the live server's database and
+    blob store), so that a test can deliver annotations to the inputs it created."""
+
+    tenant: Tenant
+    seed: Any
+    batch: Any
+
+    def deliver(self, input_uuid: str, scene_uuid: str, annotation_type: str, note: str) -> str:
+        return str(
+            self.seed.version(
+                self.batch, input_uuid, scene_uuid, annotation_type, org=self.tenant.org, note=note
+            )
+        )
+
+
+def delivering(live: Live, types: tuple[str, ...] = ("object-detection",)) -> Delivering:
+    """A tenant (project p1, open batch b1 of `types`) whose annotations the test can deliver."""
+    from delivery_seeds import Seed
+
+    seed = Seed(live.world.ops.db, live.world.runner, live.server.data_dir / "blobs")
+    org, _ = seed.org(unique("sdk-deliver"))
+    seed.project(org, "p1", list(types))
+    batch = seed.batch(org, "p1", "b1")
+    cred = live.world.credential(org)
+    return Delivering(Tenant(live, org, (cred.record.client_id, cred.secret)), seed, batch)

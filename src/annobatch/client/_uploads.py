@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -120,9 +121,18 @@ class Uploader:
                 progress.file_done()
             else:
                 todo.append(f)
-        futures: list[Future[None]] = [
-            self._executor().submit(self._upload, f, journal, progress) for f in todo
-        ]
+        stop = threading.Event()  # set by the first failure: uploads not yet begun do not begin
+
+        def upload(f: UploadFile) -> None:
+            if stop.is_set():
+                return
+            try:
+                self._upload(f, journal, progress)
+            except BaseException:
+                stop.set()
+                raise
+
+        futures: list[Future[None]] = [self._executor().submit(upload, f) for f in todo]
         _, pending = wait(futures, return_when=FIRST_EXCEPTION)
         for future in pending:
             future.cancel()
