@@ -73,7 +73,10 @@ def download(project: str, annotation_type: str, batch: str | None, to: Path, wo
     if opts.as_json:
         opts.renderer().json([_result(r) for r in results])
     else:
-        rows = [(r.scene_uuid, names.get(r.scene_uuid), r.status, str(r.path), r.error) for r in results]
+        rows = sorted(
+            ((r.scene_uuid, names.get(r.scene_uuid), r.status, str(r.path), r.error) for r in results),
+            key=lambda row: (row[1] or "", row[0]),
+        )
         opts.renderer().table("ANNOTATIONS", DOWNLOAD_COLUMNS, rows)
         counts = {s: sum(r.status == s for r in results) for s in ("written", "skipped", "failed")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {to}")
