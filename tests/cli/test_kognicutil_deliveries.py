@@ -68,6 +68,17 @@ def test_annotations_download_of_an_unknown_project_is_one_line_and_exit_1(
     assert result.output.count("\n") == 1 and "nope" in result.output
 
 
+def test_an_annotation_type_the_project_does_not_have_is_said_so(work: Work, tmp_path: Path) -> None:
+    w, _ = work
+    result = w.kognicutil(
+        "annotations", "download", "--project", PROJECT, "--annotation-type", "lanes", "--to", "o"
+    )
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: project {PROJECT} has no annotation type lanes ({TYPE})\n",
+    )
+
+
 def test_requests_shows_each_requests_progress(work: Work) -> None:
     w, _ = work
     (row,) = table_rows(w.ok("requests", PROJECT).stdout)

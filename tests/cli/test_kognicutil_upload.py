@@ -126,3 +126,15 @@ def test_a_file_that_is_not_what_it_says_fails_its_scene_with_the_servers_messag
     assert statuses == {SCENES[0]: "failed", SCENES[1]: "failed", SCENES[2]: "created"}
     assert all("is not a JPEG, PNG, WebP or AVIF image" in line for line in result.stderr.splitlines())
     assert len(result.stderr.splitlines()) == 2
+
+
+def test_a_file_emptied_after_the_manifest_was_written_fails_only_the_scenes_that_use_it(
+    w: ClientWorld, tmp_path: Path
+) -> None:
+    folder = example_folder(tmp_path)
+    (folder / "lidar-0001.csv").write_bytes(b"")
+    result = w.kognicutil("upload", str(folder), "--project", "highway")
+    assert result.exit_code == 1
+    statuses = {r[0]: r[4] for r in table_rows(result.stdout)}
+    assert statuses == {SCENES[0]: "created", SCENES[1]: "created", SCENES[2]: "failed"}
+    assert result.stderr.startswith("failed: example-drive-0003: ") and "lidar-0001.csv" in result.stderr

@@ -70,6 +70,8 @@ def download(project: str, annotation_type: str, batch: str | None, to: Path, wo
     with opts.client() as client:
         results = client.annotation.download(project, annotation_type, batch, to=to, workers=workers)
         names = _scene_names(client, project) if results else {}
+        if not results:
+            _require_type(client, project, annotation_type)
     if opts.as_json:
         opts.renderer().json([_result(r) for r in results])
     else:
@@ -85,6 +87,14 @@ def download(project: str, annotation_type: str, batch: str | None, to: Path, wo
         click.echo(f"failed: {r.scene_uuid}: {r.error}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+def _require_type(client: Any, project: str, annotation_type: str) -> None:
+    """Nothing delivered may mean a misspelt type: say so rather than write nothing quietly."""
+    types = client.project.get_annotation_types(project)
+    if annotation_type not in types:
+        known = ", ".join(types) or "none"
+        raise click.ClickException(f"project {project} has no annotation type {annotation_type} ({known})")
 
 
 def _result(r: Any) -> dict[str, Any]:

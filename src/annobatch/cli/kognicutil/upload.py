@@ -20,6 +20,7 @@ import msgspec
 from annobatch.cli.kognicutil import manifest as mf
 from annobatch.cli.kognicutil._base import api_call, cli, common_options, options
 from annobatch.cli.kognicutil.scenes import sdk_calibration, sdk_scene
+from annobatch.model.scene import MissingFileError
 
 SUMMARY_COLUMNS = ("scene", "type", "frames", "files", "status", "scene_uuid", "message")
 
@@ -134,18 +135,21 @@ def _upload(
     workers: int,
     dry_run: bool,
 ) -> Iterator[Outcome]:
-    sendable = []
+    sendable: list[tuple[mf.Scene, Any]] = []
     for scene in manifest.scenes:
         if scene.calibration and ids[scene.calibration] is None:  # only in a dry run
             note = f"checked here only: calibration {scene.calibration} is created by the upload"
             yield Outcome(scene, "checked", message=note)
-        else:
-            sendable.append(scene)
-    built = (sdk_scene(manifest, folder, s, ids.get(s.calibration or "")) for s in sendable)
-    for r in client.create_scenes(built, project, batch, workers=workers, dryrun=dry_run):
+            continue
+        try:  # a file emptied or removed since the manifest was checked fails its scene alone
+            sendable.append((scene, sdk_scene(manifest, folder, scene, ids.get(scene.calibration or ""))))
+        except (MissingFileError, ValueError, OSError) as e:
+            yield Outcome(scene, "failed", message=str(e))
+    made = client.create_scenes((m for _, m in sendable), project, batch, workers=workers, dryrun=dry_run)
+    for r in made:
         status = "checked" if dry_run and r.status == "created" else r.status
         message = None if status == "checked" else r.message
-        yield Outcome(sendable[r.index], status, r.scene_uuid, message)
+        yield Outcome(sendable[r.index][0], status, r.scene_uuid, message)
 
 
 def _report(outcomes: list[Outcome], dry_run: bool) -> None:
