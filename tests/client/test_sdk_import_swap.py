@@ -34,13 +34,16 @@ def run(url, auth, files, deliver):
     camera = CalibrationModel.PinholeCalibration(
         **origin,
         camera_matrix=CalibrationModel.CameraMatrix(fx=800.0, fy=800.0, cx=4.0, cy=4.0),
-        distortion_coefficients=CalibrationModel.DistortionCoefficients(k1=0.0, k2=0.0, p1=0.0, p2=0.0, k3=0.0),
+        distortion_coefficients=CalibrationModel.DistortionCoefficients(
+            k1=0.0, k2=0.0, p1=0.0, p2=0.0, k3=0.0
+        ),
         image_width=8,
         image_height=8,
     )
     calibration = client.calibration.create_calibration(
         CalibrationModel.SensorCalibration(
-            external_id="rig", calibration={{"lidar": CalibrationModel.LidarCalibration(**origin), "CAM": camera}}
+            external_id="rig",
+            calibration={{"lidar": CalibrationModel.LidarCalibration(**origin), "CAM": camera}},
         )
     )
     cameras = C.Cameras(
@@ -68,10 +71,16 @@ def run(url, auth, files, deliver):
     by_scene = {{i.scene_uuid: i.scene_external_id for i in inputs}}
     return {{
         "inputs": sorted(i.scene_external_id for i in inputs),
-        "input_per_scene": sorted((by_scene[s.uuid], made.request_input_uuid is not None) for s, made in
-                                  zip(scenes, [made_cameras, made_lc])),
-        "scenes": sorted((s.external_id, str(getattr(s.status, "value", s.status)), s.scene_type) for s in scenes),
-        "summary": (sorted(summary.cameras), sorted(summary.lidars), summary.calibration_id == calibration.id),
+        "input_per_scene": sorted(
+            (by_scene[s.uuid], made.request_input_uuid is not None)
+            for s, made in zip(scenes, [made_cameras, made_lc])
+        ),
+        "scenes": sorted(
+            (s.external_id, str(getattr(s.status, "value", s.status)), s.scene_type) for s in scenes
+        ),
+        "summary": (
+            sorted(summary.cameras), sorted(summary.lidars), summary.calibration_id == calibration.id
+        ),
         "requests": [(r.title, r.input_progress_counts.total) for r in requests],
         "annotations": sorted((by_scene[a.scene_uuid], a.annotation_type, a.content) for a in annotations),
     }}

@@ -45,16 +45,15 @@ class SceneTypeResource:
         self._creator = creator
         self._progress = progress
 
-    def create(
+    def _create(
         self,
         scene: BaseScene,
-        project: str | None = None,
-        batch: str | None = None,
-        annotation_types: list[str] | None = None,
-        dryrun: bool = False,
-        feature_flags: FeatureFlags | None = None,
+        project: str | None,
+        batch: str | None,
+        annotation_types: list[str] | None,
+        dryrun: bool,
+        feature_flags: FeatureFlags | None,
     ) -> CreateSceneResponse | None:
-        """Create `scene` (see the class)."""
         if not isinstance(scene, self.model):
             raise ValueError(f"Cannot create a {type(scene)} via this endpoint")
         _warn_annotation_types(annotation_types)
@@ -83,26 +82,114 @@ class SceneTypeResource:
 class CamerasResource(SceneTypeResource):
     model = Cameras
 
+    def create(
+        self,
+        cameras: Cameras,
+        project: str | None = None,
+        batch: str | None = None,
+        annotation_types: list[str] | None = None,
+        dryrun: bool = False,
+        feature_flags: FeatureFlags | None = None,
+    ) -> CreateSceneResponse | None:
+        """Create a cameras scene (see `SceneTypeResource`)."""
+        return self._create(cameras, project, batch, annotation_types, dryrun, feature_flags)
+
 
 class CamerasSequenceResource(SceneTypeResource):
     model = CamerasSequence
+
+    def create(
+        self,
+        cameras_sequence: CamerasSequence,
+        project: str | None = None,
+        batch: str | None = None,
+        annotation_types: list[str] | None = None,
+        dryrun: bool = False,
+        feature_flags: FeatureFlags | None = None,
+    ) -> CreateSceneResponse | None:
+        """Create a cameras sequence (see `SceneTypeResource`)."""
+        return self._create(cameras_sequence, project, batch, annotation_types, dryrun, feature_flags)
 
 
 class LidarsResource(SceneTypeResource):
     model = Lidars
 
+    def create(
+        self,
+        lidars: Lidars,
+        project: str | None = None,
+        batch: str | None = None,
+        annotation_types: list[str] | None = None,
+        dryrun: bool = False,
+        feature_flags: FeatureFlags | None = None,
+    ) -> CreateSceneResponse | None:
+        """Create a lidars scene (see `SceneTypeResource`)."""
+        return self._create(lidars, project, batch, annotation_types, dryrun, feature_flags)
+
 
 class LidarsSequenceResource(SceneTypeResource):
     model = LidarsSequence
+
+    def create(
+        self,
+        lidars_sequence: LidarsSequence,
+        project: str | None = None,
+        batch: str | None = None,
+        annotation_types: list[str] | None = None,
+        dryrun: bool = False,
+        feature_flags: FeatureFlags | None = None,
+    ) -> CreateSceneResponse | None:
+        """Create a lidars sequence (see `SceneTypeResource`)."""
+        return self._create(lidars_sequence, project, batch, annotation_types, dryrun, feature_flags)
 
 
 class LidarsAndCamerasResource(SceneTypeResource):
     model = LidarsAndCameras
 
+    def create(
+        self,
+        lidars_and_cameras: LidarsAndCameras,
+        project: str | None = None,
+        batch: str | None = None,
+        annotation_types: list[str] | None = None,
+        dryrun: bool = False,
+        feature_flags: FeatureFlags | None = None,
+    ) -> CreateSceneResponse | None:
+        """Create a lidars-and-cameras scene (see `SceneTypeResource`)."""
+        return self._create(lidars_and_cameras, project, batch, annotation_types, dryrun, feature_flags)
+
 
 class LidarsAndCamerasSequenceResource(SceneTypeResource):
     model = LidarsAndCamerasSequence
 
+    def create(
+        self,
+        lidars_and_cameras_sequence: LidarsAndCamerasSequence,
+        project: str | None = None,
+        batch: str | None = None,
+        annotation_types: list[str] | None = None,
+        dryrun: bool = False,
+        feature_flags: FeatureFlags | None = None,
+    ) -> CreateSceneResponse | None:
+        """Create a lidars-and-cameras sequence (see `SceneTypeResource`)."""
+        return self._create(
+            lidars_and_cameras_sequence, project, batch, annotation_types, dryrun, feature_flags
+        )
+
 
 class AggregatedLidarsAndCamerasSequenceResource(SceneTypeResource):
     model = AggregatedLidarsAndCamerasSequence
+
+    def create(
+        self,
+        aggregated_lidars_and_cameras_seq: AggregatedLidarsAndCamerasSequence,
+        project: str | None = None,
+        batch: str | None = None,
+        annotation_types: list[str] | None = None,
+        dryrun: bool = False,
+        feature_flags: FeatureFlags | None = None,
+    ) -> CreateSceneResponse | None:
+        """Create an aggregated lidars-and-cameras sequence (see `SceneTypeResource`)."""
+        return self._create(
+            aggregated_lidars_and_cameras_seq, project, batch, annotation_types, dryrun, feature_flags
+        )
