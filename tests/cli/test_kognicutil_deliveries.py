@@ -68,6 +68,16 @@ def test_annotations_download_of_an_unknown_project_is_one_line_and_exit_1(
     assert result.output.count("\n") == 1 and "nope" in result.output
 
 
+def test_the_project_and_type_may_be_named_as_arguments(work: Work, tmp_path: Path) -> None:
+    w, d = work
+    result = w.ok("annotations", "download", PROJECT, TYPE, "--to", str(tmp_path / "out"))
+    assert "2 written, 0 skipped, 0 failed" in result.stdout
+    both = w.kognicutil("annotations", "download", PROJECT, TYPE, "--project", PROJECT, "--to", "o")
+    assert both.exit_code == 2 and "either as PROJECT TYPE or with the options" in both.output
+    neither = w.kognicutil("annotations", "download", "--to", "o")
+    assert neither.exit_code == 2 and "give --project P and --annotation-type T" in neither.output
+
+
 def test_an_annotation_type_the_project_does_not_have_is_said_so(work: Work, tmp_path: Path) -> None:
     w, _ = work
     result = w.kognicutil(

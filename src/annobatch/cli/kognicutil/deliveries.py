@@ -39,8 +39,9 @@ def annotations_group() -> None:
 
 
 @annotations_group.command("download")
-@click.option("--project", required=True, help="The project whose annotations to download.")
-@click.option("--annotation-type", required=True, help="The annotation type (object-detection …).")
+@click.argument("positional", nargs=-1, metavar="[PROJECT TYPE]")
+@click.option("--project", help="The project whose annotations to download.")
+@click.option("--annotation-type", help="The annotation type (object-detection …).")
 @click.option("--batch", help="Only this batch's annotations.")
 @click.option(
     "--to",
@@ -54,8 +55,17 @@ def annotations_group() -> None:
 )
 @common_options
 @api_call
-def download(project: str, annotation_type: str, batch: str | None, to: Path, workers: int) -> None:
+def download(
+    positional: tuple[str, ...],
+    project: str | None,
+    annotation_type: str | None,
+    batch: str | None,
+    to: Path,
+    workers: int,
+) -> None:
     """Download the current delivered annotations of one type, one OpenLABEL file per scene.
+
+    Name the project and type with --project and --annotation-type, or as PROJECT TYPE.
 
     A second run skips the files it already wrote for the same delivery; one failed download does
     not stop the others (exit status 1 when any failed).
@@ -65,7 +75,14 @@ def download(project: str, annotation_type: str, batch: str | None, to: Path, wo
       kognicutil annotations download --project crossings --annotation-type object-detection --to out
       kognicutil annotations download --project crossings --annotation-type object-detection \\
           --batch 2024-w10 --to out/2024-w10 --workers 16
+      kognicutil annotations download crossings object-detection --to out
     """
+    if (positional and (project or annotation_type)) or len(positional) not in (0, 2):
+        raise click.UsageError("name the project and type either as PROJECT TYPE or with the options")
+    if positional:
+        project, annotation_type = positional
+    if not project or not annotation_type:
+        raise click.UsageError("give --project P and --annotation-type T")
     opts = options()
     with opts.client() as client:
         results = client.annotation.download(project, annotation_type, batch, to=to, workers=workers)
