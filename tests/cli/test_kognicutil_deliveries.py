@@ -69,7 +69,7 @@ def test_annotations_download_of_an_unknown_project_is_one_line_and_exit_1(
 
 
 def test_the_project_and_type_may_be_named_as_arguments(work: Work, tmp_path: Path) -> None:
-    w, d = work
+    w, _ = work
     result = w.ok("annotations", "download", PROJECT, TYPE, "--to", str(tmp_path / "out"))
     assert "2 written, 0 skipped, 0 failed" in result.stdout
     both = w.kognicutil("annotations", "download", PROJECT, TYPE, "--project", PROJECT, "--to", "o")
