@@ -10,7 +10,7 @@ from typing import Any
 import click
 import msgspec
 
-from annobatch import APIError
+from annobatch import APIError, Client
 from annobatch.cli.kognicutil._base import api_call, cli, common_options, options
 from annobatch.model.review.review import AddFeedbackItem, ReviewRequest, ReviewWorkflowEnum
 
@@ -106,7 +106,7 @@ def download(
         raise SystemExit(1)
 
 
-def _require_type(client: Any, project: str, annotation_type: str) -> None:
+def _require_type(client: Client, project: str, annotation_type: str) -> None:
     """Nothing delivered may mean a misspelt type: say so rather than write nothing quietly."""
     types = client.project.get_annotation_types(project)
     if annotation_type not in types:
@@ -162,7 +162,7 @@ def _input_row(request: Any, i: Any, names: dict[str, str]) -> tuple[Any, ...]:
     return (names.get(i.scene_id, i.scene_id), request.title, i.status, stage, i.last_completed_annotation_id)
 
 
-def _scene_names(client: Any, project: str) -> dict[str, str]:
+def _scene_names(client: Client, project: str) -> dict[str, str]:
     """scene uuid → external id, for the project's inputs (empty when PROJECT is its uuid)."""
     try:
         entries = client.input.get_inputs(project)

@@ -17,6 +17,7 @@ from typing import Any
 import click
 import msgspec
 
+from annobatch import Client
 from annobatch.cli.kognicutil import manifest as mf
 from annobatch.cli.kognicutil._base import api_call, cli, common_options, options
 from annobatch.cli.kognicutil.scenes import sdk_calibration, sdk_scene
@@ -106,7 +107,7 @@ def _sdk_calibrations(path: Path, manifest: mf.Manifest) -> dict[str, Any]:
     return found
 
 
-def _calibration_ids(client: Any, calibrations: dict[str, Any], dry_run: bool) -> dict[str, str | None]:
+def _calibration_ids(client: Client, calibrations: dict[str, Any], dry_run: bool) -> dict[str, str | None]:
     """external id → the server's id: the newest calibration with that external id and the same
     content, else a new one (in a dry run: None, nothing is created)."""
     ids: dict[str, str | None] = {}
@@ -126,7 +127,7 @@ def _calibration_ids(client: Any, calibrations: dict[str, Any], dry_run: bool) -
 
 
 def _upload(
-    client: Any,
+    client: Client,
     manifest: mf.Manifest,
     folder: Path,
     ids: dict[str, str | None],
