@@ -156,8 +156,10 @@ class Uploader:
                 read = lambda c=callback, n=filename: bytes(c(n))  # noqa: E731
             path = Path(filename).expanduser() if read is None else None
             uploads.append(UploadFile(filename, url, content_type_of(filename), path, read))
+        journal = Journal(None, scene_uuid)  # kept in memory only: a v2 create is not resumed
+        journal.start(scene_uuid)
         with Progress(False) as progress:
-            self.upload_all(uploads, Journal(None, scene_uuid), progress)
+            self.upload_all(uploads, journal, progress)
 
     def _upload(self, f: UploadFile, journal: Journal, progress: Progress) -> None:
         attempt = 0
