@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from kognicutil_world import EXAMPLE, ClientWorld, table_rows, uploading_world
 
+from annobatch import Client
+from annobatch.model.scene import SceneInvalidatedReason
 from conftest import Live
 
 
@@ -101,3 +103,12 @@ def test_calibration_options_that_do_not_go_together(w: ClientWorld) -> None:
     assert w.kognicutil("calibration", "--id", "a", "--external-id", "b").exit_code == 2
     missing = w.kognicutil("calibration", "--id", "0b1c0000-0000-4000-8000-000000000000")
     assert missing.exit_code == 1 and missing.output.startswith("Error: ")
+
+
+def test_include_invalidated_lists_invalidated_inputs_too(w: ClientWorld) -> None:
+    scene = uuids(w)["example-drive-0002"]
+    with Client(w.live.url, str(w.creds)) as client:
+        client.scene.invalidate_scenes([scene], SceneInvalidatedReason.DUPLICATE)
+    assert "example-drive-0002" not in uuids(w)
+    rows = table_rows(w.ok("inputs", "--project", "highway", "--include-invalidated").stdout)
+    assert [r[4] for r in rows if r[1] == "example-drive-0002"] == ["invalidated:duplicate"]
