@@ -107,6 +107,15 @@ BROKEN = [
         35,
         "a cameras scene has exactly one frame, not 2",
     ),
+    (
+        (
+            "      - files: {FRONT: front-0001.png}\n\n",
+            "      - files: {FRONT: front-0001.png}\n        unix_timestamp: 1\n\n",
+        ),
+        "$.scenes[0].frames[0].unix_timestamp",
+        32,
+        "the frames of a cameras scene have no unix_timestamp",
+    ),
     (("scenes:\n", "scenes: []\nx:\n"), "$.scenes", 26, "expected array of length >= 1"),
 ]
 

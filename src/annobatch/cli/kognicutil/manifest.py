@@ -21,6 +21,7 @@ import msgspec
 import yaml
 
 __all__ = [
+    "FRAME_FIELDS",
     "KINDS_OF_TYPE",
     "MANIFEST_NAMES",
     "SEQUENCE_TYPES",
@@ -59,6 +60,17 @@ SEQUENCE_TYPES = frozenset(
 _CALIBRATED_TYPES = frozenset(
     {"lidars_and_cameras", "lidars_and_cameras_sequence", "aggregated_lidars_and_cameras_sequence"}
 )
+_SEQUENCE_FIELDS = {"id", "relative_timestamp", "metadata"}
+#: The frame fields (besides `files`) each type of scene has.
+FRAME_FIELDS = {
+    "cameras": set(),
+    "cameras_sequence": _SEQUENCE_FIELDS,
+    "lidars": {"unix_timestamp"},
+    "lidars_sequence": {*_SEQUENCE_FIELDS, "unix_timestamp", "ego_pose"},
+    "lidars_and_cameras": {"unix_timestamp"},
+    "lidars_and_cameras_sequence": {*_SEQUENCE_FIELDS, "unix_timestamp", "ego_pose"},
+    "aggregated_lidars_and_cameras_sequence": {*_SEQUENCE_FIELDS, "unix_timestamp", "ego_pose"},
+}
 #: The kinds of sensor each type of scene carries.
 KINDS_OF_TYPE = {
     "cameras": {"camera"},
@@ -203,6 +215,9 @@ def _first_problem(m: Manifest, folder: Path) -> tuple[str, str] | None:
 
 
 def _frame_problem(m: Manifest, scene: Scene, frame: Frame, at: str, folder: Path) -> tuple[str, str] | None:
+    for name in ("id", "relative_timestamp", "unix_timestamp", "ego_pose", "metadata"):
+        if getattr(frame, name) not in (None, {}) and name not in FRAME_FIELDS[scene.type]:
+            return f"{at}.{name}", f"the frames of a {scene.type} scene have no {name}"
     if scene.type in SEQUENCE_TYPES and frame.relative_timestamp is None:
         return at, "a frame of a sequence has a `relative_timestamp` (ms)"
     if scene.type == "aggregated_lidars_and_cameras_sequence" and frame.ego_pose is None:
