@@ -138,3 +138,49 @@ def test_a_file_emptied_after_the_manifest_was_written_fails_only_the_scenes_tha
     statuses = {r[0]: r[4] for r in table_rows(result.stdout)}
     assert statuses == {SCENES[0]: "created", SCENES[1]: "created", SCENES[2]: "failed"}
     assert result.stderr.startswith("failed: example-drive-0003: ") and "lidar-0001.csv" in result.stderr
+
+
+POSE = "ego_pose: {position: {x: 0, y: 0, z: 0}, rotation: {w: 1, x: 0, y: 0, z: 0}}"
+BOTH_1, BOTH_2 = (
+    "{FRONT: front-0001.png, lidar: lidar-0001.csv}",
+    "{FRONT: front-0002.png, lidar: lidar-0001.csv}",
+)
+# the example's sensors and calibration, and a scene of each type it does not have
+OTHER_SCENES = f"""scenes:
+  - external_id: only-lidar
+    type: lidars
+    frames:
+      - {{files: {{lidar: lidar-0001.csv}}, unix_timestamp: 1700000000000000000}}
+  - external_id: lidar-sequence
+    type: lidars_sequence
+    frames:
+      - {{relative_timestamp: 0, files: {{lidar: lidar-0001.csv}}, {POSE}}}
+      - {{relative_timestamp: 100, files: {{lidar: lidar-0001.csv}}}}
+  - external_id: both-sequence
+    type: lidars_and_cameras_sequence
+    calibration: example-rig-v1
+    frames:
+      - {{id: a, relative_timestamp: 0, files: {BOTH_1}, metadata: {{k: 1}}}}
+      - {{id: b, relative_timestamp: 100, files: {BOTH_2}}}
+  - external_id: aggregated
+    type: aggregated_lidars_and_cameras_sequence
+    calibration: example-rig-v1
+    frames:
+      - {{relative_timestamp: 0, files: {BOTH_1}, {POSE}}}
+      - {{relative_timestamp: 100, files: {BOTH_2}, {POSE}}}
+"""
+
+
+def test_the_lidar_types_upload_too(w: ClientWorld, tmp_path: Path) -> None:
+    folder = example_folder(tmp_path)
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text().split("scenes:")[0] + OTHER_SCENES)
+    result = w.ok("upload", str(folder), "--project", "highway")
+    made = ["only-lidar", "lidar-sequence", "both-sequence", "aggregated"]
+    assert [(r[0], r[4]) for r in table_rows(result.stdout)] == [(m, "created") for m in made]
+    assert {r[1]: r[3] for r in listed_inputs(w).values()} == {
+        "only-lidar": "lidars",
+        "lidar-sequence": "lidars_sequence",
+        "both-sequence": "lidars_and_cameras_sequence",
+        "aggregated": "aggregated_lidars_and_cameras_sequence",
+    }
