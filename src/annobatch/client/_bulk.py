@@ -68,6 +68,8 @@ def _one(
         created = creator.create(scene, project, batch, dryrun, None, progress)
     except (APIError, MissingFileError, ValueError, OSError) as e:
         return SceneResult(index, ext, "failed", message=str(e))
+    except Exception as e:  # anything else fails this scene alone, named, not the run
+        return SceneResult(index, ext, "failed", message=f"{type(e).__name__}: {e}")
     if created is None:
         return SceneResult(index, ext, "created", message="dry run: nothing was created")
     uuid, input_uuid = created.response.scene_uuid, created.response.request_input_uuid
