@@ -71,6 +71,11 @@ def test_a_dry_run_reports_what_the_server_refuses(w: ClientWorld) -> None:
     assert listed_inputs(w) == {}
 
 
+def test_an_unknown_project_is_one_line(w: ClientWorld) -> None:
+    result = w.kognicutil("upload", str(EXAMPLE), "--project", "nope")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "Error: project nope not found\n")
+
+
 def test_a_manifest_that_does_not_validate_names_its_line_and_place_and_sends_nothing(
     w: ClientWorld, tmp_path: Path
 ) -> None:

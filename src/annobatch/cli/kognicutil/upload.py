@@ -72,6 +72,7 @@ def upload(source: Path, project: str, batch: str | None, dry_run: bool, workers
     calibrations = _sdk_calibrations(path, manifest)
     opts = options()
     with opts.client() as client:
+        client.project.get_project(project)  # an unknown project: one line, not one per scene
         ids = _calibration_ids(client, calibrations, dry_run)
         outcomes = list(_upload(client, manifest, path.parent, ids, project, batch, workers, dry_run))
     outcomes.sort(key=lambda o: manifest.scenes.index(o.scene))
