@@ -80,7 +80,7 @@ def test_view_prints_this_servers_link_without_asking_it(w: ClientWorld) -> None
     scene = uuids(w)["example-drive-0001"]
     assert table_rows(w.ok("view", scene).stdout) == [[scene, f"{w.live.url}/view/{scene}"]]
     assert json.loads(w.ok("--json", "view", scene).stdout) == [
-        {"uuid": scene, "view_link": f"{w.live.url}/view/{scene}"}
+        {"uuid": scene, "viewLink": f"{w.live.url}/view/{scene}"}
     ]
     bad = w.kognicutil("view", "not-a-uuid")
     assert bad.exit_code == 2 and "'not-a-uuid' is not a uuid" in bad.output

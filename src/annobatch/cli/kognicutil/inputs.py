@@ -124,11 +124,11 @@ def view(scene_uuid: str) -> None:
         raise click.BadParameter(f"{scene_uuid!r} is not a uuid", param_hint="SCENE_UUID") from None
     opts = options()
     host = (opts.host or os.environ.get(HOST_ENV) or DEFAULT_HOST).rstrip("/")
-    link = {"uuid": scene_uuid, "view_link": f"{host}/view/{scene_uuid}"}
-    if opts.as_json:
-        opts.renderer().json([link])
+    link = f"{host}/view/{scene_uuid}"
+    if opts.as_json:  # camelCase, as the API's objects are
+        opts.renderer().json([{"uuid": scene_uuid, "viewLink": link}])
     else:
-        opts.renderer().table("VIEW LINK", tuple(link), [tuple(link.values())])
+        opts.renderer().table("VIEW LINK", ("uuid", "view_link"), [(scene_uuid, link)])
 
 
 @cli.command()
