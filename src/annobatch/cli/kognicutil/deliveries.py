@@ -10,7 +10,7 @@ from typing import Any
 import click
 import msgspec
 
-from annobatch import APIError, Client
+from annobatch import APIError, Client, DownloadResult
 from annobatch.cli.kognicutil._base import api_call, cli, common_options, options
 from annobatch.model.review.review import AddFeedbackItem, ReviewRequest, ReviewWorkflowEnum
 
@@ -77,12 +77,7 @@ def download(
           --batch 2024-w10 --to out/2024-w10 --workers 16
       kognicutil annotations download crossings object-detection --to out
     """
-    if (positional and (project or annotation_type)) or len(positional) not in (0, 2):
-        raise click.UsageError("name the project and type either as PROJECT TYPE or with the options")
-    if positional:
-        project, annotation_type = positional
-    if not project or not annotation_type:
-        raise click.UsageError("give --project P and --annotation-type T")
+    project, annotation_type = _project_and_type(positional, project, annotation_type)
     opts = options()
     with opts.client() as client:
         results = client.annotation.download(project, annotation_type, batch, to=to, workers=workers)
@@ -92,18 +87,33 @@ def download(
     if opts.as_json:
         opts.renderer().json([_result(r) for r in results])
     else:
-        rows = sorted(
-            ((r.scene_uuid, names.get(r.scene_uuid), r.status, str(r.path), r.error) for r in results),
-            key=lambda row: (row[1] or "", row[0]),
-        )
-        opts.renderer().table("ANNOTATIONS", DOWNLOAD_COLUMNS, rows)
-        counts = {s: sum(r.status == s for r in results) for s in ("written", "skipped", "failed")}
-        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {to}")
+        _print_downloads(results, names, to)
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         click.echo(f"failed: {r.scene_uuid}: {r.error}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+def _project_and_type(positional: tuple[str, ...], project: str | None, kind: str | None) -> tuple[str, str]:
+    if (positional and (project or kind)) or len(positional) not in (0, 2):
+        raise click.UsageError("name the project and type either as PROJECT TYPE or with the options")
+    if positional:
+        project, kind = positional
+    if not project or not kind:
+        raise click.UsageError("give --project P and --annotation-type T")
+    return project, kind
+
+
+def _print_downloads(results: list[DownloadResult], names: dict[str, str], to: Path) -> None:
+    """A row per file, by scene name, and a line of counts."""
+    rows = sorted(
+        ((r.scene_uuid, names.get(r.scene_uuid), r.status, str(r.path), r.error) for r in results),
+        key=lambda row: (row[1] or "", row[0]),
+    )
+    options().renderer().table("ANNOTATIONS", DOWNLOAD_COLUMNS, rows)
+    counts = {s: sum(r.status == s for r in results) for s in ("written", "skipped", "failed")}
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {to}")
 
 
 def _require_type(client: Client, project: str, annotation_type: str) -> None:
@@ -114,7 +124,7 @@ def _require_type(client: Client, project: str, annotation_type: str) -> None:
         raise click.ClickException(f"project {project} has no annotation type {annotation_type} ({known})")
 
 
-def _result(r: Any) -> dict[str, Any]:
+def _result(r: DownloadResult) -> dict[str, Any]:
     return {"sceneUuid": r.scene_uuid, "status": r.status, "file": str(r.path), "error": r.error}
 
 
