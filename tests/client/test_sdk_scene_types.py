@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_scenes import calibration, jpeg, pcd, tenant
+from sdk_scenes import JPEG, calibration, jpeg, pcd, tenant
 
 from annobatch.model.calibration import Position, RotationQuaternion
 from annobatch.model.ego import EgoVehiclePose, IMUData
@@ -149,3 +149,27 @@ def test_a_scene_of_another_type_is_refused_before_anything_is_sent(live: Live, 
     client = tenant(live).sdk(resume_dir=False)
     with pytest.raises(ValueError, match="Cannot create"):
         client.lidars.create(scene_of("cameras", tmp_path, ""), project="p1")
+
+
+def test_files_given_as_bytes_or_by_a_callback_are_uploaded(live: Live, tmp_path: Path) -> None:
+    from annobatch.resources.scene.file_data import FileData
+
+    client = tenant(live).sdk(resume_dir=tmp_path / "resume")
+    asked: list[str] = []
+
+    def camera_b(name: str) -> bytes:
+        asked.append(name)
+        return JPEG
+
+    images = [
+        Image(filename="front", sensor_name="A", file_data=FileData(FileData.Format.JPG, data=JPEG)),
+        Image(filename="back", sensor_name="B", file_data=FileData(FileData.Format.JPG, callback=camera_b)),
+    ]
+    made = client.cameras.create(
+        cam.Cameras(external_id="blobs", frame=cam.Frame(images=images)), project="p1"
+    )
+    assert made is not None
+    (s,) = client.scene.get_scenes_by_uuids([made.scene_uuid])
+    assert s.status == "created"
+    assert asked and set(asked) == {"back"}
+    assert [i.resource_id for i in images] == ["front.jpg", "back.jpg"]

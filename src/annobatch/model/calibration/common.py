@@ -22,12 +22,16 @@ class CalibrationType(StrEnum):
 
 
 class Position(SnakeModel, kw_only=True):
+    """A position in metres."""
+
     x: float
     y: float
     z: float
 
 
 class RotationQuaternion(SnakeModel, kw_only=True):
+    """A rotation as a unit quaternion."""
+
     w: float
     x: float
     y: float

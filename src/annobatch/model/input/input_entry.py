@@ -8,6 +8,8 @@ from annobatch.schemas import InputEntry
 
 
 class InputStatus(StrEnum):
+    """An input's status in the v1 listings (its scene's)."""
+
     Pending = "pending"
     Processing = "processing"
     Created = "created"

@@ -8,6 +8,8 @@ from annobatch.schemas import Scene
 
 
 class SceneStatus(StrEnum):
+    """Where a scene is: pending (files coming), processing, created, failed, indexed, invalidated."""
+
     Pending = "pending"
     Processing = "processing"
     Created = "created"

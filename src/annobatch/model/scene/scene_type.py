@@ -6,6 +6,8 @@ from enum import StrEnum
 
 
 class SceneType(StrEnum):
+    """A scene's kind, as a scene summary names it."""
+
     CAMERAS = "cameras"
     LIDARS_AND_CAMERAS = "lidars_and_cameras"
     CAMERAS_SEQUENCE = "cameras_sequence"

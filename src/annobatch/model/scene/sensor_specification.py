@@ -6,6 +6,8 @@ from annobatch.model._base import Model
 
 
 class CameraSettings(Model, kw_only=True):
+    """A camera's image size in pixels."""
+
     width: int
     height: int
 

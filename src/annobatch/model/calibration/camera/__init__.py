@@ -12,6 +12,8 @@ from annobatch.model.calibration.common import BaseCalibration, CalibrationType
 
 
 class CameraMatrix(SnakeModel, kw_only=True):
+    """Focal lengths and principal point, in pixels."""
+
     fx: float
     fy: float
     cx: float
@@ -19,6 +21,8 @@ class CameraMatrix(SnakeModel, kw_only=True):
 
 
 class DistortionCoefficients(SnakeModel, kw_only=True):
+    """Radial (k1, k2, k3) and tangential (p1, p2) distortion."""
+
     k1: float
     k2: float
     p1: float
@@ -32,16 +36,22 @@ class BaseCameraCalibration(BaseCalibration, kw_only=True):
 
 
 class BaseStandardCameraCalibration(BaseCameraCalibration, kw_only=True):
+    """A camera with a camera matrix and an optional field of view (degrees)."""
+
     camera_matrix: CameraMatrix
     field_of_view: float | None = None
 
 
 class PinholeCalibration(BaseStandardCameraCalibration, kw_only=True):
+    """A pinhole camera with radial and tangential distortion."""
+
     distortion_coefficients: DistortionCoefficients
     calibration_type: CalibrationType = CalibrationType.PINHOLE
 
 
 class FisheyeCalibration(BaseStandardCameraCalibration, kw_only=True):
+    """A fisheye camera (unified model, `xi`)."""
+
     distortion_coefficients: DistortionCoefficients
     xi: float
     calibration_type: CalibrationType = CalibrationType.FISHEYE
@@ -62,12 +72,16 @@ class UndistortionCoefficients(SnakeModel, kw_only=True):
 
 
 class KannalaCalibration(BaseStandardCameraCalibration, kw_only=True):
+    """A Kannala-Brandt fisheye camera."""
+
     distortion_coefficients: KannalaDistortionCoefficients
     undistortion_coefficients: UndistortionCoefficients
     calibration_type: CalibrationType = CalibrationType.KANNALA
 
 
 class CylindricalCalibration(BaseStandardCameraCalibration, kw_only=True):
+    """A cylindrical projection."""
+
     calibration_type: CalibrationType = CalibrationType.CYLINDRICAL
 
 
@@ -77,6 +91,8 @@ class CutAngles(SnakeModel, kw_only=True):
 
 
 class FusedCylindricalCalibration(BaseStandardCameraCalibration, kw_only=True):
+    """A fused cylindrical projection, cut at `cut_angles_degree`."""
+
     cut_angles_degree: CutAngles
     vertical_fov_degree: float = 72.5
     horizontal_fov_degree: float = 93
@@ -112,6 +128,8 @@ class LensProjectionCoefficients(SnakeModel, kw_only=True):
 
 
 class PrincipalPointDistortionCalibration(BaseStandardCameraCalibration, kw_only=True):
+    """A camera distorted around its principal point."""
+
     principal_point_distortion_coefficients: PrincipalPointDistortionCoefficients
     distortion_center: DistortionCenter
     principal_point: PrincipalPoint
@@ -127,6 +145,8 @@ class PrincipalPointFisheyeCoefficients(SnakeModel, kw_only=True):
 
 
 class PrincipalPointFisheyeCalibration(BaseStandardCameraCalibration, kw_only=True):
+    """A fisheye camera distorted around its principal point."""
+
     principal_point_fisheye_coefficients: PrincipalPointFisheyeCoefficients
     calibration_type: CalibrationType = CalibrationType.PRINCIPALPOINTFISHEYE
 

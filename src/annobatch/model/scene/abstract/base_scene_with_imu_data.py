@@ -9,4 +9,6 @@ from annobatch.model.scene.abstract.base_scene import BaseScene
 
 
 class BaseSceneWithIMUData(BaseScene, kw_only=True):
+    """A scene with optional IMU samples (`imu_data`), sent before the scene."""
+
     imu_data: list[IMUData] = msgspec.field(default_factory=list)

@@ -10,6 +10,9 @@ from annobatch.model.scene.sensor_specification import SensorSpecification
 
 
 class AggregatedLidarsAndCamerasSequence(BaseSceneWithIMUData, kw_only=True):
+    """Frames of point clouds (aggregated into one) and images, each frame with its ego pose; a
+    calibration names the sensors."""
+
     scene_path: ClassVar[str] = "aggregated-lidars-and-cameras-sequence"
     frames: list[Frame]
     calibration_id: str

@@ -10,6 +10,8 @@ from annobatch.model.scene.sensor_specification import SensorSpecification
 
 
 class CamerasSequence(BaseScene, kw_only=True):
+    """Frames of images: `CamerasSequence(external_id=..., frames=[Frame(frame_id=..., ...)])`."""
+
     scene_path: ClassVar[str] = "cameras-sequence"
     frames: list[Frame]
     sensor_specification: SensorSpecification | None = None

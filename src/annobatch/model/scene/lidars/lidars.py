@@ -9,5 +9,7 @@ from annobatch.model.scene.lidars.frame import Frame
 
 
 class Lidars(BaseSceneWithIMUData, kw_only=True):
+    """One frame of point clouds, with optional IMU data."""
+
     scene_path: ClassVar[str] = "lidars"
     frame: Frame

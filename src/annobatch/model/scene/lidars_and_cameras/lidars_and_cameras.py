@@ -10,6 +10,8 @@ from annobatch.model.scene.sensor_specification import SensorSpecification
 
 
 class LidarsAndCameras(BaseSceneWithIMUData, kw_only=True):
+    """One frame of point clouds and images; `calibration_id` names the sensors' calibration."""
+
     scene_path: ClassVar[str] = "lidars-and-cameras"
     frame: Frame
     calibration_id: str

@@ -10,6 +10,8 @@ from annobatch.model.scene.sensor_specification import SensorSpecification
 
 
 class LidarsAndCamerasSequence(BaseSceneWithIMUData, kw_only=True):
+    """Frames of point clouds and images; `calibration_id` names the sensors' calibration."""
+
     scene_path: ClassVar[str] = "lidars-and-cameras-sequence"
     frames: list[Frame]
     calibration_id: str

@@ -9,5 +9,7 @@ from annobatch.model.scene.lidars_sequence.frame import Frame
 
 
 class LidarsSequence(BaseSceneWithIMUData, kw_only=True):
+    """Frames of point clouds, with optional IMU data."""
+
     scene_path: ClassVar[str] = "lidars-sequence"
     frames: list[Frame]
