@@ -14,6 +14,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
+from annobatch import RESUME_DIR_ENV
 from annobatch.cli.kognicutil import Options, cli
 from annobatch.domain import BatchAction, Role
 from annobatch.services import Services
@@ -39,7 +40,9 @@ class ClientWorld:
     def kognicutil(self, *args: str) -> Result:
         """kognicutil with `--host` and `--credentials` of this world, through click's runner."""
         base = ["--host", self.live.url, "--credentials", str(self.creds)]
-        return CliRunner().invoke(cli, [*base, *args], obj=Options())
+        # resume journals of interrupted uploads in the test's folder, not the user's cache
+        env = {RESUME_DIR_ENV: str(self.creds.parent / "resume")}
+        return CliRunner().invoke(cli, [*base, *args], obj=Options(), env=env)
 
     def ok(self, *args: str) -> Result:
         result = self.kognicutil(*args)

@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from annobatch import RESUME_DIR_ENV
 from conftest import Live, unique
 
 
@@ -54,6 +55,7 @@ def test_the_installed_kognicutil_uploads_a_folder_and_lists_its_inputs(live: Li
     creds.write_text(json.dumps({"clientId": cred.record.client_id, "clientSecret": cred.secret}))
     script = Path(sys.executable).with_name("kognicutil")
     env = {**os.environ, "ANNOBATCH_HOST": live.url, "KOGNIC_CREDENTIALS": str(creds)}
+    env[RESUME_DIR_ENV] = str(tmp_path / "resume")
     example = Path(__file__).resolve().parents[2] / "examples" / "upload"
     # stderr on a terminal: the upload draws its progress there (read while it runs)
     terminal, progress_end = pty.openpty()
