@@ -80,3 +80,15 @@ def test_something_that_is_not_a_scene_fails_with_a_message(live: Live) -> None:
     client = tenant(live).sdk(resume_dir=False)
     (result,) = client.create_scenes(["not a scene"], project="p1")  # type: ignore[list-item]
     assert (result.status, result.message) == ("failed", "str is not a scene model of annobatch.model.scene")
+
+
+def test_a_scene_the_server_fails_after_its_upload_is_reported_with_the_servers_reason(
+    live: Live, tmp_path: Path
+) -> None:
+    client = tenant(live).sdk(resume_dir=False)
+    not_an_image = tmp_path / "notes.jpg"
+    not_an_image.write_text("these are notes, not a picture")
+    scene = cam.Cameras(external_id="notes", frame=cam.Frame(images=[Image(filename=str(not_an_image))]))
+    (result,) = client.create_scenes([scene], project="p1")
+    assert result.status == "failed" and result.scene_uuid is not None
+    assert "is not a JPEG, PNG, WebP or AVIF image" in str(result.message)

@@ -207,3 +207,40 @@ def test_a_file_is_streamed_not_read_whole(tmp_path: Path) -> None:
     chunks = UploadFile("big", "http://x", "application/octet-stream", path=big).chunks()
     sizes = [len(c) for c in chunks]
     assert max(sizes) == CHUNK and sum(sizes) == 5 * CHUNK + 7
+
+
+def test_a_list_cut_short_by_a_dropped_upload_is_finished_by_running_it_again(
+    live: Live, tmp_path: Path, proxy: DroppingProxy
+) -> None:
+    t = tenant(live)
+    scenes = [
+        cs.CamerasSequence(
+            external_id=f"drive-{n}",
+            frames=[
+                cs.Frame(
+                    frame_id=str(i),
+                    relative_timestamp=i * 100,
+                    images=[Image(filename=jpeg(tmp_path / f"{n}-{i}.jpg", FILE))],
+                )
+                for i in range(3)
+            ],
+        )
+        for n in range(3)
+    ]
+    proxy.drop_upload = 5  # the second scene's second file
+    first = through(proxy, t, tmp_path / "resume", max_connections=1, max_retry_attempts=0)
+    results = sorted(first.create_scenes(scenes, project="p1", workers=1), key=lambda r: r.index)
+    assert [r.status for r in results] == ["created", "failed", "created"]
+    assert str(results[1].message).startswith("cannot reach")
+    proxy.uploaded.clear()
+
+    again = through(proxy, t, tmp_path / "resume", max_connections=1)
+    rerun = sorted(again.create_scenes(scenes, project="p1", workers=2), key=lambda r: r.index)
+
+    assert [r.status for r in rerun] == ["skipped", "created", "skipped"]
+    assert len(proxy.uploaded) == 2  # the second scene's files the server did not hold
+    assert sorted(i.scene_external_id for i in again.input.query_inputs(project="p1")) == [
+        "drive-0",
+        "drive-1",
+        "drive-2",
+    ]

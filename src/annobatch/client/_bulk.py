@@ -92,7 +92,8 @@ def create_scenes(
 ) -> Iterator[SceneResult]:
     """Results in the order the scenes finish."""
     ahead = max(1, workers) * 2
-    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="annobatch-scene") as pool:
+    pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="annobatch-scene")
+    try:
         running: set[Future[SceneResult]] = set()
         for index, scene in enumerate(scenes):
             running.add(
@@ -104,3 +105,7 @@ def create_scenes(
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
+    finally:
+        # Stopped early (Ctrl-C, or the caller stopped reading): scenes not begun never begin;
+        # those under way finish their current step, and a later run resumes them.
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -4,6 +4,11 @@ from annobatch.model.scene.abstract import BaseSceneWithIMUData, SequenceFrame
 from annobatch.model.scene.aggregated_lidars_and_cameras_seq import AggregatedLidarsAndCamerasSequence
 from annobatch.model.scene.cameras import Cameras
 from annobatch.model.scene.cameras_sequence import CamerasSequence
+from annobatch.model.scene.get_scenes_request import (
+    GetScenesRequest,
+    GetScenesRequestForExtIds,
+    GetScenesRequestForUuids,
+)
 from annobatch.model.scene.invalidated_reason import SceneInvalidatedReason
 from annobatch.model.scene.lidars import Lidars
 from annobatch.model.scene.lidars_and_cameras import LidarsAndCameras
@@ -34,6 +39,9 @@ __all__ = [
     "CreateSceneResponse",
     "EgoVehiclePose",
     "Frame",
+    "GetScenesRequest",
+    "GetScenesRequestForExtIds",
+    "GetScenesRequestForUuids",
     "Image",
     "ImageMetadata",
     "ImageResource",
