@@ -795,6 +795,8 @@ class WorkforceTaskDetail(Wire):
     draft: dict[str, Any] | None
     versions: list[AnnotationVersion]
     review: TaskReview | None
+    #: the pre-annotation the input was made from (its content is the starting draft)
+    pre_annotation_uuid: str | None = None
 
 
 class AnnotationsRequest(Wire):

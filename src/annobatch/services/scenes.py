@@ -24,6 +24,7 @@ import msgspec
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
 from annobatch.services.blob_deletions import finish_deletions
+from annobatch.services.file_checks import StoredFile, frame_timestamps, inspect_files
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
     MAX_IDS,
@@ -223,7 +224,7 @@ class SceneService:
         scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid))
         if resources is None:
             return scene
-        problems = await self._inspect(resources)
+        problems = await self._inspect(scene, resources)
         done = await transact(self.db, lambda uow: self._finish_commit(uow, caller, sid, problems))
         if done.status == SceneStatus.FAILED:
             await transact(self.db, lambda uow: self._recheck_batches(uow, caller, sid))
@@ -296,23 +297,14 @@ class SceneService:
                 await start_work(uow, inp)
         return await load_scene(uow, caller, sid)
 
-    async def _inspect(self, resources: list[ResourceRecord]) -> list[str]:
+    async def _inspect(self, scene: SceneRecord, resources: list[ResourceRecord]) -> list[str]:
         """A quick look at each uploaded file (no transaction is open: this reads the blob store)."""
-        problems = []
-        for r in resources:
-            if r.blob_key is None:
-                continue
-            try:
-                head = await self.blobs.read(r.blob_key, 64)
-            except FileNotFoundError:
-                problems.append(f"file {r.resource_id} is missing from storage; upload it again")
-                continue
-            problem = domain.check_file_content(
-                ResourceKind(r.kind), r.resource_id, r.filename, head, r.size or 0
-            )
-            if problem:
-                problems.append(problem)
-        return problems
+        files = [
+            StoredFile(ResourceKind(r.kind), r.resource_id, r.filename, r.blob_key, r.size or 0)
+            for r in resources
+            if r.blob_key is not None
+        ]
+        return await inspect_files(self.blobs, files, frame_timestamps(scene.spec))
 
     # ---------------------------------------------------------------------------- reading
 
