@@ -85,6 +85,15 @@ def content_type_of(filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
+def _stored(response: httpx.Response, sha256: str, size: int) -> Uploaded:
+    """What the server says it stored; an upload URL that answers 2xx without saying (not an
+    annobatch server's) is taken at its word, as the official client takes it."""
+    try:
+        return msgspec.json.decode(response.content, type=Envelope[Uploaded]).data
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return Uploaded(size, sha256)
+
+
 class DamagedUpload(APIError):
     """The server stored something other than what was sent."""
 
@@ -186,7 +195,7 @@ class Uploader:
                 error = from_transport(e, f.url.split("?")[0], self.requester.timeout)
             else:
                 if response.is_success:
-                    stored = msgspec.json.decode(response.content, type=Envelope[Uploaded]).data
+                    stored = _stored(response, h.hexdigest(), sent)
                     if stored.sha256 == h.hexdigest() and stored.size == sent:
                         journal.confirm(f.resource_id, stored.sha256, stored.size)
                         progress.file_done()
