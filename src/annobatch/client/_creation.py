@@ -28,10 +28,6 @@ from annobatch.model.scene.scene_job import CreateSceneResponse
 from annobatch.schemas import Envelope, ImuResource, InitializedScene, Scene, SceneJobCreated
 
 
-class SceneFailed(APIError):
-    """The server took the scene's files but failed the scene (its message says why)."""
-
-
 @dataclass(frozen=True)
 class Created:
     """A creation's outcome: the official answer, and the scene's status after its commit."""
