@@ -108,7 +108,7 @@ def test_a_file_the_journal_confirms_is_not_sent(tmp_path: Path) -> None:
 def test_an_upload_url_that_answers_2xx_without_saying_what_it_stored_is_taken_at_its_word(
     tmp_path: Path,
 ) -> None:
-    up, bodies = uploader([], [])
+    up, _ = uploader([], [])
     up.requester.http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(204)))
     f, journal = one_file(tmp_path)
     up.upload_all([f], journal, Progress(False))
