@@ -63,6 +63,7 @@ def run(url, auth, files, deliver):
     made_lc = client.lidars_and_cameras.create(lidars_and_cameras, project="p1", batch="b1")
 
     inputs = client.input.query_inputs(project="p1", batch="b1")
+    entries = client.input.get_inputs(project="p1", batch="b1")
     requests = client.request.get_requests(project_id="p1", include_input_progress_counts=True)
     deliver(inputs)
     annotations = list(client.annotation.get_project_annotations("p1", "object-detection", batch="b1"))
@@ -71,6 +72,7 @@ def run(url, auth, files, deliver):
     by_scene = {{i.scene_uuid: i.scene_external_id for i in inputs}}
     return {{
         "inputs": sorted(i.scene_external_id for i in inputs),
+        "entries": sorted((e.external_id, e.batch, e.scene_type, e.scene_uuid in by_scene) for e in entries),
         "input_per_scene": sorted(
             (by_scene[s.uuid], made.request_input_uuid is not None)
             for s, made in zip(scenes, [made_cameras, made_lc])
