@@ -36,7 +36,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.connect()
         key = await load_signing_key(database, settings.secret_key)
-        blobs = open_blob_store(settings.data_dir)
+        blobs = open_blob_store(settings.data_dir, settings.blobs_url)
         shared.start(
             Services.over(
                 database,
