@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from litestar import Request
 
+from annobatch.services.direct_uploads import UploadLinks
 from annobatch.services.downloads import DownloadSigner
 from annobatch.services.uploads import UploadSigner
 
@@ -21,6 +22,12 @@ def public_base(request: Request) -> str:
 def upload_signer(request: Request) -> UploadSigner:
     """The app's upload signer, made when the app starts from its signing key."""
     found: UploadSigner = request.app.state.upload_signer
+    return found
+
+
+def upload_links(request: Request) -> UploadLinks:
+    """What makes a scene's upload URLs: the upload signer, or presigned URLs of the S3 store."""
+    found: UploadLinks = request.app.state.upload_links
     return found
 
 

@@ -88,6 +88,8 @@ def make_client(location: S3Location, pool: int = 32) -> Any:
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             s3={"addressing_style": "path"},
+            # Presigned URLs signed with SigV4 sign only the host: the client may send any Content-Type.
+            signature_version="s3v4",
         ),
     )
 
@@ -287,6 +289,16 @@ class S3BlobStore(BlobStore):
         answer = await self.call("head_object", Key=self.object_key(key))
         return int(answer.get("ContentLength", 0))
 
+    async def head(self, key: str) -> tuple[int, str | None]:
+        """The blob's size and the content type it was written with."""
+        answer = await self.call("head_object", Key=self.object_key(key))
+        return int(answer.get("ContentLength", 0)), answer.get("ContentType")
+
+    async def copy(self, source: str, key: str) -> None:
+        """Copy a blob within the bucket (the store copies; no byte passes through here)."""
+        origin = {"Bucket": self.bucket, "Key": self.object_key(source)}
+        await self.call("copy_object", Key=self.object_key(key), CopySource=origin)
+
     async def exists(self, key: str) -> bool:
         try:
             await self.size(key)
@@ -335,9 +347,10 @@ class S3BlobStore(BlobStore):
         """Every committed blob (for tests and housekeeping)."""
         return sorted([k async for page in self.blobs(float("inf")) for k in page])
 
-    async def presigned_get(self, key: str, ttl_seconds: int) -> str:
-        """A URL that reads the blob straight from the store, good for `ttl_seconds`."""
-        s3 = await self.client()
+    def presigned_put(self, key: str, ttl_seconds: int) -> str:
+        """A URL that writes the blob straight to the store, good for `ttl_seconds` (signing is
+        local: no call of the store; the client must have been made, `client`)."""
+        assert self._s3 is not None, "the S3 client is made when the server starts"
         params = {"Bucket": self.bucket, "Key": self.object_key(key)}
-        url: str = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_seconds)
+        url: str = self._s3.generate_presigned_url("put_object", Params=params, ExpiresIn=ttl_seconds)
         return url
