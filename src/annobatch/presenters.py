@@ -329,7 +329,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
             r.sensor_name,
             r.kind,
             r.frame_id,
-            signer.file_url(base, r.scene_id, r.position).url,
+            signer.file_url(base, r.scene_id, r.position, blob_key=r.blob_key).url,
         )
         for r in d.resources
         if r.blob_key is not None
@@ -345,7 +345,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
             when(v.created),
             None if v.delivered is None else when(v.delivered),
             v.preliminary,
-            signer.annotation_url(base, v.id).url,
+            signer.annotation_url(base, v.id, blob_key=v.blob_key).url,
         )
         for _, v in sorted(d.versions.items())
     ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_inputs_official_client import *  # noqa: F403  (the same tests, collected here with this `live`)
-from test_inputs_official_client import JPEG, blobs, stored_scene, tenant
+from test_inputs_official_client import JPEG, blobs, cameras_scene, stored_scene, tenant
 
 from annobatch.services import Services
 from annobatch.storage.database import open_database
@@ -39,7 +39,11 @@ def live(
         else:
             assert postgres_admin_url is not None
             url = stack.enter_context(fresh_postgres_database(postgres_admin_url, runner))
-        env = {**s3.blob_env(), "ANNOBATCH_S3_UPLOADS": request.param}
+        env = {
+            **s3.blob_env(),
+            "ANNOBATCH_S3_UPLOADS": request.param,
+            "ANNOBATCH_S3_DOWNLOADS": request.param,
+        }
         server = LiveServer(data, url, extra_env=env).start()
         stack.callback(server.stop)
         database = open_database(url)
@@ -84,3 +88,41 @@ def test_presigned_uploads_go_straight_to_the_bucket_and_are_checked_at_the_comm
         k for k in live.world.run(blobs(live).keys()) if k.startswith(f"incoming/{created.scene_uuid}")
     ]
     assert incoming == []  # the presigned upload's object was copied, checked, and removed
+
+
+def test_annotation_content_is_read_from_the_bucket_by_a_presigned_url_or_through_the_server(
+    live: Live, s3: S3Server, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    import httpx
+
+    from delivery_seeds import Seed
+
+    t = tenant(live)
+    created = t.client.cameras.create(cameras_scene(tmp_path, "annotated"), project="p1")
+    assert created is not None
+    rec, _ = stored_scene(live, created.scene_uuid)
+    assert rec is not None
+    (inp,) = t.client.input.query_inputs(project="p1")
+    seed = Seed(live.world.ops.db, live.world.runner, tmp_path / "unused")
+    seed.store = blobs(live)  # type: ignore[assignment]
+    batch = SimpleNamespace(id=rec.batch_id, project_id=rec.project_id)
+    aid = seed.version(batch, inp.uuid, created.scene_uuid, "object-detection", org=t.org, note="from S3")  # type: ignore[arg-type]
+    (annotation,) = t.client.annotation.get_project_annotations("p1", "object-detection")
+    assert annotation.content is not None and annotation.content["openlabel"]["metadata"]["note"] == "from S3"
+    token = httpx.post(
+        f"{live.url}/v1/auth/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": t.cred.record.client_id,
+            "client_secret": t.cred.secret,
+        },
+    ).json()["access_token"]
+    signed = httpx.get(
+        f"{live.url}/v1/annotations/{aid}", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    url = signed["data"]["signedUrl"]
+    presigned = live.server.env()["ANNOBATCH_S3_DOWNLOADS"] == "presigned"
+    assert url.startswith(s3.endpoint if presigned else live.url)
+    assert httpx.get(url).json()["openlabel"]["metadata"]["note"] == "from S3"

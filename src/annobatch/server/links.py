@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from litestar import Request
 
+from annobatch.services.deliveries import DeliveredAnnotation
 from annobatch.services.direct_uploads import UploadLinks
-from annobatch.services.downloads import DownloadSigner
+from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.uploads import UploadSigner
 
 
@@ -35,3 +36,10 @@ def download_signer(request: Request) -> DownloadSigner:
     """The app's download signer, made when the app starts from its signing key."""
     found: DownloadSigner = request.app.state.download_signer
     return found
+
+
+def annotation_link(request: Request, found: DeliveredAnnotation) -> SignedUrl:
+    """The signed URL of a delivered annotation's content (straight at the bucket with presigned
+    S3 downloads)."""
+    signer = download_signer(request)
+    return signer.annotation_url(public_base(request), found.id, blob_key=found.row.blob_key)

@@ -1,4 +1,5 @@
-"""Uploads straight to the S3 blob store (`ANNOBATCH_S3_UPLOADS=presigned`).
+"""Files straight to and from the S3 blob store, with presigned URLs: uploads
+(`ANNOBATCH_S3_UPLOADS=presigned`) and downloads (`ANNOBATCH_S3_DOWNLOADS=presigned`).
 
 The scene's create answers, for each file, a presigned PUT URL of the bucket instead of the
 server's own upload URL: the bytes never pass through a replica. The official client announces no
@@ -6,16 +7,23 @@ size nor checksum, so the URL pins neither; instead the commit verifies each obj
 within the upload limit, and its copy (made by the store, under a key no URL names, so that a
 late PUT cannot change what was checked) is read once for its size and SHA-256, which the file
 then records as if it had been uploaded through the server.
+
+Downloads: where the server would hand out its own signed download URL (annotation content, a
+task's scene files), it hands out a presigned GET URL of the object, good as long; the bytes then
+never pass through a replica.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Protocol
 
 from annobatch.domain import InvalidInput, TooLarge
+from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.storage.blobs import BlobInfo
 from annobatch.storage.blobs_s3 import S3BlobStore
 
@@ -66,3 +74,34 @@ class DirectUploads:
             )
         await self.store.delete(incoming)
         return BlobInfo(key, size, digest.hexdigest()), content_type
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedDownloads(DownloadSigner):
+    """The download signer, whose URLs point straight at the object when its key is known (and at
+    the server's signed download path otherwise)."""
+
+    store: S3BlobStore | None = None
+
+    @classmethod
+    def over(cls, signer: DownloadSigner, store: S3BlobStore) -> PresignedDownloads:
+        return cls(signer.key, signer.ttl_seconds, store)
+
+    def _presigned(self, blob_key: str, now: float | None) -> SignedUrl:
+        assert self.store is not None
+        expires = int(now if now is not None else time.time()) + self.ttl_seconds
+        return SignedUrl(self.store.presigned_get(blob_key, self.ttl_seconds), expires)
+
+    def annotation_url(
+        self, base: str, annotation_id: str, now: float | None = None, blob_key: str | None = None
+    ) -> SignedUrl:
+        if blob_key is None:
+            return super().annotation_url(base, annotation_id, now)
+        return self._presigned(blob_key, now)
+
+    def file_url(
+        self, base: str, scene_id: str, position: int, now: float | None = None, blob_key: str | None = None
+    ) -> SignedUrl:
+        if blob_key is None:
+            return super().file_url(base, scene_id, position, now)
+        return self._presigned(blob_key, now)

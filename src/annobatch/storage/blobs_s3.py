@@ -347,6 +347,14 @@ class S3BlobStore(BlobStore):
         """Every committed blob (for tests and housekeeping)."""
         return sorted([k async for page in self.blobs(float("inf")) for k in page])
 
+    def presigned_get(self, key: str, ttl_seconds: int) -> str:
+        """A URL that reads the blob straight from the store, good for `ttl_seconds` (signed
+        locally, like `presigned_put`)."""
+        assert self._s3 is not None, "the S3 client is made when the server starts"
+        params = {"Bucket": self.bucket, "Key": self.object_key(key)}
+        url: str = self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_seconds)
+        return url
+
     def presigned_put(self, key: str, ttl_seconds: int) -> str:
         """A URL that writes the blob straight to the store, good for `ttl_seconds` (signing is
         local: no call of the store; the client must have been made, `client`)."""
