@@ -2,7 +2,7 @@
 and with S3 blobs (SeaweedFS), side by side in one run, all through the official client.
 
     .venv/bin/python bench/scale.py                       # PostgreSQL when reachable, else SQLite
-    .venv/bin/python bench/scale.py --scenes 60 --big 16 --threads 8
+    .venv/bin/python bench/scale.py --scenes 80 --big 16 --clients 4 --presigned
 
 Each configuration is a fresh database, `--replicas`-many servers (granian, one worker each) behind
 haproxy configured by `deploy/haproxy.cfg` on free loopback ports, the official client's six hosts
@@ -11,8 +11,9 @@ S3 blobs go to a SeaweedFS bucket started for the run, streamed through the serv
 default), and with `--presigned` also straight to the bucket.
 
 - scenes/s: `--scenes` cameras scenes of one small JPEG each (create, upload, commit), from
-  `--threads` threads.
-- upload MiB/s: `--big` scenes of one `--big-mib` MiB image each, from the same threads; the
+  `--clients` client processes (one official client each; the first two scenes per process warm
+  up imports, tokens and connections and are not timed).
+- upload MiB/s: `--big` scenes of one `--big-mib` MiB image each, from the same processes; the
   bytes of the files over the time to create, upload and commit them all.
 """
 
@@ -21,13 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing as mp
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -89,26 +90,31 @@ def tenant(url: str) -> tuple[str, str]:
     return asyncio.run(go())
 
 
-def create_scenes(url: str, auth: tuple[str, str], files: list[Path], threads: int) -> float:
-    """Create one cameras scene per file from `threads` threads; answers the seconds it took."""
+_CLIENT: Any = None
+
+
+def _create(job: tuple[str, tuple[str, str], str, int]) -> None:
+    """In a client process: create one cameras scene of one image (one official client per process)."""
+    global _CLIENT
     from kognic.io.model.scene import cameras as cam
     from kognic.io.model.scene.resources import Image
 
     from liveserver import six_host_client
 
-    local = threading.local()
+    url, auth, path, n = job
+    if _CLIENT is None:
+        _CLIENT = six_host_client(url, auth)
+    frame = cam.Frame(images=[Image(filename=path, sensor_name="CAM")])
+    scene = cam.Cameras(external_id=f"s{n}-{Path(path).stem}", frame=frame)
+    assert _CLIENT.cameras.create(scene, project="p1", batch="b1") is not None
 
-    def one(n: int) -> None:
-        if not hasattr(local, "client"):
-            local.client = six_host_client(url, auth)
-        frame = cam.Frame(images=[Image(filename=str(files[n]), sensor_name="CAM")])
-        scene = cam.Cameras(external_id=f"s{n}-{files[n].stem}", frame=frame)
-        assert local.client.cameras.create(scene, project="p1", batch="b1") is not None
 
-    with ThreadPoolExecutor(threads) as pool:
-        started = time.perf_counter()
-        list(pool.map(one, range(len(files))))
-        return time.perf_counter() - started
+def create_scenes(pool: ProcessPoolExecutor, url: str, auth: tuple[str, str], files: list[Path]) -> float:
+    """Create one cameras scene per file from the pool's client processes; answers the seconds."""
+    jobs = [(url, auth, str(p), n) for n, p in enumerate(files)]
+    started = time.perf_counter()
+    list(pool.map(_create, jobs))
+    return time.perf_counter() - started
 
 
 def files_of(work: Path, count: int, size: int, tag: str) -> list[Path]:
@@ -136,13 +142,14 @@ def measure(
             six_host_client(c.url, auth).project.create_batch("p1", "b1")
             small = files_of(here, args.scenes, 40_000, "small")
             big = files_of(here, args.big, args.big_mib * 1024 * 1024, "big")
-            create_scenes(c.url, auth, small[: args.threads], args.threads)  # warm: tokens, connections
-            small_s = create_scenes(c.url, auth, small[args.threads :], args.threads)
-            big_s = create_scenes(c.url, auth, big, args.threads)
+            with ProcessPoolExecutor(args.clients, mp_context=mp.get_context("fork")) as pool:
+                create_scenes(pool, c.url, auth, small[: args.clients * 2])  # warm: imports, tokens
+                small_s = create_scenes(pool, c.url, auth, small[args.clients * 2 :])
+                big_s = create_scenes(pool, c.url, auth, big)
             failed = sum(n for status, n in c.statuses().items() if status >= 500)
     return {
         "name": name,
-        "scenes_per_s": (len(small) - args.threads) / small_s,
+        "scenes_per_s": (len(small) - args.clients * 2) / small_s,
         "mib_per_s": args.big * args.big_mib / big_s,
         "failed": failed,
     }
@@ -150,10 +157,10 @@ def measure(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenes", type=int, default=60, help="small scenes per configuration (default 60)")
+    ap.add_argument("--scenes", type=int, default=80, help="small scenes per configuration (default 80)")
     ap.add_argument("--big", type=int, default=12, help="large scenes per configuration (default 12)")
     ap.add_argument("--big-mib", type=int, default=16, help="MiB of each large scene's image (default 16)")
-    ap.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
+    ap.add_argument("--clients", type=int, default=4, help="client processes (default 4)")
     ap.add_argument("--presigned", action="store_true", help="also S3 with presigned uploads")
     ap.add_argument("--no-postgres", action="store_true", help="SQLite, even if PostgreSQL is reachable")
     args = ap.parse_args()
@@ -185,8 +192,8 @@ def main() -> None:
         finally:
             _stop(s3.proc)
     backend = "PostgreSQL" if pg else "SQLite"
-    small = args.scenes - args.threads
-    print(f"\ndatabase: {backend}; {args.threads} client threads; {small} small scenes (40 kB), ", end="")
+    small = args.scenes - args.clients * 2
+    print(f"\ndatabase: {backend}; {args.clients} client processes; {small} small scenes (40 kB), ", end="")
     print(f"{args.big} large ({args.big_mib} MiB)\n")
     print("| configuration | scenes/s | upload MiB/s | 5xx through the balancer |")
     print("| --- | ---: | ---: | ---: |")
