@@ -114,6 +114,7 @@ def test_writing_a_key_again_replaces_it_atomically(store: BlobStore) -> None:
 def test_an_empty_blob_is_a_blob(store: BlobStore) -> None:
     info = asyncio.run(store.put("k/empty", chunks_of(b"", 1)))
     assert info.size == 0 and asyncio.run(store.read("k/empty")) == b""
+    assert asyncio.run(store.read("k/empty", 64)) == b""  # its first bytes: none
 
 
 def test_deleting_is_quiet_about_missing_blobs(store: BlobStore) -> None:

@@ -94,12 +94,18 @@ def make_client(location: S3Location, pool: int = 32) -> Any:
     )
 
 
+class _NothingInRange(Exception):
+    """The first bytes of an empty object were asked for (S3 answers 416)."""
+
+
 def _unavailable(e: Exception) -> Exception:
     """A missing object is `FileNotFoundError`; any other failure of the store `StoreUnavailable`."""
     from botocore.exceptions import ClientError
 
     if isinstance(e, ClientError):
         code = str(e.response.get("Error", {}).get("Code", ""))
+        if code == "InvalidRange":
+            return _NothingInRange()
         status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in _MISSING or (status == 404 and code != "NoSuchBucket"):
             return FileNotFoundError(code or "missing")
@@ -267,7 +273,10 @@ class S3BlobStore(BlobStore):
             await self.size(key)
             return b""
         extra = {} if length is None else {"Range": f"bytes=0-{length - 1}"}
-        answer = await self.call("get_object", Key=self.object_key(key), **extra)
+        try:
+            answer = await self.call("get_object", Key=self.object_key(key), **extra)
+        except _NothingInRange:
+            return b""
         body = answer["Body"]
         try:
             data: bytes = await self._run(body.read)
