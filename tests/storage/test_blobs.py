@@ -295,3 +295,31 @@ def test_an_s3_url_opens_the_bucket_with_the_standard_aws_settings(tmp_path: Pat
 def test_a_malformed_s3_url_is_refused(tmp_path: Path, url: str) -> None:
     with pytest.raises(ValueError):
         open_blob_store(tmp_path, url, {})
+
+
+def test_settings_take_the_blob_store_and_how_files_reach_it_from_the_environment() -> None:
+    from annobatch.settings import Settings
+
+    env = {"ANNOBATCH_BLOBS": "s3://bucket/prefix/", "ANNOBATCH_S3_UPLOADS": "presigned"}
+    chosen = Settings.from_env(env)
+    assert (chosen.blobs_url, chosen.s3_uploads, chosen.s3_downloads) == (
+        "s3://bucket/prefix",
+        "presigned",
+        "stream",
+    )
+    assert Settings.from_env(chosen.location_env()).blobs_url == "s3://bucket/prefix"  # what workers see
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ANNOBATCH_BLOBS": "/srv/blobs"}, "ANNOBATCH_BLOBS must be empty"),
+        ({"ANNOBATCH_S3_UPLOADS": "sideways"}, "ANNOBATCH_S3_UPLOADS must be one of stream, presigned"),
+        ({"ANNOBATCH_S3_DOWNLOADS": "yes"}, "ANNOBATCH_S3_DOWNLOADS must be one of stream, presigned"),
+    ],
+)
+def test_settings_refuse_an_unknown_blob_store_or_transfer_mode(env: dict[str, str], message: str) -> None:
+    from annobatch.settings import Settings
+
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(env)
