@@ -178,6 +178,13 @@ class Settings:
         for name, mode in ((S3_UPLOADS_ENV, self.s3_uploads), (S3_DOWNLOADS_ENV, self.s3_downloads)):
             if mode not in TRANSFER_MODES:
                 raise ValueError(f"{name} must be one of {', '.join(TRANSFER_MODES)} (got {mode!r})")
+        if self.s3_uploads == "presigned" and self.sweep_orphan_grace_seconds < self.upload_url_ttl_seconds:
+            # A file uploaded straight to the bucket belongs to no row until the commit: the sweep
+            # must not take it for an orphan while its URL may still be used.
+            raise ValueError(
+                f"with {S3_UPLOADS_ENV}=presigned, ANNOBATCH_SWEEP_ORPHAN_GRACE must be at least "
+                "ANNOBATCH_UPLOAD_URL_TTL"
+            )
 
     def _check_edge(self) -> None:
         if not 0.001 <= self.header_read_timeout_seconds <= MAX_HEADER_READ_TIMEOUT:

@@ -316,6 +316,10 @@ def test_settings_take_the_blob_store_and_how_files_reach_it_from_the_environmen
         ({"ANNOBATCH_BLOBS": "/srv/blobs"}, "ANNOBATCH_BLOBS must be empty"),
         ({"ANNOBATCH_S3_UPLOADS": "sideways"}, "ANNOBATCH_S3_UPLOADS must be one of stream, presigned"),
         ({"ANNOBATCH_S3_DOWNLOADS": "yes"}, "ANNOBATCH_S3_DOWNLOADS must be one of stream, presigned"),
+        (
+            {"ANNOBATCH_S3_UPLOADS": "presigned", "ANNOBATCH_SWEEP_ORPHAN_GRACE": "600"},
+            "ANNOBATCH_SWEEP_ORPHAN_GRACE must be at least ANNOBATCH_UPLOAD_URL_TTL",
+        ),
     ],
 )
 def test_settings_refuse_an_unknown_blob_store_or_transfer_mode(env: dict[str, str], message: str) -> None:
