@@ -19,6 +19,7 @@ import contextlib
 import functools
 import hashlib
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ T = TypeVar("T")
 #: Parts of a multipart upload (S3's least is 5 MiB but for the last). Bodies up to this size are
 #: one PUT.
 PART_SIZE = 8 * 1024 * 1024
+#: Connections to the store, and threads that use them, per process.
+POOL = 32
 _MISSING = {"NoSuchKey", "NotFound", "404", "NoSuchUpload"}
 
 
@@ -69,7 +72,7 @@ class S3Location:
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
 
 
-def make_client(location: S3Location, pool: int = 32) -> Any:
+def make_client(location: S3Location, pool: int = POOL) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -234,6 +237,7 @@ class S3BlobStore(BlobStore):
         self.location = location
         self.bucket = location.bucket
         self._s3 = client
+        self._threads: ThreadPoolExecutor | None = None
 
     def object_key(self, key: str) -> str:
         check_key(key)
@@ -258,10 +262,13 @@ class S3BlobStore(BlobStore):
         s3 = await self.client()
         return await self._run(functools.partial(getattr(s3, method), Bucket=self.bucket, **kw))
 
-    @staticmethod
-    async def _run(fn: Callable[[], T]) -> T:
+    async def _run(self, fn: Callable[[], T]) -> T:
+        """`fn` in a thread of the store's own (as many as the client's connections: a part being
+        sent holds its thread throughout, and must not hold up the process's other work)."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(POOL, thread_name_prefix="annobatch-s3")
         try:
-            return await asyncio.to_thread(fn)
+            return await asyncio.get_running_loop().run_in_executor(self._threads, fn)
         except Exception as e:
             raise _unavailable(e) from None
 
