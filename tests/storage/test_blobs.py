@@ -327,3 +327,20 @@ def test_settings_refuse_an_unknown_blob_store_or_transfer_mode(env: dict[str, s
 
     with pytest.raises(ValueError, match=message):
         Settings.from_env(env)
+
+
+def test_presigned_urls_write_and_read_a_blob_straight_at_the_store(s3: S3Server) -> None:
+    import httpx
+
+    from annobatch.services.direct_uploads import PresignedDownloads
+    from annobatch.services.downloads import DownloadSigner
+
+    store = s3_store(s3)
+    asyncio.run(store.client())
+    put = store.presigned_put("scenes/s/0-direct", 60)
+    assert put.startswith(s3.endpoint) and httpx.put(put, content=b"straight in").status_code == 200
+    assert asyncio.run(store.read("scenes/s/0-direct")) == b"straight in"
+    links = PresignedDownloads.over(DownloadSigner.from_signing_key("k" * 40, 60), store)
+    file_url = links.file_url("http://server", "s", 0, blob_key="scenes/s/0-direct").url
+    assert httpx.get(file_url).content == b"straight in"
+    assert links.file_url("http://server", "s", 0).url.startswith("http://server/")  # no key: the server's

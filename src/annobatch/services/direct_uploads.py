@@ -79,7 +79,8 @@ class DirectUploads:
 @dataclass(frozen=True, slots=True)
 class PresignedDownloads(DownloadSigner):
     """The download signer, whose URLs point straight at the object when its key is known (and at
-    the server's signed download path otherwise)."""
+    the server's signed download path otherwise). The base class is named where `super()` would
+    be: a slotted dataclass is a new class, which zero-argument `super()` does not know."""
 
     store: S3BlobStore | None = None
 
@@ -96,12 +97,12 @@ class PresignedDownloads(DownloadSigner):
         self, base: str, annotation_id: str, now: float | None = None, blob_key: str | None = None
     ) -> SignedUrl:
         if blob_key is None:
-            return super().annotation_url(base, annotation_id, now)
+            return DownloadSigner.annotation_url(self, base, annotation_id, now)
         return self._presigned(blob_key, now)
 
     def file_url(
         self, base: str, scene_id: str, position: int, now: float | None = None, blob_key: str | None = None
     ) -> SignedUrl:
         if blob_key is None:
-            return super().file_url(base, scene_id, position, now)
+            return DownloadSigner.file_url(self, base, scene_id, position, now)
         return self._presigned(blob_key, now)
