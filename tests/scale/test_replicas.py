@@ -88,6 +88,8 @@ def test_a_replica_killed_midway_fails_no_request_for_good_and_loses_no_scene(
         with cluster(tmp_path / "cluster", database_url_for_replicas, env) as c:
             created, sizes = run_flow_killing_a_replica(c, (cred.record.client_id, cred.secret), tmp_path)
             check_nothing_failed_for_good(c)
+            survivor = c.replicas[1].log()
+            assert "the blob sweep failed" not in survivor and "unexpected error" not in survivor
             store = c.replicas[1].blobs()
             assert isinstance(store, S3BlobStore)
             check_every_scene_is_there(runner, db, store, created, sizes)
