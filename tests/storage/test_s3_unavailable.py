@@ -66,3 +66,24 @@ def test_a_store_that_refuses_the_keys_is_503(
         assert (r.status_code, r.headers.get("retry-after")) == (503, "2")
         assert "refusing the server's credentials" in r.json()["message"]
     assert committed(s3_store(s3, prefix)) == []
+
+
+def test_a_commit_while_the_store_is_down_is_503_and_finishes_when_asked_again(
+    settings: Settings, world: World, s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = f"blobs-{uuid.uuid4().hex[:10]}"
+    keys = (s3.admin.access_key_id, s3.admin.secret_access_key)
+    keys_env(monkeypatch, s3.endpoint, *keys)
+    with TestClient(create_app(s3_settings(settings, prefix))) as up:
+        scenes = scenes_client(up, world)
+        sid, url = scenes.create()
+        assert scenes.upload(url).status_code == 200
+    keys_env(monkeypatch, f"http://127.0.0.1:{free_port()}", *keys)
+    with TestClient(create_app(s3_settings(settings, prefix))) as down:
+        scenes.client = down
+        r = scenes.commit(sid)  # the commit looks at the file: the store does not answer
+        assert (r.status_code, r.headers.get("retry-after")) == (503, "2")
+    keys_env(monkeypatch, s3.endpoint, *keys)
+    with TestClient(create_app(s3_settings(settings, prefix))) as back:
+        scenes.client = back
+        assert scenes.commit(sid).json()["data"]["status"] == "created"
