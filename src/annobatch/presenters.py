@@ -5,7 +5,6 @@ HTTP API and the operator CLI's `--json` alike. No HTTP here: what a model needs
 from __future__ import annotations
 
 import functools
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from annobatch.services.deliveries import (
     RequestInputView,
     RequestView,
     ReviewDetail,
+    request_uid,
 )
 from annobatch.services.direct_uploads import UploadLinks
 from annobatch.services.downloads import DownloadSigner, SignedUrl
@@ -41,8 +41,6 @@ from annobatch.storage.records import (
     TaskRecord,
     WorkspaceRecord,
 )
-
-_REQUEST_NAMESPACE = uuid.UUID("6f1f3c52-8c51-4a4e-9d0e-6a1bd8a3e0c1")
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -115,11 +113,6 @@ def event_page(rows: list[EventRecord], cursor: int | None) -> schemas.Page[sche
 def view_link(base: str, scene_id: str) -> str:
     """Where a person sees a scene: the `/view` page of the server at `base`."""
     return f"{base}/view/{scene_id}"
-
-
-def request_uid(batch_id: int) -> str:
-    """A batch is what the official platform calls a request: a stable uid per batch."""
-    return str(uuid.uuid5(_REQUEST_NAMESPACE, f"batch:{batch_id}"))
 
 
 def scene(s: SceneRecord, base: str) -> schemas.Scene:
