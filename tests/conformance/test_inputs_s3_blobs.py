@@ -126,3 +126,24 @@ def test_annotation_content_is_read_from_the_bucket_by_a_presigned_url_or_throug
     presigned = live.server.env()["ANNOBATCH_S3_DOWNLOADS"] == "presigned"
     assert url.startswith(s3.endpoint if presigned else live.url)
     assert httpx.get(url).json()["openlabel"]["metadata"]["note"] == "from S3"
+
+
+def test_the_sdk_creates_a_scene_through_the_server_or_straight_to_the_bucket(
+    live: Live, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from annobatch import Client
+    from annobatch.model.scene import cameras as sdk_cam
+    from annobatch.model.scene.resources import Image as SdkImage
+
+    t = tenant(live)
+    img = tmp_path / "sdk.jpg"
+    img.write_bytes(JPEG + bytes(6 * 1024 * 1024))
+    client = Client(live.url, (t.cred.record.client_id, t.cred.secret), resume_dir=False)
+    frame = sdk_cam.Frame(images=[SdkImage(filename=str(img), sensor_name="CAM")])
+    made = client.cameras.create(sdk_cam.Cameras(external_id="sdk", frame=frame), project="p1")
+    assert made is not None
+    rec, (r,) = stored_scene(live, made.scene_uuid)
+    assert rec is not None and rec.status == "created"
+    assert (r.size, r.sha256) == (img.stat().st_size, hashlib.sha256(img.read_bytes()).hexdigest())
