@@ -69,6 +69,16 @@ class S3Server:
         """A key prefix of a test's own."""
         return uuid.uuid4().hex[:12]
 
+    def blob_env(self, bucket: str = SHARED, prefix: str | None = None) -> dict[str, str]:
+        """The settings of a server whose blobs live in `bucket` under a prefix of their own."""
+        return {
+            "ANNOBATCH_BLOBS": f"s3://{bucket}/{prefix or 'blobs-' + self.prefix()}",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": self.admin.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.admin.secret_access_key,
+        }
+
     def put(self, bucket: str, key: str, body: bytes) -> str:
         self.client().put_object(Bucket=bucket, Key=key, Body=body)
         return f"s3://{bucket}/{key}"

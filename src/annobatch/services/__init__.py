@@ -13,6 +13,7 @@ from annobatch.services.calibrations import CalibrationService
 from annobatch.services.cloud_pre_annotations import CloudPreAnnotationService
 from annobatch.services.cloud_storage import CloudStorage
 from annobatch.services.deliveries import DeliveryService
+from annobatch.services.direct_uploads import DirectUploads
 from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
@@ -60,14 +61,16 @@ class Services:
         task_lease_seconds: int = DEFAULT_LEASE_SECONDS,
         secret_key: str = "",
         max_file_bytes: int | None = None,
+        direct_uploads: DirectUploads | None = None,
     ) -> Services:
         """The services over `db`; without a blob store, the scene operations that touch files
         refuse. `scene_limits`: how large one scene may be (the domain's defaults otherwise);
         `task_lease_seconds`: how long a held task stays held without a save; `secret_key`: the
         configured signing key (else the database's), which seals storage keys; `max_file_bytes`:
-        the largest file copied from an organization's bucket."""
+        the largest file copied from an organization's bucket; `direct_uploads`: files uploaded
+        straight to an S3 blob store, recorded at the commit."""
         store = blobs or NoBlobStore()
-        scenes = SceneService(db, store, scene_limits)
+        scenes = SceneService(db, store, scene_limits, direct_uploads)
         cloud = CloudStorage(db, store, secret_key, max_file_bytes)
         # An indexed pre-annotation's document is read from the organization's bucket.
         pre_annotations = PreAnnotationService(db, store, cloud.read_pre_annotation)

@@ -24,6 +24,7 @@ import msgspec
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
 from annobatch.services.blob_deletions import finish_deletions
+from annobatch.services.direct_uploads import DirectUploads
 from annobatch.services.file_checks import StoredFile, frame_timestamps, inspect_files
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
@@ -75,9 +76,17 @@ class Invalidated:
 class SceneService:
     """Scenes: the creation flow (initialize, create, uploads, commit), reading, invalidation."""
 
-    def __init__(self, db: Database, blobs: BlobStore, limits: domain.SceneLimits | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        limits: domain.SceneLimits | None = None,
+        direct_uploads: DirectUploads | None = None,
+    ) -> None:
         self.db = db
         self.blobs = blobs
+        #: Files uploaded straight to an S3 store (presigned URLs), recorded at the commit.
+        self.direct_uploads = direct_uploads
         self.limits = limits or domain.SceneLimits()
 
     async def initialize(self, caller: Caller, workspace_id: str | None) -> str:
@@ -221,6 +230,8 @@ class SceneService:
         takes too: from then on its files cannot change, and the files looked at are exactly the
         ones recorded at that moment."""
         sid = parse_uuid("scene", scene_id)
+        if self.direct_uploads is not None:
+            await self._adopt_direct_uploads(caller, sid, self.direct_uploads)
         scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid))
         if resources is None:
             return scene
@@ -229,6 +240,27 @@ class SceneService:
         if done.status == SceneStatus.FAILED:
             await transact(self.db, lambda uow: self._recheck_batches(uow, caller, sid))
         return done
+
+    async def _adopt_direct_uploads(self, caller: Caller, sid: str, direct: DirectUploads) -> None:
+        """Record the files uploaded straight to the store (each checked and copied by `adopt`)
+        before the commit looks for them; a file uploaded through the server is kept as it is."""
+        async with reading(self.db) as uow:
+            scene = await load_scene(uow, caller, sid)
+            if scene.status != SceneStatus.PENDING:
+                return
+            waiting = [r for r in await uow.scenes.resources(sid) if r.upload and r.blob_key is None]
+        for r in waiting:
+            adopted = await direct.adopt(sid, r.position)
+            if adopted is None:
+                continue  # not uploaded: the commit says which files are missing
+            blob, content_type = adopted
+            try:
+                replaced = await self.record_upload(sid, r.position, blob, content_type)
+            except BaseException:
+                await self.blobs.delete(blob.key)
+                raise
+            if replaced is not None:
+                await self.delete_recorded([replaced])
 
     @staticmethod
     async def _recheck_batches(uow: UnitOfWork, caller: Caller, sid: str) -> None:
