@@ -1,0 +1,162 @@
+"""The workforce's pages: my work (my tasks, what waits in each of my projects; claim, open, give
+up), the editor of an annotate or correct task, and the review page of a review task. Every action
+calls `WorkService`, as the workforce API does; a refusal shows the rule's own message where the
+button was (`errors.refused`).
+
+The editor and the review page send their documents as JSON (`static/editor.js`, with the
+session's CSRF token in `X-CSRF-Token`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from annobatch import schemas
+from annobatch.domain import TaskKind
+from annobatch.server.dashboard.web import ROLES, WORKFORCE_PAGES, page, redirect
+from annobatch.server.links import download_signer
+from annobatch.services.identity import Caller
+from annobatch.services.work import WorkService
+from annobatch.services.work_pages import WorkBench, WorkPageService
+from annobatch.storage.records import now_micros
+
+MY_WORK = "/work"
+
+
+def task_path(task_id: str) -> str:
+    return f"{MY_WORK}/tasks/{task_id}"
+
+
+class WorkPages(Controller):
+    path = MY_WORK
+    include_in_schema = False
+    opt = {ROLES: WORKFORCE_PAGES}
+
+    @get("/")
+    async def my_work_page(
+        self, request: Request[Any, Any, Any], caller: Caller, work_pages: NamedDependency[WorkPageService]
+    ) -> Template:
+        return page(request, "work_my.html", work=await work_pages.my_work(caller))
+
+    @post("/claim")
+    async def claim(
+        self, request: Request[Any, Any, Any], caller: Caller, work: NamedDependency[WorkService]
+    ) -> Response[Any]:
+        """The next task of a project (of any, when the form names none): the editor or the
+        review page opens on it."""
+        form = await request.form()
+        project = form.get("project") or None
+        detail = await work.claim(caller, str(project) if project else None)
+        return redirect(request, task_path(detail.task.id))
+
+    @get("/tasks/{task:str}")
+    async def task_page(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        work_pages: NamedDependency[WorkPageService],
+        task: FromPath[str],
+    ) -> Template:
+        bench = await work_pages.bench(caller, task)
+        reviewing = bench.detail.task.kind == TaskKind.REVIEW
+        template = "work_review.html" if reviewing else "work_editor.html"
+        mode = ("review" if reviewing else "edit") if bench.holding else "view"
+        return page(
+            request, template, bench=bench, mode=mode, scene_has_images=any(f.images for f in bench.frames),
+            editor_data=_editor_data(request, bench, mode),
+        )  # fmt: skip
+
+    @post("/tasks/{task:str}/draft")
+    async def save_draft(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+        data: schemas.AnnotationsRequest,
+    ) -> Template:
+        await work.save_draft(caller, task, data.annotations)
+        return page(request, "work_saved.html", saved=now_micros())
+
+    @post("/tasks/{task:str}/submit")
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+        data: schemas.AnnotationsRequest,
+    ) -> Response[Any]:
+        versions = await work.submit(caller, task, data.annotations)
+        types = ", ".join(v.annotation_type for v in versions)
+        return redirect(request, MY_WORK, f"Submitted: {types}. The input moves on.")
+
+    @post("/tasks/{task:str}/give-up")
+    async def give_up(
+        self, request: Request[Any, Any, Any], caller: Caller, work: NamedDependency[WorkService], task: FromPath[str]
+    ) -> Response[Any]:
+        await work.give_up(caller, task)
+        return redirect(request, MY_WORK, "Task given up: it waits for someone to claim it.")
+
+    @post("/tasks/{task:str}/review")
+    async def review(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
+        data: schemas.WorkforceReviewRequest,
+    ) -> Response[Any]:
+        items = [msgspec.to_builtins(f) for f in data.feedback_items]
+        await work.review(caller, task, data.accepted, items)
+        said = "Accepted." if data.accepted else f"Rejected with {len(items)} item(s): a correction follows."
+        return redirect(request, MY_WORK, said)
+
+
+def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -> str:
+    """What `editor.js` starts from, as JSON for a `<script type="application/json">` block
+    (`</` escaped, so that no document can close the block)."""
+    d = bench.detail
+    signer = download_signer(request)
+    frames = [
+        {
+            "key": f.key,
+            "frameId": f.frame_id,
+            "timestamp": f.relative_timestamp,
+            "images": [
+                {
+                    "sensor": r.sensor_name,
+                    "url": signer.file_url("", r.scene_id, r.position).url,
+                    "width": bench.image_sizes.get(r.position, (0, 0))[0],
+                    "height": bench.image_sizes.get(r.position, (0, 0))[1],
+                }
+                for r in f.images
+                if r.blob_key is not None
+            ],
+        }
+        for f in bench.frames
+    ]
+    base = task_path(d.task.id)
+    urls = {"edit": {"draft": f"{base}/draft", "submit": f"{base}/submit"}, "review": {"review": f"{base}/review"}}
+    data = {
+        "mode": mode,
+        "taskId": d.task.id,
+        "kind": d.task.kind,
+        "csrf": request.scope["auth"].csrf,
+        "urls": urls.get(mode, {}),
+        "types": d.annotation_types,
+        "classes": d.classes,
+        "frames": [f for f in frames if f["images"]],
+        "documents": bench.documents,
+        "feedback": bench.feedback,
+        "errorTypes": [
+            {"id": e.id, "name": e.name, "pinAllowed": e.pin_allowed, "objectAllowed": e.object_allowed}
+            for e in bench.error_types
+        ],
+    }
+    return msgspec.json.encode(data).decode().replace("</", "<\\/")
