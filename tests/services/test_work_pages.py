@@ -46,9 +46,9 @@ def test_a_reviewer_waits_for_nothing_until_an_annotation_is_submitted(
     assert runner.run(ops.work_pages.my_work(reviewer)).projects[0].total == 0
     task = runner.run(ops.work.claim(streets.caller(streets.annotator), PROJECT))
     runner.run(ops.work.submit(streets.caller(streets.annotator), task.task.id, {TYPE: boxes()}))
-    assert [(w.kind, w.waiting) for w in runner.run(ops.work_pages.my_work(reviewer)).projects[0].waiting] == [
-        ("review", 1)
-    ]
+    assert [
+        (w.kind, w.waiting) for w in runner.run(ops.work_pages.my_work(reviewer)).projects[0].waiting
+    ] == [("review", 1)]
 
 
 def test_the_editor_opens_a_task_with_its_image_size_classes_and_an_empty_start(
@@ -69,7 +69,11 @@ def test_the_editor_opens_a_task_with_its_image_size_classes_and_an_empty_start(
 def test_a_correction_starts_from_the_rejected_annotation_and_shows_its_feedback(
     streets: StreetWorld, runner: asyncio.Runner
 ) -> None:
-    ops, annotator, reviewer = streets.ops, streets.caller(streets.annotator), streets.caller(streets.reviewer)
+    ops, annotator, reviewer = (
+        streets.ops,
+        streets.caller(streets.annotator),
+        streets.caller(streets.reviewer),
+    )
     task = runner.run(ops.work.claim(annotator, PROJECT))
     document = boxes(("car", 250, 250, 120, 70))
     runner.run(ops.work.submit(annotator, task.task.id, {TYPE: document}))
@@ -89,7 +93,11 @@ def test_a_correction_starts_from_the_rejected_annotation_and_shows_its_feedback
 def test_the_scene_page_draws_the_delivered_boxes_in_image_pixels(
     streets: StreetWorld, runner: asyncio.Runner
 ) -> None:
-    ops, annotator, reviewer = streets.ops, streets.caller(streets.annotator), streets.caller(streets.reviewer)
+    ops, annotator, reviewer = (
+        streets.ops,
+        streets.caller(streets.annotator),
+        streets.caller(streets.reviewer),
+    )
     task = runner.run(ops.work.claim(annotator, PROJECT))
     runner.run(ops.work.submit(annotator, task.task.id, {TYPE: boxes(("car", 250, 250, 120, 70))}))
     runner.run(ops.work.review(reviewer, runner.run(ops.work.claim(reviewer, PROJECT)).task.id, True, []))

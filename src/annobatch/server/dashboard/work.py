@@ -98,7 +98,11 @@ class WorkPages(Controller):
 
     @post("/tasks/{task:str}/give-up")
     async def give_up(
-        self, request: Request[Any, Any, Any], caller: Caller, work: NamedDependency[WorkService], task: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        work: NamedDependency[WorkService],
+        task: FromPath[str],
     ) -> Response[Any]:
         await work.give_up(caller, task)
         return redirect(request, MY_WORK, "Task given up: it waits for someone to claim it.")
@@ -142,7 +146,10 @@ def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -
         for f in bench.frames
     ]
     base = task_path(d.task.id)
-    urls = {"edit": {"draft": f"{base}/draft", "submit": f"{base}/submit"}, "review": {"review": f"{base}/review"}}
+    urls = {
+        "edit": {"draft": f"{base}/draft", "submit": f"{base}/submit"},
+        "review": {"review": f"{base}/review"},
+    }
     data = {
         "mode": mode,
         "taskId": d.task.id,
