@@ -100,7 +100,7 @@ def test_an_annotator_draws_two_boxes_a_reviewer_accepts_and_the_client_sees_the
     # With the keyboard only: Esc (nothing selected), class 2 (pedestrian), N, Enter (a box in the
     # middle), then moved and resized with the arrows.
     page.locator("#stage").focus()
-    # The middle box is 128 × 80 at (256, 160); the pedestrian stands at (470, 200), 30 × 100.
+    # The middle box is 128 x 80 at (256, 160); the pedestrian stands at (470, 200), 30 x 100.
     keys = ["Escape", "2", "n", "Enter", *["Shift+ArrowRight"] * 21, *["ArrowRight"] * 4]
     keys += [*["Shift+ArrowDown"] * 4, *["Alt+Shift+ArrowLeft"] * 9, *["Alt+ArrowLeft"] * 8]
     keys += ["Alt+Shift+ArrowDown"] * 2

@@ -44,7 +44,10 @@ class CloudView:
 
 
 async def clouds_of(
-    scene_views: SceneViewService, caller: Caller, scene_id: str, clouds: Sequence[ResourceRecord]
+    scene_views: SceneViewService,
+    caller: NamedDependency[Caller],
+    scene_id: str,
+    clouds: Sequence[ResourceRecord],
 ) -> list[CloudView]:
     """The frame's point clouds drawn from above (each kept by the service for its image)."""
     shown = []
@@ -89,7 +92,7 @@ class ScenePages(Controller):
     async def scene_page(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
+        caller: NamedDependency[Caller],
         scene_views: NamedDependency[SceneViewService],
         scene: FromPath[str],
         frame: Frame = 1,
@@ -130,7 +133,7 @@ class ScenePages(Controller):
     @get("/{scene:str}/clouds/{position:int}", media_type="image/png")
     async def cloud_image(
         self,
-        caller: Caller,
+        caller: NamedDependency[Caller],
         scene_views: NamedDependency[SceneViewService],
         scene: FromPath[str],
         position: FilePosition,

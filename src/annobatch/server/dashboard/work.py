@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
 from annobatch import schemas
@@ -39,13 +39,19 @@ class WorkPages(Controller):
 
     @get("/")
     async def my_work_page(
-        self, request: Request[Any, Any, Any], caller: Caller, work_pages: NamedDependency[WorkPageService]
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        work_pages: NamedDependency[WorkPageService],
     ) -> Template:
         return page(request, "work_my.html", work=await work_pages.my_work(caller))
 
     @post("/claim")
     async def claim(
-        self, request: Request[Any, Any, Any], caller: Caller, work: NamedDependency[WorkService]
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        work: NamedDependency[WorkService],
     ) -> Response[Any]:
         """The next task of a project (of any, when the form names none): the editor or the
         review page opens on it."""
@@ -58,7 +64,7 @@ class WorkPages(Controller):
     async def task_page(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
+        caller: NamedDependency[Caller],
         work_pages: NamedDependency[WorkPageService],
         task: FromPath[str],
     ) -> Template:
@@ -75,10 +81,10 @@ class WorkPages(Controller):
     async def save_draft(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
+        caller: NamedDependency[Caller],
         work: NamedDependency[WorkService],
         task: FromPath[str],
-        data: schemas.AnnotationsRequest,
+        data: JSONBody[schemas.AnnotationsRequest],
     ) -> Template:
         await work.save_draft(caller, task, data.annotations)
         return page(request, "work_saved.html", saved=now_micros())
@@ -87,10 +93,10 @@ class WorkPages(Controller):
     async def submit(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
+        caller: NamedDependency[Caller],
         work: NamedDependency[WorkService],
         task: FromPath[str],
-        data: schemas.AnnotationsRequest,
+        data: JSONBody[schemas.AnnotationsRequest],
     ) -> Response[Any]:
         versions = await work.submit(caller, task, data.annotations)
         types = ", ".join(v.annotation_type for v in versions)
@@ -100,7 +106,7 @@ class WorkPages(Controller):
     async def give_up(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
+        caller: NamedDependency[Caller],
         work: NamedDependency[WorkService],
         task: FromPath[str],
     ) -> Response[Any]:
@@ -111,10 +117,10 @@ class WorkPages(Controller):
     async def review(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
+        caller: NamedDependency[Caller],
         work: NamedDependency[WorkService],
         task: FromPath[str],
-        data: schemas.WorkforceReviewRequest,
+        data: JSONBody[schemas.WorkforceReviewRequest],
     ) -> Response[Any]:
         items = [msgspec.to_builtins(f) for f in data.feedback_items]
         await work.review(caller, task, data.accepted, items)
