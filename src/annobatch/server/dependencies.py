@@ -126,6 +126,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "workforce": lambda s: s.workforce,
     "pre_annotations": lambda s: s.pre_annotations,
     "cloud_pre_annotations": lambda s: s.cloud_pre_annotations,
+    "dashboard": lambda s: s.dashboard,
 }
 
 

@@ -12,6 +12,7 @@ from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
 from annobatch.services.cloud_pre_annotations import CloudPreAnnotationService
 from annobatch.services.cloud_storage import CloudStorage
+from annobatch.services.dashboard import DashboardService
 from annobatch.services.deliveries import DeliveryService
 from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
@@ -50,6 +51,7 @@ class Services:
     scenes_v2: SceneV2Service
     pre_annotations: PreAnnotationService
     cloud_pre_annotations: CloudPreAnnotationService
+    dashboard: DashboardService
 
     @classmethod
     def over(
@@ -89,4 +91,5 @@ class Services:
             scenes_v2=SceneV2Service(scenes, cloud),
             pre_annotations=pre_annotations,
             cloud_pre_annotations=CloudPreAnnotationService(cloud, pre_annotations),
+            dashboard=DashboardService(db),
         )
