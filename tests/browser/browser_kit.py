@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,13 @@ import pytest
 import annobatch.server.dashboard as dashboard
 from annobatch.domain import Role
 from annobatch.server.dashboard.session import COOKIE, Session, SessionCodec
+from annobatch.services import Services
 from annobatch.services.accounts import NewCredential
-from annobatch.services.identity import Caller, load_signing_key
+from annobatch.services.identity import Caller, load_signing_key, operator
+from annobatch.services.placement import insert_input
+from annobatch.services.transactions import writing
+from annobatch.storage.blobs import open_blob_store
+from annobatch.storage.records import SceneRecord, now_micros
 from conftest import Live, World
 
 CHROMIUM = Path(os.environ.get("ANNOBATCH_CHROMIUM", "/usr/bin/chromium"))
@@ -64,14 +70,61 @@ def outside_playwright() -> Iterator[None]:
 
 
 class Seeder:
-    """The live server's set-up helpers (`live.world`), callable while the browser runs."""
+    """The live server's set-up helpers (`live.world`), callable while the browser runs; and a few
+    of its own: scenes placed in a batch, annotations delivered to them."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, data_dir: Path) -> None:
         self._world = world
+        self._data_dir = data_dir
+        self._n = 0
 
     @property
     def ops(self) -> Any:
         return self._world.ops
+
+    def inputs(
+        self,
+        org: int,
+        project: str,
+        batch: str,
+        n: int,
+        *,
+        status: str = "created",
+        error: str | None = None,
+        scene_type: str = "cameras",
+        prefix: str = "scene",
+    ) -> list[str]:
+        """`n` scenes placed in the batch as the services place them (each input gets its task);
+        answers the scenes' external ids."""
+
+        async def go() -> list[str]:
+            names = []
+            async with writing(self._world.ops.db) as uow:
+                p = await uow.projects.get(org, project)
+                b = await uow.batches.get(p.id, batch)
+                ws = (await uow.workspaces.of(org))[0]
+                for _ in range(n):
+                    self._n += 1
+                    now = now_micros()
+                    name = f"{prefix}-{self._n:03d}"
+                    scene = SceneRecord(
+                        str(uuid.uuid4()), org, ws.id, name, scene_type, status, None, None,
+                        p.id, b.id, False, "{}", "fp", error, now, now, True,
+                    )  # fmt: skip
+                    await uow.scenes.create(scene, [])
+                    await insert_input(uow, operator(org), p, b.id, scene, status)
+                    names.append(name)
+            return names
+
+        with outside_playwright():
+            return self._world.run(go())
+
+    def deliver(self, org: int, project: str, batch: str, files: dict[str, bytes]) -> Any:
+        """Annotations delivered to the batch's inputs as `annobatch annotations import` does
+        (`<scene external id>.<type>.json`)."""
+        ops = Services.over(self._world.ops.db, open_blob_store(self._data_dir))
+        with outside_playwright():
+            return self._world.run(ops.work.import_annotations(operator(org), project, batch, files))
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         helper = getattr(self._world, name)
@@ -86,7 +139,7 @@ class Seeder:
 @pytest.fixture
 def seed(live: Live) -> Seeder:
     """Set-up helpers on the live server's database: `seed.org(...)`, `seed.run(seed.ops....)`."""
-    return Seeder(live.world)
+    return Seeder(live.world, live.server.data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -123,16 +176,30 @@ def page(browser: Any, live: Live) -> Iterator[Any]:
         "console",
         lambda m: (
             problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and "status of 4" not in m.text
+            if m.type == "error" and not _refusal_noted(m.text)
             else None
         ),
     )
-    p.on("dialog", lambda d: d.accept())  # confirmations: the tests read the message first where it matters
+    # Confirmations are accepted; what they said is kept for the test (`dialogs(page)`).
+    said: list[str] = []
+    p.on("dialog", lambda d: (said.append(d.message), d.accept()))
+    p.annobatch_dialogs = said
     try:
         yield p
         assert problems == [], "the page reported problems:\n" + "\n".join(problems)
     finally:
         context.close()
+
+
+def _refusal_noted(text: str) -> bool:
+    """What the browser and htmx log of an answer refused on purpose (4xx): not a problem."""
+    return "status of 4" in text or "Response Status Error Code 4" in text
+
+
+def dialogs(page: Any) -> list[str]:
+    """What the page's confirmation dialogs said, in order (each was accepted)."""
+    said: list[str] = page.annobatch_dialogs
+    return said
 
 
 def sign_in(page: Any, client_id: str, secret: str, path: str = "/") -> None:

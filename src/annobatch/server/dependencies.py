@@ -128,6 +128,7 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "cloud_pre_annotations": lambda s: s.cloud_pre_annotations,
     "scene_views": lambda s: s.scene_views,
     "work_pages": lambda s: s.work_pages,
+    "dashboard": lambda s: s.dashboard,
 }
 
 

@@ -12,6 +12,7 @@ from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
 from annobatch.services.cloud_pre_annotations import CloudPreAnnotationService
 from annobatch.services.cloud_storage import CloudStorage
+from annobatch.services.dashboard import DashboardService
 from annobatch.services.deliveries import DeliveryService
 from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
@@ -54,6 +55,7 @@ class Services:
     cloud_pre_annotations: CloudPreAnnotationService
     scene_views: SceneViewService
     work_pages: WorkPageService
+    dashboard: DashboardService
 
     @classmethod
     def over(
@@ -97,4 +99,5 @@ class Services:
             cloud_pre_annotations=CloudPreAnnotationService(cloud, pre_annotations),
             scene_views=scene_views,
             work_pages=WorkPageService(db, store, work, scene_views),
+            dashboard=DashboardService(db),
         )

@@ -377,3 +377,17 @@ class PreAnnotationRow(Record, frozen=True):
 
     pre: PreAnnotationRecord
     scene_external_id: str
+
+
+class DashboardInputRow(Record, frozen=True):
+    """An input as a batch's page lists it: its scene, where it is, and its scene's error."""
+
+    id: str
+    scene_id: str
+    scene_external_id: str
+    scene_type: str
+    status: str
+    work_status: str
+    phase: int
+    error_message: str | None
+    created: int

@@ -24,8 +24,8 @@ def tone(status: object) -> str:
 
 
 def words(status: object) -> str:
-    """`in_progress` → `in progress`; `invalidated:duplicate` → `invalidated: duplicate`."""
-    return str(status).replace("_", " ").replace(":", ": ")
+    """`in_progress`, `in-progress` → `in progress`; `invalidated:duplicate` → `invalidated: duplicate`."""
+    return str(status).replace("_", " ").replace("-", " ").replace(":", ": ")
 
 
 def when(micros: int | None) -> str:

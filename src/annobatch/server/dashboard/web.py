@@ -293,3 +293,34 @@ def sign_in_token_cookie(dash: Dashboard, token: str) -> Cookie:
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def form_text(form: Mapping[str, Any], name: str) -> str:
+    """A form field as text ("" when missing or not text)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def confirmation(
+    request: Request[Any, Any, Any],
+    form: Mapping[str, Any],
+    *,
+    message: str,
+    label: str,
+    back: str,
+    fields: Mapping[str, str] | None = None,
+) -> Template | None:
+    """For an action that cannot be undone: None once the form says `confirmed=yes` (htmx asked
+    already, or the confirmation page was answered); else the confirmation page, saying `message`
+    with a `label` button that posts the same form again, confirmed."""
+    if form_text(form, "confirmed") == "yes":
+        return None
+    return page(
+        request,
+        "confirm.html",
+        message=message,
+        label=label,
+        url=request.url.path,
+        back=back,
+        fields=dict(fields or {}),
+    )
