@@ -30,12 +30,12 @@ CLASSES = ["car", "pedestrian", "cyclist"]
 WIDTH, HEIGHT = 640, 400
 
 
-def street_png(width: int = WIDTH, height: int = HEIGHT) -> bytes:
-    """A real RGB PNG: sky, a road, a red car and a blue pedestrian (where a person would draw
-    their boxes)."""
+def street_png(width: int = WIDTH, height: int = HEIGHT, shift: int = 0) -> bytes:
+    """A real RGB PNG: sky, a road, a red car (`shift` pixels to the right) and a blue
+    pedestrian (where a person would draw their boxes)."""
 
     def pixel(x: int, y: int) -> tuple[int, int, int]:
-        if 250 <= x < 370 and 250 <= y < 320:
+        if 250 + shift <= x < 370 + shift and 250 <= y < 320:
             return (200, 40, 40)  # the car
         if 470 <= x < 500 and 200 <= y < 300:
             return (40, 70, 190)  # the pedestrian
@@ -142,11 +142,44 @@ async def lidar_scene(ops: Services, store: BlobStore, caller: Caller, external_
     return sid
 
 
+async def sequence_scene(
+    ops: Services, store: BlobStore, caller: Caller, external_id: str, batch: str, frames: int = 2
+) -> str:
+    """A camera sequence: frames f1, f2 … of camera CAM, the car moving 40 px a frame."""
+    sid = await ops.scenes.initialize(caller, None)
+    body = msgspec.convert(
+        {
+            "externalId": external_id,
+            "internalId": sid,
+            "frames": [
+                {"frameId": f"f{n}", "relativeTimestamp": 100 * n,
+                 "images": [{"filename": f"f{n}.png", "resourceId": f"f{n}.png", "sensorName": "CAM"}]}
+                for n in range(1, frames + 1)
+            ],
+        },
+        schemas.CamerasSequenceScene,
+    )  # fmt: skip
+    await ops.scenes.create_scene(
+        caller, None, SceneType.CAMERAS_SEQUENCE, body, project=PROJECT, batch=batch, write=Write()
+    )
+    for n in range(frames):
+        blob = await store.put(f"scenes/{sid}/{n}-street", _one(street_png(shift=40 * n)))  # f{n + 1}
+        await ops.scenes.record_upload(sid, n, blob, "image/png")
+    await ops.scenes.commit(caller, sid)
+    return sid
+
+
 def street_world(
-    db: Database, store: BlobStore, runner: asyncio.Runner, *, cameras: int = 1, lidar: bool = False
+    db: Database,
+    store: BlobStore,
+    runner: asyncio.Runner,
+    *,
+    cameras: int = 1,
+    lidar: bool = False,
+    sequence: bool = False,
 ) -> StreetWorld:
     """A new organization (a unique name) with project `streets` and its workforce, `cameras`
-    camera scenes (and a lidar scene) in batch `week-1`, published."""
+    camera scenes (a lidar scene, a camera sequence of two frames) in batch `week-1`, published."""
 
     async def go() -> StreetWorld:
         ops = Services.over(db, store)
@@ -166,6 +199,8 @@ def street_world(
             w.scenes.append(await camera_scene(ops, store, staff, f"street-{n + 1:03d}", BATCH))
         if lidar:
             w.lidar_scene = await lidar_scene(ops, store, staff, "ring-001", BATCH)
+        if sequence:
+            w.scenes.append(await sequence_scene(ops, store, staff, "drive-001", BATCH))
         await ops.batches.transition_batch(staff, PROJECT, BATCH, BatchAction.PUBLISH)
         return w
 

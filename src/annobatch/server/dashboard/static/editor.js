@@ -569,6 +569,23 @@
     return true;
   }
 
+  /* Where the selected object's box is on the nearest other frame (the previous first), on this
+     camera: a new box of the same object starts there. */
+  function neighbourBox() {
+    var uid = state.selected, single = frame().images.length === 1;
+    if (!uid) { return null; }
+    for (var step = 1; step < data.frames.length; step++) {
+      var tries = [state.frame - step, state.frame + step];
+      for (var i = 0; i < tries.length; i++) {
+        var f = data.frames[tries[i]];
+        if (!f) { continue; }
+        var found = boxesIn(doc(), f.key, image().sensor, single).filter(function (b) { return b.uid === uid; })[0];
+        if (found) { return rectOf(found.bbox); }
+      }
+    }
+    return null;
+  }
+
   function middleBox() {
     var box = stage.getBoundingClientRect(), v = state.view, sz = size();
     var cx = (box.width / 2 - v.tx) / v.s, cy = (box.height / 2 - v.ty) / v.s;
@@ -609,10 +626,12 @@
       state.drawMode = true;
       stage.classList.add("drawing");
       stage.focus();
-      say("Drawing a " + currentClassName() + ": drag on the image, or press Enter for a box in the middle; Esc cancels.");
+      say(state.selected && neighbourBox() && !boxOf(state.selected) ?
+        "Boxing " + describe(state.selected) + " on this frame: drag on the image, or press Enter to put it where it was on the frame before; Esc cancels." :
+        "Drawing a " + currentClassName() + ": drag on the image, or press Enter for a box in the middle; Esc cancels.");
       return;
     }
-    if (e.key === "Enter" && state.drawMode) { e.preventDefault(); state.drawMode = false; stage.classList.remove("drawing"); addBox(middleBox()); return; }
+    if (e.key === "Enter" && state.drawMode) { e.preventDefault(); state.drawMode = false; stage.classList.remove("drawing"); addBox((state.selected && !boxOf(state.selected) && neighbourBox()) || middleBox()); return; }
     if ((e.key === "Delete" || e.key === "Backspace") && state.selected && boxOf(state.selected)) {
       e.preventDefault();
       removeBox(state.selected);
