@@ -1,0 +1,99 @@
+"""The workforce's pages and the scene page in process: the editor's saves need the session's
+CSRF token; a bad document is refused with the rule's message, never a 5xx; clients have no work
+pages; a member sees only their projects' tasks and scenes; a point cloud comes back as a PNG."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from test_dashboard_session import HTML, sign_in
+
+from annobatch.settings import Settings
+from annobatch.storage.blobs import open_blob_store
+from annobatch.storage.database import Database
+from work_pages_world import PROJECT, TYPE, StreetWorld, boxes, street_world
+
+
+@pytest.fixture
+def streets(db: Database, runner: asyncio.Runner, settings: Settings) -> StreetWorld:
+    return street_world(db, open_blob_store(settings.data_dir), runner, lidar=True)
+
+
+def signed_in(client: TestClient[Any], cred: Any) -> str:
+    """Signs in; answers the session's CSRF token (from a page's htmx headers)."""
+    assert sign_in(client, cred, "/").status_code == 303
+    page = client.get("/view/" + "0" * 8, headers=HTML)  # any page carries it
+    return page.text.split('"X-CSRF-Token": "')[1].split('"')[0]
+
+
+def claimed(streets: StreetWorld, runner: asyncio.Runner) -> str:
+    return runner.run(streets.ops.work.claim(streets.caller(streets.annotator), PROJECT)).task.id
+
+
+def test_a_save_without_the_session_token_is_refused_and_saves_nothing(
+    app_client: TestClient[Any], streets: StreetWorld, runner: asyncio.Runner
+) -> None:
+    task = claimed(streets, runner)
+    signed_in(app_client, streets.annotator)
+    body = {"annotations": {TYPE: boxes(("car", 1, 2, 3, 4))}}
+    r = app_client.post(f"/work/tasks/{task}/draft", json=body, headers={**HTML, "X-CSRF-Token": "forged"})
+    assert r.status_code == 403 and "nothing was done" in r.text
+    assert runner.run(streets.ops.work.task(streets.staff, task)).draft is None
+
+
+def test_a_save_and_a_bad_submission_answer_with_the_rules_words(
+    app_client: TestClient[Any], streets: StreetWorld, runner: asyncio.Runner
+) -> None:
+    task = claimed(streets, runner)
+    headers = {**HTML, "X-CSRF-Token": signed_in(app_client, streets.annotator), "HX-Request": "true"}
+    saved = app_client.post(
+        f"/work/tasks/{task}/draft", json={"annotations": {TYPE: boxes()}}, headers=headers
+    )
+    assert saved.status_code == 200 and "Draft saved at" in saved.text
+    wrong = boxes(("bus", 1, 2, 3, 4))
+    r = app_client.post(f"/work/tasks/{task}/submit", json={"annotations": {TYPE: wrong}}, headers=headers)
+    assert r.status_code == 400
+    assert "not one of the project&#39;s classes (car, pedestrian, cyclist)" in r.text
+    r = app_client.post(f"/work/tasks/{task}/submit", json={"annotations": "none"}, headers=headers)
+    assert r.status_code == 400 and 'class="refused"' in r.text
+    done = app_client.post(
+        f"/work/tasks/{task}/submit", json={"annotations": {TYPE: boxes()}}, headers=headers
+    )
+    assert done.status_code == 200 and done.headers["HX-Redirect"] == "/work"
+
+
+def test_clients_have_no_work_pages_but_see_their_scenes(
+    app_client: TestClient[Any], streets: StreetWorld, runner: asyncio.Runner
+) -> None:
+    task = claimed(streets, runner)
+    signed_in(app_client, streets.client)
+    assert app_client.get("/work", headers=HTML).status_code == 404
+    assert app_client.get(f"/work/tasks/{task}", headers=HTML).status_code == 404
+    page = app_client.get(f"/view/{streets.scenes[0]}", headers=HTML)
+    assert page.status_code == 200 and "street-001" in page.text and "640 \u00d7 400 px" in page.text
+    cloud = app_client.get(f"/view/{streets.lidar_scene}/clouds/0")
+    assert cloud.status_code == 200 and cloud.headers["content-type"] == "image/png"
+    assert cloud.content.startswith(b"\x89PNG")
+    assert app_client.get(f"/view/{streets.scenes[0]}/clouds/0", headers=HTML).status_code == 404  # an image
+
+
+def test_a_member_sees_only_the_tasks_and_scenes_of_their_projects(
+    app_client: TestClient[Any],
+    streets: StreetWorld,
+    runner: asyncio.Runner,
+    db: Database,
+    settings: Settings,
+) -> None:
+    task = claimed(streets, runner)
+    other = street_world(db, open_blob_store(settings.data_dir), runner)
+    signed_in(app_client, other.annotator)
+    for path in (
+        f"/work/tasks/{task}",
+        f"/view/{streets.scenes[0]}",
+        f"/view/{streets.lidar_scene}/clouds/0",
+    ):
+        assert app_client.get(path, headers=HTML).status_code == 404, path
+    assert "streets" in app_client.get("/work", headers=HTML).text  # their own project is there
