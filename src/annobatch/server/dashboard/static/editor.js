@@ -724,9 +724,41 @@
     if (cls) { chooseClass(Number(cls.dataset.classIndex)); }
   });
 
+  /* The class buttons of the annotation type shown (each type has its own taxonomy). */
+  function renderClassButtons() {
+    var holder = el("class-buttons");
+    if (!holder) { return; }
+    holder.textContent = "";
+    classes().slice(0, 9).forEach(function (c, i) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "cls";
+      b.dataset.classIndex = String(i);
+      b.setAttribute("aria-keyshortcuts", String(i + 1));
+      var k = document.createElement("kbd");
+      k.textContent = String(i + 1);
+      b.appendChild(k);
+      b.appendChild(document.createTextNode(" " + c));
+      holder.appendChild(b);
+    });
+    if (!classes().length) {
+      var note = document.createElement("span");
+      note.className = "meta";
+      note.textContent = "no classes set for " + state.type + ": any class is accepted";
+      holder.appendChild(note);
+    }
+  }
+
   var typeSelect = el("type-select");
   if (typeSelect) {
-    typeSelect.addEventListener("change", function () { state.type = typeSelect.value; state.selected = null; render(); });
+    typeSelect.addEventListener("change", function () {
+      state.type = typeSelect.value;
+      state.selected = null;
+      state.cls = 0;
+      renderClassButtons();
+      render();
+      say("Annotation type " + state.type + ".");
+    });
   }
   var sensorSelect = el("sensor-select");
   if (sensorSelect) {
