@@ -222,3 +222,25 @@ def test_a_member_of_another_project_is_shown_no_task_and_no_scene(
         response = page.goto(path)
         assert response.status == 404, path
         assert page.get_by_role("heading", level=1).inner_text() == "Not found"
+
+
+def test_a_lidar_task_shows_its_point_cloud_from_above_and_where_it_is_annotated(
+    page: Any, live: Live, streets: StreetWorld
+) -> None:
+    ops, run = streets.ops, runner_of(live)
+    annotator = streets.caller(streets.annotator)
+    run(ops.work.claim(annotator, PROJECT))  # the camera scene's, the oldest input
+    lidar = run(ops.work.claim(annotator, PROJECT))
+    assert lidar.scene.id == streets.lidar_scene
+    sign_in_as(page, streets.annotator, f"/work/tasks/{lidar.task.id}")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Annotate ring-001")
+    assert "annotated through the workforce API" in page.locator(".note-line").inner_text()
+    assert "2,000 points" in page.locator("figure.cloud figcaption").inner_text()
+    assert page.locator("figure.cloud img").evaluate("i => i.naturalWidth") > 100
+    assert page.locator("#stage").count() == 0
+    check_accessibility(page)
+    screenshot(page, "work-editor-lidar")
+    page.goto("/work")
+    assert page.get_by_role("row").filter(has_text="ring-001").count() == 1
+    check_accessibility(page)
+    screenshot(page, "work-my-work-two-tasks")

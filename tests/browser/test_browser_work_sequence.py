@@ -81,6 +81,24 @@ def test_an_object_keeps_its_id_across_the_frames_of_a_sequence(
     page.keyboard.press("d")
     assert page.locator("#frame-label").inner_text() == "Frame 1 of 2 (f1)"
 
+    # Zoomed in with the wheel about the car's corner, the corner stays under the pointer; space
+    # and a drag pan the view.
+    corner = on_screen(page, 248, 248)
+    page.mouse.move(*corner)
+    page.mouse.wheel(0, -400)
+    zoomed = page.evaluate("() => window.annobatchEditor.state.view.s")
+    assert zoomed > 1.5 * page.evaluate("() => document.getElementById('stage').clientWidth / 640") - 0.01
+    assert on_screen(page, 248, 248) == pytest.approx(corner, abs=1)
+    page.locator("#stage").focus()
+    page.keyboard.down(" ")
+    page.mouse.down()
+    page.mouse.move(corner[0] - 100, corner[1] - 50, steps=3)
+    page.mouse.up()
+    page.keyboard.up(" ")
+    assert on_screen(page, 248, 248) == pytest.approx((corner[0] - 100, corner[1] - 50), abs=1)
+    screenshot(page, "work-editor-zoomed")
+    page.get_by_role("button", name="Fit").click()
+
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved at").wait_for()
     (mine,) = [t for t in run(ops.work_pages.my_work(drive.caller(drive.annotator))).tasks]

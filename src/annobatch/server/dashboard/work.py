@@ -18,9 +18,11 @@ from litestar.response import Template
 
 from annobatch import schemas
 from annobatch.domain import TaskKind
+from annobatch.server.dashboard.scenes import clouds_of
 from annobatch.server.dashboard.web import ROLES, WORKFORCE_PAGES, page, redirect
 from annobatch.server.links import download_signer
 from annobatch.services.identity import Caller
+from annobatch.services.scene_views import SceneViewService
 from annobatch.services.work import WorkService
 from annobatch.services.work_pages import WorkBench, WorkPageService
 from annobatch.storage.records import now_micros
@@ -66,15 +68,20 @@ class WorkPages(Controller):
         request: Request[Any, Any, Any],
         caller: NamedDependency[Caller],
         work_pages: NamedDependency[WorkPageService],
+        scene_views: NamedDependency[SceneViewService],
         task: FromPath[str],
     ) -> Template:
         bench = await work_pages.bench(caller, task)
         reviewing = bench.detail.task.kind == TaskKind.REVIEW
         template = "work_review.html" if reviewing else "work_editor.html"
         mode = ("review" if reviewing else "edit") if bench.holding else "view"
+        images = any(f.images for f in bench.frames)
+        # A lidar scene: its first frame's point clouds from above, instead of the editor.
+        first = bench.frames[0].clouds if bench.frames and not images else []
         return page(
-            request, template, bench=bench, mode=mode, scene_has_images=any(f.images for f in bench.frames),
-            editor_data=_editor_data(request, bench, mode),
+            request, template, bench=bench, mode=mode, scene_has_images=images,
+            clouds=await clouds_of(scene_views, caller, bench.detail.scene.id, first),
+            editor_data=_editor_data(request, bench, mode) if images else "",
         )  # fmt: skip
 
     @post("/tasks/{task:str}/draft")

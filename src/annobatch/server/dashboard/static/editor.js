@@ -235,6 +235,7 @@
   }
 
   function zoomAt(factor, cx, cy) {
+    state.viewChosen = true;
     var v = state.view, s = Math.max(0.05, Math.min(40, v.s * factor));
     var px = (cx - v.tx) / v.s, py = (cy - v.ty) / v.s;
     state.view = { s: s, tx: cx - px * s, ty: cy - py * s };
@@ -427,11 +428,8 @@
   function loadImage() {
     var i = image();
     img.alt = "Camera " + i.sensor + ", frame " + (state.frame + 1);
-    if (img.getAttribute("src") !== i.url) {
-      img.setAttribute("src", i.url);
-    } else {
-      render();
-    }
+    if (img.getAttribute("src") !== i.url) { img.setAttribute("src", i.url); }
+    render();
   }
 
   function chooseClass(n) {
@@ -491,6 +489,7 @@
     var d = state.drag;
     if (!d) { return; }
     if (d.kind === "pan") {
+      state.viewChosen = true;
       state.view.tx = d.tx + e.clientX - d.x;
       state.view.ty = d.ty + e.clientY - d.y;
       applyView();
@@ -531,7 +530,13 @@
     zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - box.left, e.clientY - box.top);
   }, { passive: false });
 
-  img.addEventListener("load", function () { fit(); });
+  /* A new image is fitted to the stage; the next frame's image, of the same size, keeps the zoom
+     and pan the person chose. */
+  var fitted = null;
+  img.addEventListener("load", function () {
+    var key = img.naturalWidth + "x" + img.naturalHeight;
+    if (key !== fitted) { fitted = key; fit(); } else { render(); }
+  });
 
   // ------------------------------------------------------------------ the keyboard
 
@@ -706,7 +711,7 @@
   bind("next-frame", function () { showFrame(state.frame + 1); });
   bind("zoom-in", function () { var b = stage.getBoundingClientRect(); zoomAt(1.25, b.width / 2, b.height / 2); });
   bind("zoom-out", function () { var b = stage.getBoundingClientRect(); zoomAt(0.8, b.width / 2, b.height / 2); });
-  bind("zoom-fit", fit);
+  bind("zoom-fit", function () { state.viewChosen = false; fit(); });
   bind("help-button", toggleHelp);
   bind("help-close", toggleHelp);
   bind("draw-button", function () {
@@ -768,7 +773,8 @@
   window.addEventListener("beforeunload", function (e) {
     if (state.dirty && editing) { e.preventDefault(); e.returnValue = ""; }
   });
-  window.addEventListener("resize", function () { fit(); });
+  // A resized window refits the image, unless the person has zoomed or panned (their view stays).
+  window.addEventListener("resize", function () { if (!state.viewChosen) { fit(); } });
 
   // ------------------------------------------------------------------ reviewing
 
@@ -858,6 +864,6 @@
   state.sensor = frame().images[0].sensor;
   renderPinLabel();
   loadImage();
-  if (img.complete && img.naturalWidth) { fit(); }
+  if (img.complete && img.naturalWidth) { fitted = img.naturalWidth + "x" + img.naturalHeight; fit(); }
   window.annobatchEditor = { state: state, documents: documents, forSaving: forSaving };
 })();
