@@ -97,3 +97,17 @@ def test_a_member_sees_only_the_tasks_and_scenes_of_their_projects(
     ):
         assert app_client.get(path, headers=HTML).status_code == 404, path
     assert "streets" in app_client.get("/work", headers=HTML).text  # their own project is there
+
+
+def test_the_scene_page_of_a_sequence_shows_one_frame_at_a_time(
+    app_client: TestClient[Any], db: Database, runner: asyncio.Runner, settings: Settings
+) -> None:
+    drive = street_world(db, open_blob_store(settings.data_dir), runner, cameras=0, sequence=True)
+    signed_in(app_client, drive.client)
+    (scene,) = drive.scenes
+    first = app_client.get(f"/view/{scene}", headers=HTML).text
+    assert "Frame 1 of 2 (<code>f1</code>)" in first and "f1.png" in first and 'rel="next"' in first
+    second = app_client.get(f"/view/{scene}?frame=2", headers=HTML).text
+    assert "Frame 2 of 2 (<code>f2</code>)" in second and 'rel="prev"' in second
+    assert "/v1/downloads/scenes/" + scene + "/1?" in second  # the second frame's image
+    assert app_client.get(f"/view/{scene}?frame=0", headers=HTML).status_code == 400

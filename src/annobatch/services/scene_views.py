@@ -77,7 +77,7 @@ class ScenePage:
     scene: SceneRecord
     resources: list[ResourceRecord]
     frames: list[FrameView]
-    #: resource position → (width, height), for the images whose header says
+    #: resource position → (width, height), for the shown frame's images whose header says
     image_sizes: dict[int, tuple[int, int]]
     calibration: dict[str, Any] | None
     calibration_external_id: str | None
@@ -182,8 +182,9 @@ class SceneViewService:
         self.db, self.blobs = db, blobs
         self._clouds: OrderedDict[tuple[str, int], TopDown] = OrderedDict()
 
-    async def page(self, caller: Caller, scene_id: str) -> ScenePage:
-        """Everything the scene page shows (NotFound for a scene the caller may not see)."""
+    async def page(self, caller: Caller, scene_id: str, frame: int = 0) -> ScenePage:
+        """Everything the scene page shows (NotFound for a scene the caller may not see); the
+        sizes of the images of frame `frame` (from 0; clamped to the scene's frames)."""
         async with reading(self.db) as uow:
             scene = await visible_scene(uow, caller, scene_id)
             resources = await uow.scenes.resources(scene.id)
@@ -196,11 +197,13 @@ class SceneViewService:
             document = msgspec.json.decode(await self.blobs.read(v.blob_key))
             objects = (document.get("openlabel") or {}).get("objects") or {}
             annotations.append(DeliveredAnnotation(v, boxes_of(document), len(objects)))
+        frames = frames_of(scene, resources)
+        shown = frames[max(0, min(frame, len(frames) - 1))]
         return ScenePage(
             scene=scene,
             resources=resources,
-            frames=frames_of(scene, resources),
-            image_sizes=await self.image_sizes(resources),
+            frames=frames,
+            image_sizes=await self.image_sizes(shown.images),
             calibration=None if calibration is None else msgspec.json.decode(calibration.calibration),
             calibration_external_id=None if calibration is None else calibration.external_id,
             inputs=inputs,
@@ -226,7 +229,8 @@ class SceneViewService:
         return inputs, versions
 
     async def image_sizes(self, resources: Sequence[ResourceRecord]) -> dict[int, tuple[int, int]]:
-        """Each stored image's size, from its first bytes."""
+        """Each stored image's size, from its first bytes (one read each: ask only for those
+        shown)."""
         sizes = {}
         for r in resources:
             if r.kind != ResourceKind.IMAGE or r.blob_key is None:

@@ -54,6 +54,7 @@ class WorkBench:
 
     detail: TaskDetail
     frames: list[FrameView]
+    #: the first frame's images' sizes (the editor reads the others' from the images themselves)
     image_sizes: dict[int, tuple[int, int]]
     #: annotation type → the OpenLABEL document shown: the editor's starting point (the draft, else
     #: the latest versions for a correction, else the pre-annotation), the reviewed one for a review
@@ -98,10 +99,11 @@ class WorkPageService:
             feedback = msgspec.json.decode(detail.review.feedback)
         async with reading(self.db) as uow:
             error_types = await uow.workforce.error_types()
+        frames = frames_of(detail.scene, detail.resources)
         return WorkBench(
             detail=detail,
-            frames=frames_of(detail.scene, detail.resources),
-            image_sizes=await self.scenes.image_sizes(detail.resources),
+            frames=frames,
+            image_sizes=await self.scenes.image_sizes(frames[0].images if frames else []),
             documents=documents,
             feedback=feedback,
             error_types=error_types,

@@ -97,7 +97,7 @@ class ScenePages(Controller):
         scene: FromPath[str],
         frame: Frame = 1,
     ) -> Template:
-        view = await scene_views.page(caller, scene)
+        view = await scene_views.page(caller, scene, frame - 1)
         index = min(frame, len(view.frames)) - 1
         current = view.frames[index]
         signer = download_signer(request)
