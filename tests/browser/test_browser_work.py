@@ -186,6 +186,10 @@ def test_a_rejection_with_a_pin_shows_its_feedback_in_the_correction(
     page.get_by_label("Error type").select_option("missing-object")
     page.get_by_label("Message").fill("the pedestrian has no box")
     page.get_by_role("button", name="Add item").click()
+    assert page.locator("#review-items li").inner_text() == "Missing object · pinned: the pedestrian has no box"
+    assert page.locator("#overlay g.pin").count() == 1
+    check_accessibility(page)
+    screenshot(page, "work-review-rejecting")
     page.get_by_role("button", name="Reject with 1 item").click()
     page.wait_for_url(f"{live.url}/work")
     assert page.get_by_role("status").first.inner_text().startswith("Rejected with 1 item")
@@ -193,6 +197,7 @@ def test_a_rejection_with_a_pin_shows_its_feedback_in_the_correction(
     sign_in_as(page, streets.annotator, "/work")
     row = page.get_by_role("row").filter(has_text="street-001")
     assert "correct" in row.inner_text() and "assigned to you" in row.inner_text()
+    check_accessibility(page)
     screenshot(page, "work-my-work-correction")
     row.get_by_role("button", name="Claim").click()
     editor_ready(page)

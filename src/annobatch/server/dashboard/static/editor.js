@@ -392,9 +392,9 @@
     var list = el("review-items");
     if (!list) { return; }
     list.textContent = "";
-    state.items.forEach(function (item, i) {
+    state.items.forEach(function (item) {
       var li = document.createElement("li");
-      li.textContent = (i + 1) + ". " + item.errorTypeName + (item.objectId ? " · object " + item.objectId.slice(0, 8) : "") +
+      li.textContent = item.errorTypeName + (item.objectId ? " · object " + item.objectId.slice(0, 8) : "") +
         (item.pin ? " · pinned" : "") + (item.description ? ": " + item.description : "");
       list.appendChild(li);
     });
@@ -477,6 +477,7 @@
       select(g.dataset.uid);
       var found = boxOf(g.dataset.uid);
       if (editing && found) { state.drag = { kind: "move", start: p, rect: rectOf(found.bbox), bbox: found.bbox }; }
+      if (mode === "review") { placePin(p); } // the object, and where on it
     } else if (editing) {
       state.drag = { kind: "draw", start: p, rect: { x: p.x, y: p.y, w: 0, h: 0 } };
     } else if (mode === "review") {
@@ -819,17 +820,19 @@
     var typeSel = el("item-error-type"), objSel = el("item-object"), message = el("item-message");
     var et = data.errorTypes.filter(function (x) { return x.id === typeSel.value; })[0];
     if (!et) { show("Choose an error type.", true); return; }
-    var item = { errorTypeId: et.id, errorTypeName: et.name };
+    var item = { errorTypeId: et.id, errorTypeName: et.name }, left = [];
     if (objSel && objSel.value) {
-      if (!et.objectAllowed) { show("An item of type " + et.name + " names no object: choose no object.", true); return; }
-      item.objectId = objSel.value;
+      if (et.objectAllowed) { item.objectId = objSel.value; } else { left.push("the object"); }
     }
     var has = named();
     if (state.pin) {
-      if (!et.pinAllowed) { show("An item of type " + et.name + " takes no pin: clear the pin.", true); return; }
-      item.pin = { x: state.pin.x, y: state.pin.y };
-      if (has.frames[state.pin.frame]) { item.frameId = state.pin.frame; }
-      if (has.streams[state.pin.sensor]) { item.sensorId = state.pin.sensor; }
+      if (et.pinAllowed) {
+        item.pin = { x: state.pin.x, y: state.pin.y };
+        if (has.frames[state.pin.frame]) { item.frameId = state.pin.frame; }
+        if (has.streams[state.pin.sensor]) { item.sensorId = state.pin.sensor; }
+      } else {
+        left.push("the pin");
+      }
     }
     if (message.value.trim()) { item.description = message.value.trim(); }
     state.items.push(item);
@@ -838,7 +841,9 @@
     slot.textContent = "";
     renderPinLabel();
     render();
-    say("Item " + state.items.length + " added: " + et.name + ".");
+    say("Item " + state.items.length + " added: " + et.name + "." +
+      (left.length ? " Not kept: " + left.join(" and ") + " (an item of type " + et.name + " takes none)." : ""));
+    if (objSel) { objSel.value = ""; }
   }
 
   function review(accepted) {
