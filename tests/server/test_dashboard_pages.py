@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from annobatch.services.accounts import NewCredential
 from conftest import World
-from test_dashboard_session import HTML, csrf_of, sign_in
+from dashboard_forms import HTML, csrf_of, sign_in
 
 
 @pytest.fixture
@@ -103,7 +103,9 @@ def test_another_organizations_batch_cannot_be_published(app_client: TestClient[
     assert r.status_code == 404
 
 
-def test_staff_act_for_another_organization(app_client: TestClient[Any], world: World, client_cred: Any) -> None:
+def test_staff_act_for_another_organization(
+    app_client: TestClient[Any], world: World, client_cred: NewCredential
+) -> None:
     staff = world.credential(world.org("operators"), staff=True)
     sign_in(app_client, staff)
     token = csrf_of(app_client.get("/staff/organizations", headers=HTML).text)
