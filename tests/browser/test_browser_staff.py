@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import expect
-
 from browser_kit import (  # noqa: F401  (fixtures)
     Seeder,
     browser,
@@ -18,6 +16,8 @@ from browser_kit import (  # noqa: F401  (fixtures)
     seed,
     sign_in,
 )
+from playwright.sync_api import expect
+
 from conftest import Live, unique
 
 

@@ -5,7 +5,6 @@ a forged or missing CSRF token refused, and an unknown page answered with a page
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
@@ -17,25 +16,7 @@ from annobatch.server.dashboard.session import COOKIE, Session, SessionCodec
 from annobatch.services.accounts import NewCredential
 from annobatch.services.identity import Caller
 from conftest import World
-
-HTML = {"accept": "text/html"}
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="_csrf" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def sign_in(client: TestClient[Any], cred: NewCredential, next_path: str = "/") -> Any:
-    form = client.get(f"/sign-in?next={next_path}", headers=HTML)
-    data = {
-        "_csrf": csrf_of(form.text),
-        "client_id": cred.record.client_id,
-        "client_secret": cred.secret,
-        "next": next_path,
-    }
-    return client.post("/sign-in", data=data, headers=HTML, follow_redirects=False)
+from dashboard_forms import HTML, csrf_of, sign_in
 
 
 @pytest.fixture

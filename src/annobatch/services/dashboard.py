@@ -28,6 +28,8 @@ from annobatch.storage.records import (
 #: Inputs per page of a batch, and the most one page may ask for.
 INPUT_PAGE = 50
 MAX_INPUT_PAGE = 500
+#: Batches per page of a project.
+BATCH_PAGE = 100
 #: Audit log entries beside a project.
 NEWEST_EVENTS = 40
 FAILED = "failed"
@@ -98,9 +100,11 @@ class ProjectOverview:
     project: ProjectRecord
     annotation_types: list[str]  #: the project's defaults (what its first batch inherits)
     workflow: tuple[Phase, ...]
-    batches: list[BatchSummary]  #: newest first
+    batches: list[BatchSummary]  #: a page of them, newest first
     events: list[EventRecord]  #: newest first
-    inputs: Progress
+    inputs: Progress  #: of every batch
+    batch_count: int = 0
+    next_cursor: str | None = None  #: of the next (older) page of batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,20 +175,24 @@ class DashboardService:
             inputs = await uow.dashboard.inputs_by_project(caller.scope)
         return [ProjectSummary(p, batches.get(p.id, {}), Progress.of(inputs.get(p.id, {}))) for p in projects]
 
-    async def project(self, caller: Caller, project: str) -> ProjectOverview:
+    async def project(self, caller: Caller, project: str, cursor: str = "") -> ProjectOverview:
+        """The project, a page of its batches (newest first, before the cursor) with their
+        progress, and its newest audit log entries."""
+        before = _batch_cursor(cursor)
         async with reading(self.db) as uow:
             p = await load_project(uow, caller, project)
-            batches = await uow.batches.of(p.id)
+            count, batches = await uow.dashboard.batch_page(p.id, before, BATCH_PAGE + 1)
             counts = await uow.dashboard.inputs_by_batch(caller.scope, p.id)
             types = await uow.batches.types_by_batch([b.id for b in batches])
             defaults = await uow.projects.default_types(p.id)
             events = await uow.dashboard.newest_events(caller.scope, p.id, NEWEST_EVENTS)
-        summaries = [
-            BatchSummary(b, types.get(b.id, []), Progress.of(counts.get(b.id, {}))) for b in reversed(batches)
-        ]
-        total = sum((s.inputs for s in summaries), Progress())
+        more = len(batches) > BATCH_PAGE
+        batches = batches[:BATCH_PAGE]
+        summaries = [BatchSummary(b, types.get(b.id, []), Progress.of(counts.get(b.id, {}))) for b in batches]
+        total = sum((Progress.of(c) for c in counts.values()), Progress())
         workflow = domain.parse_workflow(p.workflow.split(","))
-        return ProjectOverview(p, defaults, workflow, summaries, events, total)
+        next_cursor = f"{batches[-1].created}_{batches[-1].id}" if more else None
+        return ProjectOverview(p, defaults, workflow, summaries, events, total, count, next_cursor)
 
     async def batch(self, caller: Caller, project: str, batch: str, query: InputQuery) -> BatchInputs:
         """A page of the batch's inputs (oldest first, after the cursor) with the filters."""
@@ -233,6 +241,16 @@ def _filter(query: InputQuery, workflow: tuple[Phase, ...]) -> InputFilter:
     if query.phase:
         phase = parse_integer(query.phase, "workflow stage", minimum=0, maximum=len(workflow) - 1)
     return InputFilter(where, scene_type, query.with_error, phase, _cursor(query.cursor))
+
+
+def _batch_cursor(value: str) -> tuple[int, int] | None:
+    if not value:
+        return None
+    created, _, batch_id = value.partition("_")
+    return (
+        parse_integer(created, "cursor", minimum=0, code="invalid-cursor"),
+        parse_integer(batch_id, "cursor", minimum=0, code="invalid-cursor"),
+    )
 
 
 def _cursor(value: str) -> tuple[int, str] | None:

@@ -56,9 +56,17 @@ class ClientPages(Controller):
         caller: NamedDependency[Caller],
         dashboard: NamedDependency[DashboardService],
         project: FromPath[str],
+        cursor: FromQuery[str] = "",
     ) -> Template:
-        overview = await dashboard.project(caller, project)
-        return page(request, "project.html", o=overview, batch_url=batch_url)
+        overview = await dashboard.project(caller, project, cursor)
+        return page(
+            request,
+            "project.html",
+            o=overview,
+            batch_url=batch_url,
+            next_page="?" + urlencode({"cursor": overview.next_cursor}) if overview.next_cursor else None,
+            first_page="?" if cursor else None,
+        )
 
     @post("/{project:str}/batches", status_code=200)
     async def create_batch(

@@ -14,10 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from annobatch.domain import SceneStatus
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
-from annobatch.storage.queries._sql import Scoped, b, bucket, in_list, scope_values, shaped
-from annobatch.storage.records import DashboardInputRow, EventRecord
+from annobatch.storage.queries._sql import Scoped, b, bucket, in_list, one_of, scope_values, shaped
+from annobatch.storage.records import BatchRecord, DashboardInputRow, EventRecord
 from annobatch.storage.scope import Scope
 
 _P, _B, _I, _S, _E, _AV = t.projects, t.batches, t.inputs, t.scenes, t.events, t.annotation_versions
@@ -29,6 +30,8 @@ _place = sa.case(
     (_I.c.status == "failed", sa.literal("failed")),
     else_=_I.c.work_status,
 ).label("place")
+#: The statuses of inputs out of the work: counted apart from their work status.
+_OUT = (SceneStatus.FAILED.value, *(s.value for s in SceneStatus if s.is_invalidated))
 
 
 def _in_workspace() -> sa.ColumnElement[bool]:
@@ -36,28 +39,42 @@ def _in_workspace() -> sa.ColumnElement[bool]:
     return sa.exists().where(ws.c.id == _I.c.scene_id, ws.c.workspace_id == b("ws"))
 
 
-Q_COUNTS_BY_PROJECT = Scoped(
-    sa.select(_I.c.project_id, _place, sa.func.count())
-    .where(_I.c.organization_id == b("org"))
-    .group_by(_I.c.project_id, _place),
-    _in_workspace(),
+# Counting a batch of 100,000 inputs at every view: the work statuses come from a scan of the
+# covering index on (batch, work status), never the rows; the few inputs out of the work (failed,
+# invalidated) are then read through the index on (batch, status) and moved to their own words.
+_BY_BATCH = _B.join(_I, _I.c.batch_id == _B.c.id)
+_BY_PROJECT = _P.join(_B, _B.c.project_id == _P.c.id).join(_I, _I.c.batch_id == _B.c.id)
+
+
+def _counts(key: Any, source: Any, where: sa.ColumnElement[bool]) -> tuple[Scoped, Scoped]:
+    """The two statements of a count by `key`: every input by work status, and the inputs out of
+    the work by status and work status."""
+    work = sa.select(key, _I.c.work_status, sa.func.count()).select_from(source).where(where)
+    out = sa.select(key, _I.c.status, _I.c.work_status, sa.func.count()).select_from(source)
+    out = out.where(where, one_of(_I.c.status, _OUT))
+    return (
+        Scoped(work.group_by(key, _I.c.work_status), _in_workspace()),
+        Scoped(out.group_by(key, _I.c.status, _I.c.work_status), _in_workspace()),
+    )
+
+
+Q_COUNTS_BY_PROJECT = _counts(_B.c.project_id, _BY_PROJECT, _P.c.organization_id == b("org"))
+Q_COUNTS_BY_BATCH = _counts(_B.c.id, _BY_BATCH, _B.c.project_id == b("project_id"))
+Q_COUNTS_OF_BATCH = _counts(_I.c.batch_id, _I, _I.c.batch_id == b("batch_id"))
+_NEWEST_BATCHES = sa.select(*_B.c).where(_B.c.project_id == b("project_id"))
+_BEFORE = sa.tuple_(_B.c.created, _B.c.id) < sa.tuple_(
+    sa.bindparam("before_created", type_=sa.BigInteger), sa.bindparam("before_id", type_=sa.Integer)
 )
-Q_COUNTS_BY_BATCH = Scoped(
-    sa.select(_I.c.batch_id, _place, sa.func.count())
-    .where(_I.c.project_id == b("project_id"), _I.c.organization_id == b("org"))
-    .group_by(_I.c.batch_id, _place),
-    _in_workspace(),
+#: A page of a project's batches, newest first: a backward range scan of (project, created, id).
+Q_BATCH_PAGE = Query(_NEWEST_BATCHES.order_by(_B.c.created.desc(), _B.c.id.desc()).limit(b("limit")))
+Q_BATCH_PAGE_BEFORE = Query(
+    _NEWEST_BATCHES.where(_BEFORE).order_by(_B.c.created.desc(), _B.c.id.desc()).limit(b("limit"))
 )
+Q_BATCH_COUNT = Query(sa.select(sa.func.count()).select_from(_B).where(_B.c.project_id == b("project_id")))
 Q_TASK_COUNTS = Query(
     sa.select(_T.c.status, sa.func.count()).where(_T.c.organization_id == b("org")).group_by(_T.c.status)
 )
 # Batches belong to the organization, not to a workspace.
-Q_COUNTS_OF_BATCH = Scoped(
-    sa.select(_place, sa.func.count())
-    .where(_I.c.batch_id == b("batch_id"), _I.c.organization_id == b("org"))
-    .group_by(_place),
-    _in_workspace(),
-)
 Q_BATCH_COUNTS_BY_PROJECT = Query(
     sa.select(_B.c.project_id, _B.c.status, sa.func.count())
     .select_from(_B.join(_P, _P.c.id == _B.c.project_id))
@@ -107,21 +124,54 @@ class DashboardQueries:
         self.tx = tx
 
     async def inputs_by_project(self, scope: Scope) -> dict[int, dict[str, int]]:
-        """{project id: {where: count}} over the organization's inputs within the scope."""
-        return _nest(await self.tx.fetch_all(*Q_COUNTS_BY_PROJECT.bind(scope)))
+        """{project id: {place: count}} over the organization's inputs within the scope."""
+        return await self._count(Q_COUNTS_BY_PROJECT, scope)
 
     async def batches_by_project(self, scope: Scope) -> dict[int, dict[str, int]]:
         """{project id: {batch status: count}}."""
-        return _nest(await self.tx.fetch_all(Q_BATCH_COUNTS_BY_PROJECT, {"org": scope.org}))
+        rows = await self.tx.fetch_all(Q_BATCH_COUNTS_BY_PROJECT, {"org": scope.org})
+        out: dict[int, dict[str, int]] = {}
+        for key, status, n in rows:
+            out.setdefault(int(key), {})[str(status)] = int(n)
+        return out
 
     async def inputs_by_batch(self, scope: Scope, project_id: int) -> dict[int, dict[str, int]]:
-        """{batch id: {where: count}} over one project's inputs within the scope."""
-        return _nest(await self.tx.fetch_all(*Q_COUNTS_BY_BATCH.bind(scope, project_id=project_id)))
+        """{batch id: {place: count}} over one project's inputs within the scope."""
+        return await self._count(Q_COUNTS_BY_BATCH, scope, project_id=project_id)
 
     async def inputs_of_batch(self, scope: Scope, batch_id: int) -> dict[str, int]:
-        """{where: count} over one batch's inputs within the scope."""
-        rows = await self.tx.fetch_all(*Q_COUNTS_OF_BATCH.bind(scope, batch_id=batch_id))
-        return {str(word): int(n) for word, n in rows}
+        """{place: count} over one batch's inputs within the scope."""
+        return (await self._count(Q_COUNTS_OF_BATCH, scope, batch_id=batch_id)).get(batch_id, {})
+
+    async def _count(
+        self, qs: tuple[Scoped, Scoped], scope: Scope, **values: Any
+    ) -> dict[int, dict[str, int]]:
+        """Inputs by place: by work status, less those out of the work, which count as `failed`
+        or `invalidated` instead."""
+        work, out = qs
+        counts: dict[int, dict[str, int]] = {}
+        for key, status, n in await self.tx.fetch_all(*work.bind(scope, **values)):
+            counts.setdefault(int(key), {})[str(status)] = int(n)
+        for key, status, work_status, n in await self.tx.fetch_all(*out.bind(scope, **values)):
+            place = "failed" if status == SceneStatus.FAILED.value else "invalidated"
+            of_key = counts.setdefault(int(key), {})
+            of_key[work_status] = of_key.get(work_status, 0) - int(n)
+            of_key[place] = of_key.get(place, 0) + int(n)
+        return counts
+
+    async def batch_page(
+        self, project_id: int, before: tuple[int, int] | None, limit: int
+    ) -> tuple[int, list[BatchRecord]]:
+        """How many batches the project has, and a page of them, newest first, before the cursor
+        (a batch's created time and id)."""
+        total = int(await self.tx.fetch_val(Q_BATCH_COUNT, {"project_id": project_id}))
+        values: dict[str, Any] = {"project_id": project_id, "limit": limit}
+        if before is None:
+            rows = await self.tx.fetch_all(Q_BATCH_PAGE, values)
+        else:
+            values.update(before_created=before[0], before_id=before[1])
+            rows = await self.tx.fetch_all(Q_BATCH_PAGE_BEFORE, values)
+        return total, [BatchRecord(*r) for r in rows]
 
     async def tasks_by_status(self, org: int) -> dict[str, int]:
         """The organization's tasks counted by status."""
@@ -199,10 +249,3 @@ class DashboardQueries:
         for input_id, aid, kind, preliminary in await self.tx.fetch_all(q, values):
             found.setdefault(input_id, []).append((aid, kind, bool(preliminary)))
         return found
-
-
-def _nest(rows: Sequence[Sequence[Any]]) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = {}
-    for key, word, n in rows:
-        out.setdefault(int(key), {})[str(word)] = int(n)
-    return out
