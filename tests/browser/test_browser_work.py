@@ -186,7 +186,8 @@ def test_a_rejection_with_a_pin_shows_its_feedback_in_the_correction(
     page.get_by_label("Error type").select_option("missing-object")
     page.get_by_label("Message").fill("the pedestrian has no box")
     page.get_by_role("button", name="Add item").click()
-    assert page.locator("#review-items li").inner_text() == "Missing object · pinned: the pedestrian has no box"
+    item = page.locator("#review-items li").inner_text()
+    assert item == "Missing object · pinned: the pedestrian has no box"
     assert page.locator("#overlay g.pin").count() == 1
     check_accessibility(page)
     screenshot(page, "work-review-rejecting")
@@ -246,6 +247,15 @@ def test_a_lidar_task_shows_its_point_cloud_from_above_and_where_it_is_annotated
     check_accessibility(page)
     screenshot(page, "work-editor-lidar")
     page.goto("/work")
-    assert page.get_by_role("row").filter(has_text="ring-001").count() == 1
+    row = page.get_by_role("row").filter(has_text="ring-001")
+    assert row.count() == 1
     check_accessibility(page)
     screenshot(page, "work-my-work-two-tasks")
+    asked: list[str] = []
+    page.once("dialog", lambda d: asked.append(d.message))  # the kit's handler accepts it
+    row.get_by_role("button", name="Give up").click()
+    page.wait_for_url(f"{live.url}/work")
+    page.get_by_text("Task given up").wait_for()
+    assert asked and "it returns to the queue for anyone to claim" in asked[0]
+    assert page.get_by_role("row").filter(has_text="ring-001").count() == 0
+    assert run(ops.work.task(streets.staff, lidar.task.id)).task.status == "todo"

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from test_dashboard_session import HTML, sign_in
 
 from annobatch.settings import Settings
 from annobatch.storage.blobs import open_blob_store
 from annobatch.storage.database import Database
+from dashboard_forms import HTML, sign_in
 from work_pages_world import PROJECT, TYPE, StreetWorld, boxes, street_world
 
 
@@ -111,3 +111,21 @@ def test_the_scene_page_of_a_sequence_shows_one_frame_at_a_time(
     assert "Frame 2 of 2 (<code>f2</code>)" in second and 'rel="prev"' in second
     assert "/v1/downloads/scenes/" + scene + "/1?" in second  # the second frame's image
     assert app_client.get(f"/view/{scene}?frame=0", headers=HTML).status_code == 400
+
+
+def test_giving_up_asks_first_then_returns_the_task_to_the_queue(
+    app_client: TestClient[Any], streets: StreetWorld, runner: asyncio.Runner
+) -> None:
+    task = claimed(streets, runner)
+    token = signed_in(app_client, streets.annotator)
+    form = {"_csrf": token}
+    asked = app_client.post(f"/work/tasks/{task}/give-up", data=form, headers=HTML)
+    assert asked.status_code == 200 and "it returns to the queue for anyone to claim" in asked.text
+    assert runner.run(streets.ops.work.task(streets.staff, task)).task.status == "ongoing"
+    done = app_client.post(
+        f"/work/tasks/{task}/give-up", data={**form, "confirmed": "yes"}, headers=HTML, follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/work"
+    assert runner.run(streets.ops.work.task(streets.staff, task)).task.status == "todo"
+    again = app_client.post(f"/work/tasks/{task}/give-up", data={**form, "confirmed": "yes"}, headers=HTML)
+    assert again.status_code == 409 and f"task {task} is todo, not ongoing" in again.text

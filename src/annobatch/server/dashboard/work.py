@@ -19,7 +19,7 @@ from litestar.response import Template
 from annobatch import schemas
 from annobatch.domain import TaskKind
 from annobatch.server.dashboard.scenes import clouds_of
-from annobatch.server.dashboard.web import ROLES, WORKFORCE_PAGES, page, redirect
+from annobatch.server.dashboard.web import ROLES, WORKFORCE_PAGES, confirmation, page, redirect
 from annobatch.server.links import download_signer
 from annobatch.services.identity import Caller
 from annobatch.services.scene_views import SceneViewService
@@ -28,6 +28,10 @@ from annobatch.services.work_pages import WorkBench, WorkPageService
 from annobatch.storage.records import now_micros
 
 MY_WORK = "/work"
+GIVE_UP = (
+    "Give up this task: it returns to the queue for anyone to claim; the draft you saved stays with "
+    "it (changes you did not save are lost)."
+)
 
 
 def task_path(task_id: str) -> str:
@@ -46,7 +50,7 @@ class WorkPages(Controller):
         caller: NamedDependency[Caller],
         work_pages: NamedDependency[WorkPageService],
     ) -> Template:
-        return page(request, "work_my.html", work=await work_pages.my_work(caller))
+        return page(request, "work_my.html", work=await work_pages.my_work(caller), give_up_message=GIVE_UP)
 
     @post("/claim")
     async def claim(
@@ -79,7 +83,7 @@ class WorkPages(Controller):
         # A lidar scene: its first frame's point clouds from above, instead of the editor.
         first = bench.frames[0].clouds if bench.frames and not images else []
         return page(
-            request, template, bench=bench, mode=mode, scene_has_images=images,
+            request, template, bench=bench, mode=mode, scene_has_images=images, give_up_message=GIVE_UP,
             clouds=await clouds_of(scene_views, caller, bench.detail.scene.id, first),
             editor_data=_editor_data(request, bench, mode) if images else "",
         )  # fmt: skip
@@ -117,6 +121,11 @@ class WorkPages(Controller):
         work: NamedDependency[WorkService],
         task: FromPath[str],
     ) -> Response[Any]:
+        """Confirmed first (htmx asks; without it, a confirmation page)."""
+        asked = confirmation(request, await request.form(), message=GIVE_UP, label="Give up", back=MY_WORK)
+        if asked is not None:
+            await work.task(caller, task)  # not found before anything is asked
+            return asked
         await work.give_up(caller, task)
         return redirect(request, MY_WORK, "Task given up: it waits for someone to claim it.")
 
