@@ -223,6 +223,7 @@ def test_a_member_of_another_project_is_shown_no_task_and_no_scene(
     for path in (
         f"/work/tasks/{task.task.id}",
         f"/view/{streets.scenes[0]}",
+        f"/view/{streets.scenes[0]}/images/0",
         f"/view/{streets.lidar_scene}/clouds/0",
     ):
         response = page.goto(path)

@@ -64,7 +64,7 @@ def test_an_object_keeps_its_id_across_the_frames_of_a_sequence(
     page.mouse.up()
     page.locator("#stage").focus()
     page.keyboard.press("f")
-    page.wait_for_function("() => document.getElementById('frame-image').src.includes('/1?')")
+    page.wait_for_function("() => document.getElementById('frame-image').src.endsWith('/images/1')")
     assert page.locator("#frame-label").inner_text() == "Frame 2 of 2 (f2)"
     assert page.locator("#overlay g.box").count() == 0
     assert "not in this view" in page.locator("#object-list").inner_text()

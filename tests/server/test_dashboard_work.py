@@ -93,6 +93,7 @@ def test_a_member_sees_only_the_tasks_and_scenes_of_their_projects(
     for path in (
         f"/work/tasks/{task}",
         f"/view/{streets.scenes[0]}",
+        f"/view/{streets.scenes[0]}/images/0",
         f"/view/{streets.lidar_scene}/clouds/0",
     ):
         assert app_client.get(path, headers=HTML).status_code == 404, path
@@ -109,7 +110,10 @@ def test_the_scene_page_of_a_sequence_shows_one_frame_at_a_time(
     assert "Frame 1 of 2 (<code>f1</code>)" in first and "f1.png" in first and 'rel="next"' in first
     second = app_client.get(f"/view/{scene}?frame=2", headers=HTML).text
     assert "Frame 2 of 2 (<code>f2</code>)" in second and 'rel="prev"' in second
-    assert "/v1/downloads/scenes/" + scene + "/1?" in second  # the second frame's image
+    assert f'src="/view/{scene}/images/1"' in second  # the second frame's image
+    image = app_client.get(f"/view/{scene}/images/1")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
     assert app_client.get(f"/view/{scene}?frame=0", headers=HTML).status_code == 400
 
 

@@ -243,6 +243,21 @@ class SceneViewService:
                 sizes[r.position] = size
         return sizes
 
+    async def image(self, caller: Caller, scene_id: str, position: int) -> ResourceRecord:
+        """A stored image of a scene the caller may see (NotFound otherwise): the pages show
+        images through the session, which outlives any signed download URL."""
+        async with reading(self.db) as uow:
+            scene = await visible_scene(uow, caller, scene_id)
+            r = await uow.scenes.resource(scene.id, position)
+        if (
+            r is None
+            or r.kind != ResourceKind.IMAGE
+            or r.blob_key is None
+            or not await self.blobs.exists(r.blob_key)
+        ):
+            raise NotFound(f"scene {scene_id} has no image {position}", "file-not-found")
+        return r
+
     async def point_cloud(self, caller: Caller, scene_id: str, position: int) -> TopDown:
         """A point cloud of the scene drawn from above (NotFound for what the caller may not see
         or what is not a stored point cloud; InvalidInput for a file that cannot be drawn)."""

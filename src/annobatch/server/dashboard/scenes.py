@@ -15,11 +15,10 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Template
+from litestar.response import Stream, Template
 
 from annobatch.domain import DomainError, SceneType
 from annobatch.server.dashboard.web import EVERYONE, POLICY, ROLES, page
-from annobatch.server.links import download_signer
 from annobatch.server.params import FilePosition
 from annobatch.services.identity import Caller
 from annobatch.services.point_clouds import TopDown
@@ -63,6 +62,12 @@ async def clouds_of(
     return shown
 
 
+def image_url(r: ResourceRecord) -> str:
+    """Where the pages load a scene's image: through the session, which outlives any signed URL
+    (an editor stays open longer than a download URL lives)."""
+    return f"/view/{r.scene_id}/images/{r.position}"
+
+
 def colours(annotations: Sequence[DeliveredAnnotation]) -> dict[str, str]:
     found: dict[str, str] = {}
     for a in annotations:
@@ -100,11 +105,10 @@ class ScenePages(Controller):
         view = await scene_views.page(caller, scene, frame - 1)
         index = min(frame, len(view.frames)) - 1
         current = view.frames[index]
-        signer = download_signer(request)
         images = [
             {
                 "resource": r,
-                "url": signer.file_url("", r.scene_id, r.position).url if r.blob_key else None,
+                "url": image_url(r) if r.blob_key else None,
                 "size": view.image_sizes.get(r.position),
                 "boxes": boxes_on(view.annotations, current.key, r.sensor_name, len(current.images) == 1),
             }
@@ -128,6 +132,26 @@ class ScenePages(Controller):
             calibration_text=None
             if view.calibration is None
             else msgspec.json.format(msgspec.json.encode(view.calibration), indent=2).decode(),
+        )
+
+    @get("/{scene:str}/images/{position:int}")
+    async def image(
+        self,
+        caller: NamedDependency[Caller],
+        scene_views: NamedDependency[SceneViewService],
+        scene: FromPath[str],
+        position: FilePosition,
+    ) -> Stream:
+        """An image of the scene, for the pages (the session is the permission)."""
+        r = await scene_views.image(caller, scene, position)
+        assert r.blob_key is not None
+        headers = {"Cache-Control": "private, max-age=3600", "Content-Security-Policy": POLICY}
+        if r.size is not None:
+            headers["Content-Length"] = str(r.size)
+        return Stream(
+            scene_views.blobs.stream(r.blob_key),
+            media_type=r.content_type or "application/octet-stream",
+            headers=headers,
         )
 
     @get("/{scene:str}/clouds/{position:int}", media_type="image/png")

@@ -18,9 +18,8 @@ from litestar.response import Template
 
 from annobatch import schemas
 from annobatch.domain import TaskKind
-from annobatch.server.dashboard.scenes import clouds_of
+from annobatch.server.dashboard.scenes import clouds_of, image_url
 from annobatch.server.dashboard.web import ROLES, WORKFORCE_PAGES, confirmation, page, redirect
-from annobatch.server.links import download_signer
 from annobatch.services.identity import Caller
 from annobatch.services.scene_views import SceneViewService
 from annobatch.services.work import WorkService
@@ -148,7 +147,6 @@ def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -
     """What `editor.js` starts from, as JSON for a `<script type="application/json">` block
     (`</` escaped, so that no document can close the block)."""
     d = bench.detail
-    signer = download_signer(request)
     frames = [
         {
             "key": f.key,
@@ -157,7 +155,7 @@ def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -
             "images": [
                 {
                     "sensor": r.sensor_name,
-                    "url": signer.file_url("", r.scene_id, r.position).url,
+                    "url": image_url(r),
                     "width": bench.image_sizes.get(r.position, (0, 0))[0],
                     "height": bench.image_sizes.get(r.position, (0, 0))[1],
                 }
