@@ -144,8 +144,11 @@ def _next_of(request: Request[Any, Any, Any]) -> str:
 
 
 def safe_next(value: str | None) -> str:
-    """A path on this server to go to after signing in; "/" for anything else."""
+    """A path on this server to go to after signing in; "/" for anything else (browsers drop tabs
+    and line breaks from a URL, so `/<tab>/host` would leave the server: no control characters)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    if len(value) > 2000 or any(c <= " " or c == "\x7f" for c in value):
         return "/"
     return value
 
