@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from browser_kit import (  # noqa: F401  (fixtures)
+    VIEWPORT,
     Seeder,
     browser,
     check_accessibility,
@@ -43,7 +44,7 @@ def test_a_client_creates_and_publishes_a_batch_and_sees_its_status_change(
     assert page.url.endswith("/projects")
     row = page.get_by_role("row", name="Highway")
     assert "open" in row.inner_text()
-    assert "3 inputs: 3 not started" in row.inner_text() or "4 inputs" in row.inner_text()
+    assert "4 inputs: 3 not started, 1 failed" in row.inner_text()
     check_accessibility(page)
     screenshot(page, "client-projects")
 
@@ -144,7 +145,7 @@ def test_a_client_rejects_a_delivered_annotation_with_feedback_on_an_object(
     check_accessibility(page)
     screenshot(page, "client-review")
     page.get_by_label("Error type").select_option(label="Wrong class")
-    page.get_by_label("Object id (in the annotation)").fill(CAR)
+    page.get_by_label("Object (in the annotation)").select_option(CAR)
     page.get_by_label("Description").fill("this is a truck")
     page.get_by_role("button", name="Reject").click()
     expect(page.get_by_role("status")).to_contain_text("rejected")
@@ -173,3 +174,36 @@ def _publish() -> Any:
     from annobatch.domain import BatchAction
 
     return BatchAction.PUBLISH
+
+
+def test_a_batch_is_created_from_the_keyboard_alone(page: Any, live: Live, seed: Seeder) -> None:
+    _, cred = client_world(seed)
+    sign_in(page, cred.record.client_id, cred.secret, "/projects/highway")
+    assert keyboard_reaches(page, "Create a batch")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2024-w09")
+    assert keyboard_reaches(page, "Create batch")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Batch 2024-w09 created")
+
+
+def test_pages_that_only_show_things_work_without_javascript_and_publishing_asks_first(
+    browser: Any, live: Live, seed: Seeder
+) -> None:
+    _, cred = client_world(seed)
+    context = browser.new_context(base_url=live.url, java_script_enabled=False, viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        sign_in(page, cred.record.client_id, cred.secret, "/projects/highway")
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Highway")
+        page.get_by_role("link", name="2024-w01").first.click()
+        assert page.locator("tbody tr").count() == 4
+        page.get_by_role("button", name="Publish").click()
+        assert page.get_by_text("Publish batch 2024-w01: it will accept no more inputs.").is_visible()
+        screenshot(page, "client-confirm-without-javascript")
+        page.get_by_role("button", name="Publish").click()
+        assert "Batch 2024-w01 published" in page.get_by_role("status").inner_text()
+        assert page.get_by_role("heading", level=1).inner_text() == "Batch 2024-w01 ready"
+    finally:
+        context.close()

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from annobatch.domain import Role
 from annobatch.server.dashboard.session import COOKIE, Session, SessionCodec
+from annobatch.server.dashboard.web import safe_next
 from annobatch.services.accounts import NewCredential
 from annobatch.services.identity import Caller
 from conftest import World
@@ -148,3 +149,18 @@ def test_a_tampered_or_foreign_cookie_is_no_session() -> None:
     assert SessionCodec("j" * 40, 60).decode(cookie) is None
     for junk in ("", "x", "a.b", "....", None):
         assert codec.decode(junk) is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "goes"),
+    [
+        ("/projects/p?x=1", "/projects/p?x=1"),
+        ("//evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("", "/"),
+    ],
+)
+def test_signing_in_goes_back_only_to_a_page_of_this_server(asked: str, goes: str) -> None:
+    assert safe_next(asked) == goes

@@ -71,7 +71,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         dependencies=shared.api_dependencies(),
     )
     app = Litestar(
-        route_handlers=[*controllers.PUBLIC, api, dashboard.router(), dashboard.static_router()],
+        route_handlers=[*controllers.PUBLIC, api, dashboard.router(shared), dashboard.static_router()],
         cors_config=cors(settings),
         dependencies=shared.public_dependencies(),
         dto=JsonBody,

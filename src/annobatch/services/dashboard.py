@@ -153,6 +153,16 @@ class TaskQueue:
     projects: dict[int, str]  #: project id → external id
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    """What staff set on a project: its workforce (and who else could join it) and workflows."""
+
+    project: ProjectRecord
+    members: list[CredentialRecord]
+    workforce: list[CredentialRecord]  #: the organization's workforce credentials
+    batches: list[BatchRecord]
+
+
 def phase_label(workflow: tuple[Phase, ...], index: int) -> str:
     index = min(max(index, 0), len(workflow) - 1)
     phase = workflow[index]
@@ -210,6 +220,15 @@ class DashboardService:
             types = await uow.batches.types(b.id)
         cursor = f"{rows[-1].created}_{rows[-1].id}" if more else None
         return BatchInputs(p, b, types, workflow, Progress.of(counts), rows, delivered, cursor)
+
+    async def project_settings(self, caller: Caller, project: str) -> ProjectSettings:
+        caller.require_staff("set a project's workforce and workflows")
+        async with reading(self.db) as uow:
+            p = await load_project(uow, caller, project)
+            members = await uow.workforce.members(caller.org, p.id)
+            workforce = await uow.workforce.of_org(caller.org)
+            batches = await uow.batches.of(p.id)
+        return ProjectSettings(p, members, workforce, batches)
 
     async def task_queue(self, caller: Caller, lease_seconds: int, limit: int = 200) -> TaskQueue:
         """Staff's view of the task queue (`TaskQueue`): the oldest `limit` held and waiting."""

@@ -33,6 +33,7 @@ from annobatch.server.dashboard.sign_in import SignInController
 from annobatch.server.dashboard.staff import StaffPages
 from annobatch.server.dashboard.web import Dashboard, open_session, provide_caller, provide_session
 from annobatch.server.dashboard.work import WorkPages
+from annobatch.server.dependencies import Shared
 from annobatch.services.identity import Authority
 from annobatch.settings import Settings
 
@@ -44,15 +45,19 @@ STATIC = HERE / "static"
 PAGES: list[ControllerRouterHandler] = [SignInController, ClientPages, StaffPages, WorkPages, ScenePages]
 
 
-def router(pages: list[ControllerRouterHandler] | None = None) -> Router:
-    """Every page, behind the session hook, answering errors as pages."""
+def router(shared: Shared, pages: list[ControllerRouterHandler] | None = None) -> Router:
+    """Every page, behind the session hook, answering errors as pages. A handler asks for
+    `caller` (or `session`) and the services by name, as the API's do; each service comes after
+    the caller (one dependency per level: `server/dependencies.py`), so a handler asks for one
+    service (a page that shows several things reads them through one)."""
     return Router(
         path="/",
         route_handlers=pages if pages is not None else PAGES,
         before_request=open_session,
         dependencies={
-            "session": Provide(provide_session, sync_to_thread=False),
+            **shared.api_dependencies(),
             "caller": Provide(provide_caller, sync_to_thread=False),
+            "session": Provide(provide_session, sync_to_thread=False),
         },
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
         include_in_schema=False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -167,6 +168,7 @@ class ClientPages(Controller):
             request,
             "review.html",
             a=delivered,
+            objects=objects_of(await deliveries.content(delivered)),
             error_types=error_types,
             url=f"{batch_url(project, batch)}/annotations/{quote(annotation, safe='')}/review",
             batch_url=batch_url(project, batch),
@@ -223,6 +225,16 @@ def _feedback(form: Any) -> dict[str, str]:
     if description := form_text(form, "description"):
         item["description"] = description
     return item
+
+
+def objects_of(document: bytes) -> list[tuple[str, str]]:
+    """(object id, "name (class)") of an OpenLABEL document's objects, for the feedback's choice;
+    none when the document cannot be read as one."""
+    try:
+        objects = msgspec.json.decode(document)["openlabel"]["objects"]
+        return [(str(k), f"{v.get('name', k)} ({v.get('type', '?')})") for k, v in objects.items()]
+    except (msgspec.DecodeError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def publish_message(batch: str) -> str:

@@ -67,7 +67,7 @@ def bar(parts: Sequence[tuple[str, int, str]], label: str = "inputs") -> Markup:
             x += n
     if not total:
         rects.append('<rect class="empty" x="0" y="0" width="1" height="1"/>')
-    text = f"{total:,} {label}" + (f": {said}" if said else "")
+    text = f"{total:,} {label.removesuffix('s') if total == 1 else label}" + (f": {said}" if said else "")
     return Markup(
         f'<span class="progress" title="{escape(said or "no " + label)}">'
         f'<svg class="bar" viewBox="0 0 {total or 1} 1" preserveAspectRatio="none" aria-hidden="true"'

@@ -14,7 +14,6 @@ from litestar.response import Template
 
 from annobatch.domain import BatchAction, InvalidInput, parse_integer
 from annobatch.server.dashboard.client import batch_url, project_url
-from annobatch.server.dashboard.session import Session
 from annobatch.server.dashboard.web import (
     ROLES,
     STAFF_PAGES,
@@ -24,12 +23,12 @@ from annobatch.server.dashboard.web import (
     page,
     redirect,
     session_cookie,
+    session_of,
 )
 from annobatch.services.accounts import AccountService
 from annobatch.services.batches import BatchService
 from annobatch.services.dashboard import DashboardService
 from annobatch.services.identity import Caller
-from annobatch.services.projects import ProjectService
 from annobatch.services.workforce import WorkforceService
 
 Req = Request[Any, Any, Any]
@@ -60,7 +59,7 @@ class StaffPages(Controller):
 
     @post("/organizations/switch", status_code=200)
     async def switch_organization(
-        self, request: Req, session: NamedDependency[Session], accounts: NamedDependency[AccountService]
+        self, request: Req, accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
         """Act for another organization: the session's `org`, as `X-Organization-Id` on the API."""
         form = await request.form()
@@ -68,7 +67,8 @@ class StaffPages(Controller):
             parse_integer(form_text(form, "org"), "organization", minimum=1)
         )
         response = redirect(request, "/projects", f"Acting for {org.name}.")
-        response.set_cookie(session_cookie(dashboard_of(request), session.acting_for(org.id, org.name)))
+        acting = session_of(request).acting_for(org.id, org.name)
+        response.set_cookie(session_cookie(dashboard_of(request), acting))
         return response
 
     @get("/workforce")
@@ -77,14 +77,12 @@ class StaffPages(Controller):
         request: Req,
         caller: NamedDependency[Caller],
         workforce: NamedDependency[WorkforceService],
-        projects: NamedDependency[ProjectService],
     ) -> Template:
-        members = await workforce.list_members(caller.org)
         return page(
             request,
             "staff_workforce.html",
-            members=members,
-            projects=await projects.list_projects(caller),
+            members=await workforce.list_members(caller.org),
+            projects=await workforce.member_projects(caller),
             staff_project_url=staff_project_url,
         )
 
@@ -93,20 +91,18 @@ class StaffPages(Controller):
         self,
         request: Req,
         caller: NamedDependency[Caller],
-        workforce: NamedDependency[WorkforceService],
-        batches: NamedDependency[BatchService],
-        projects: NamedDependency[ProjectService],
+        dashboard: NamedDependency[DashboardService],
         project: FromPath[str],
     ) -> Template:
         """A project's workforce and workflows."""
-        p = await projects.get_project(caller, project)
+        s = await dashboard.project_settings(caller, project)
         return page(
             request,
             "staff_project.html",
-            p=p,
-            members=await workforce.project_members(caller, project),
-            workforce=await workforce.list_members(caller.org),
-            batches=await batches.list_batches(caller, project),
+            p=s.project,
+            members=s.members,
+            workforce=s.workforce,
+            batches=s.batches,
             url=staff_project_url(project),
             project_url=project_url(project),
             batch_url=batch_url,

@@ -26,11 +26,13 @@ from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 from litestar.response import Redirect, Template
 
 from annobatch.domain import NotFound, Role
 from annobatch.server.dashboard.session import COOKIE, SIGN_IN_COOKIE, Session, SessionCodec
-from annobatch.services.identity import Authority, Caller
+from annobatch.services.identity import Authority
 
 #: Every dashboard answer's policy: scripts, styles, images and forms from this server only.
 POLICY = (
@@ -144,22 +146,31 @@ def _next_of(request: Request[Any, Any, Any]) -> str:
 
 
 def safe_next(value: str | None) -> str:
-    """A path on this server to go to after signing in; "/" for anything else."""
+    """A path on this server to go to after signing in; "/" for anything else (browsers drop tabs
+    and line breaks from a URL, so `/<tab>/host` would leave the server: no control characters)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    if len(value) > 2000 or any(c <= " " or c == "\x7f" for c in value):
         return "/"
     return value
 
 
-def provide_session(request: Request[Any, Any, Any]) -> Session:
-    """The signed-in session (`open_session` found it)."""
+def provide_caller(request: Request[Any, Any, Any]) -> Any:
+    """The signed-in caller, as the API's `caller` (acting for the session's organization); None
+    on the pages no one signs in to (they do not ask for it, but the services come after it)."""
+    return request.scope.get("user")
+
+
+def provide_session(request: Request[Any, Any, Any], caller: NamedDependency[SkipValidation[Any]]) -> Session:
+    """The signed-in session (`open_session` found it); after the caller, so that a handler's
+    dependencies stay one per level (see `server/dependencies.py`)."""
+    return session_of(request)
+
+
+def session_of(request: Request[Any, Any, Any]) -> Session:
+    """The signed-in session, for a handler that asks for a service too."""
     session: Session = request.scope["auth"]
     return session
-
-
-def provide_caller(request: Request[Any, Any, Any]) -> Caller:
-    """The signed-in caller, as the API's `caller` (acting for the session's organization)."""
-    caller: Caller = request.scope["user"]
-    return caller
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:

@@ -21,7 +21,6 @@ from annobatch.domain import TaskKind
 from annobatch.server.dashboard.scenes import clouds_of, image_url
 from annobatch.server.dashboard.web import ROLES, WORKFORCE_PAGES, confirmation, page, redirect
 from annobatch.services.identity import Caller
-from annobatch.services.scene_views import SceneViewService
 from annobatch.services.work import WorkService
 from annobatch.services.work_pages import WorkBench, WorkPageService
 from annobatch.storage.records import now_micros
@@ -71,7 +70,6 @@ class WorkPages(Controller):
         request: Request[Any, Any, Any],
         caller: NamedDependency[Caller],
         work_pages: NamedDependency[WorkPageService],
-        scene_views: NamedDependency[SceneViewService],
         task: FromPath[str],
     ) -> Template:
         bench = await work_pages.bench(caller, task)
@@ -83,7 +81,7 @@ class WorkPages(Controller):
         first = bench.frames[0].clouds if bench.frames and not images else []
         return page(
             request, template, bench=bench, mode=mode, scene_has_images=images, give_up_message=GIVE_UP,
-            clouds=await clouds_of(scene_views, caller, bench.detail.scene.id, first),
+            clouds=await clouds_of(work_pages.scenes, caller, bench.detail.scene.id, first),
             editor_data=_editor_data(request, bench, mode) if images else "",
         )  # fmt: skip
 
