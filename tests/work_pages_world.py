@@ -112,14 +112,17 @@ class StreetWorld:
         return Caller(r.client_id, self.org, self.org, Role(r.role), r.workspace_id, r.email, r.user_id)
 
 
-async def camera_scene(ops: Services, store: BlobStore, caller: Caller, external_id: str, batch: str) -> str:
+async def camera_scene(
+    ops: Services, store: BlobStore, caller: Caller, external_id: str, batch: str | None
+) -> str:
+    """A committed one-image camera scene in the batch (with `None`: in no project yet)."""
     sid = await ops.scenes.initialize(caller, None)
     image = {"filename": "CAM.png", "resourceId": "CAM.png", "sensorName": "CAM"}
     body = msgspec.convert(
         {"externalId": external_id, "frame": {"images": [image]}, "internalId": sid}, schemas.CamerasScene
     )
     await ops.scenes.create_scene(
-        caller, None, SceneType.CAMERAS, body, project=PROJECT, batch=batch, write=Write()
+        caller, None, SceneType.CAMERAS, body, project=PROJECT if batch else None, batch=batch, write=Write()
     )
     blob = await store.put(f"scenes/{sid}/0-street", _one(street_png()))
     await ops.scenes.record_upload(sid, 0, blob, "image/png")

@@ -134,3 +134,26 @@ def test_only_the_organization_and_the_projects_workforce_see_a_scene(
             runner.run(ops.scene_views.point_cloud(caller, streets.lidar_scene, 0))
     with pytest.raises(NotFound):
         runner.run(ops.scene_views.page(streets.staff, "not-a-uuid"))
+
+
+def test_an_annotate_task_made_from_a_pre_annotation_starts_from_its_boxes(
+    db: Database, runner: asyncio.Runner, tmp_path: Path
+) -> None:
+    from annobatch.domain import BatchAction
+    from annobatch.services.transactions import Write
+    from work_pages_world import camera_scene
+
+    store = LocalBlobStore(tmp_path / "blobs")
+    w = street_world(db, store, runner, cameras=0)
+    ops, staff = w.ops, w.staff
+    runner.run(ops.batches.create_batch(staff, PROJECT, "week-2"))
+    scene = runner.run(camera_scene(ops, store, staff, "street-pre", None))
+    document = boxes(("pedestrian", 470, 200, 30, 100))
+    pre = runner.run(ops.pre_annotations.create(staff, scene, "model-v1", document))
+    runner.run(ops.inputs.create_input(staff, scene, PROJECT, "week-2", Write(), pre_annotation_id=pre.id))
+    runner.run(ops.batches.transition_batch(staff, PROJECT, "week-2", BatchAction.PUBLISH))
+    annotator = w.caller(w.annotator)
+    task = runner.run(ops.work.claim(annotator, PROJECT))
+    bench = runner.run(ops.work_pages.bench(annotator, task.task.id))
+    assert bench.detail.pre_annotation == pre.id
+    assert bench.documents == {TYPE: document}
