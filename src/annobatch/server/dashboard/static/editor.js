@@ -2,11 +2,10 @@
  *
  * Plain JavaScript, no build, no dependency. The page carries its facts as JSON in
  * <script type="application/json" id="editor-data"> (frames and their images, the documents it
- * starts from, classes, feedback, error types, where to send things). The editor works on the
- * OpenLABEL documents themselves, so that whatever it does not draw (other geometry, attributes)
- * is kept: objects have a uuid, a name and a type; each frame has, per object, one `bbox` per
- * camera stream ([centre x, centre y, width, height] in image pixels, the stream named by a
- * `stream` text attribute).
+ * starts from, classes, feedback, error types, where to send things). The OpenLABEL documents
+ * are read and changed in place by openlabel.js (loaded first), so that what the editor does not
+ * draw is kept. This file is the page: the view (zoom, pan), the overlay, the side panels, the
+ * mouse and the keyboard, sending, and the review form.
  *
  * Keys (the "?" dialog lists them): 1-9 class, N draw (Enter: a box in the middle), Esc cancel,
  * click / Tab select, arrows nudge (Shift: 10 px; Alt: resize), Delete, D / F frames, Ctrl+S save,
@@ -16,6 +15,7 @@
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
+  var OL = window.annobatchOpenLabel;
   var COLOURS = ["#1f5fd1", "#c0392b", "#1e7f45", "#b35c00", "#7b3fb0", "#8a5a2b", "#c0307f", "#0f7c8c", "#6d7a00"];
 
   var dataNode = document.getElementById("editor-data");
@@ -43,19 +43,9 @@
     items: [], // the review's feedback items so far
   };
   var documents = data.documents || {};
-  data.types.forEach(function (t) { documents[t] = normalise(documents[t]); });
+  data.types.forEach(function (t) { documents[t] = OL.normalise(documents[t]); });
 
-  // ------------------------------------------------------------------ documents
-
-  function normalise(doc) {
-    doc = doc && typeof doc === "object" ? doc : {};
-    var ol = doc.openlabel = doc.openlabel || {};
-    ol.metadata = ol.metadata || {};
-    ol.metadata.schema_version = ol.metadata.schema_version || "1.0.0";
-    ol.objects = ol.objects || {};
-    ol.frames = ol.frames || {};
-    return doc;
-  }
+  // ------------------------------------------------------------------ documents (openlabel.js)
 
   function doc() { return documents[state.type]; }
   function classes() { return (data.classes && data.classes[state.type]) || []; }
@@ -64,61 +54,13 @@
     var f = frame();
     return f.images.filter(function (i) { return i.sensor === state.sensor; })[0] || f.images[0];
   }
+  function single() { return frame().images.length === 1; }
 
-  function streamOf(bbox) {
-    if (typeof bbox.stream === "string") { return bbox.stream; }
-    var texts = (bbox.attributes && bbox.attributes.text) || [];
-    for (var i = 0; i < texts.length; i++) {
-      if (texts[i] && texts[i].name === "stream") { return texts[i].val; }
-    }
-    return null;
-  }
-
-  function frameNode(d, key, create) {
-    var frames = d.openlabel.frames;
-    if (!frames[key] && create) {
-      var f = data.frames.filter(function (x) { return x.key === key; })[0];
-      var props = { streams: {} };
-      if (f && f.frameId) { props.external_id = f.frameId; }
-      if (f && f.timestamp !== null && f.timestamp !== undefined) { props.timestamp = f.timestamp; }
-      frames[key] = { frame_properties: props, objects: {} };
-    }
-    return frames[key];
-  }
-
-  /* The boxes of one frame and camera: [{uid, bbox}] (bbox is the document's own entry). */
-  function boxesIn(d, key, sensor, single) {
-    var node = frameNode(d, key, false), found = [];
-    if (!node || !node.objects) { return found; }
-    Object.keys(node.objects).forEach(function (uid) {
-      var od = node.objects[uid] && node.objects[uid].object_data;
-      ((od && od.bbox) || []).forEach(function (b) {
-        if (!b || !b.val || b.val.length !== 4) { return; }
-        var s = streamOf(b);
-        if (s === sensor || (s === null && single)) { found.push({ uid: uid, bbox: b }); }
-      });
-    });
-    return found;
-  }
-
-  function currentBoxes() {
-    return boxesIn(doc(), frame().key, image().sensor, frame().images.length === 1);
-  }
+  function currentBoxes() { return OL.boxesIn(doc(), frame().key, image().sensor, single()); }
 
   function boxOf(uid) {
     return currentBoxes().filter(function (b) { return b.uid === uid; })[0] || null;
   }
-
-  function rectOf(bbox) {
-    var v = bbox.val;
-    return { x: v[0] - v[2] / 2, y: v[1] - v[3] / 2, w: v[2], h: v[3] };
-  }
-
-  function setRect(bbox, r) {
-    bbox.val = [round(r.x + r.w / 2), round(r.y + r.h / 2), round(r.w), round(r.h)];
-  }
-
-  function round(v) { return Math.round(v * 100) / 100; }
 
   function objectClass(uid) {
     var o = doc().openlabel.objects[uid];
@@ -130,14 +72,6 @@
     return COLOURS[(i < 0 ? classes().length : i) % COLOURS.length];
   }
 
-  function newUuid() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, function (c) {
-      var r = Math.random() * 16 | 0;
-      return (c === "x" ? r : (r & 3 | 8)).toString(16);
-    });
-  }
-
   function currentClassName() {
     return classes()[state.cls] || classes()[0] || "object";
   }
@@ -145,73 +79,21 @@
   /* A box for the selected object when it has none on this frame and camera (its id follows it
      across frames), otherwise for a new object of the chosen class. */
   function addBox(r) {
-    var d = doc(), objects = d.openlabel.objects, uid = state.selected;
-    if (!uid || !objects[uid] || boxOf(uid)) {
-      uid = newUuid();
-      var cls = currentClassName();
-      var n = Object.keys(objects).filter(function (k) { return objects[k].type === cls; }).length + 1;
-      objects[uid] = { name: cls + "-" + n, type: cls };
-    }
-    var node = frameNode(d, frame().key, true);
-    node.frame_properties = node.frame_properties || {};
-    node.frame_properties.streams = node.frame_properties.streams || {};
-    node.frame_properties.streams[image().sensor] = node.frame_properties.streams[image().sensor] || {};
-    var entry = node.objects[uid] = node.objects[uid] || { object_data: {} };
-    entry.object_data = entry.object_data || {};
-    entry.object_data.bbox = entry.object_data.bbox || [];
-    var bbox = {
-      name: "bbox-" + uid.slice(0, 8),
-      val: [0, 0, 0, 0],
-      attributes: { text: [{ name: "stream", val: image().sensor }] },
-    };
-    setRect(bbox, clampRect(r));
-    entry.object_data.bbox.push(bbox);
+    var uid = state.selected;
+    if (!uid || !doc().openlabel.objects[uid] || boxOf(uid)) { uid = OL.addObject(doc(), currentClassName()); }
+    OL.addBbox(doc(), frame(), image().sensor, uid, clampRect(r));
     state.selected = uid;
     changed("Box added: " + describe(uid) + ".");
   }
 
   function removeBox(uid) {
-    var d = doc(), node = frameNode(d, frame().key, false), sensor = image().sensor;
-    if (!node || !node.objects[uid]) { return; }
-    var od = node.objects[uid].object_data, single = frame().images.length === 1;
-    od.bbox = (od.bbox || []).filter(function (b) {
-      var s = streamOf(b);
-      return !(s === sensor || (s === null && single));
-    });
-    if (!od.bbox.length) { delete od.bbox; }
-    if (!Object.keys(od).length) { delete node.objects[uid]; }
     var label = describe(uid);
-    if (!hasGeometry(d, uid)) { delete d.openlabel.objects[uid]; }
+    OL.removeBbox(doc(), frame().key, image().sensor, single(), uid);
     state.selected = null;
     changed("Box removed: " + label + ".");
   }
 
-  function hasGeometry(d, uid) {
-    var o = d.openlabel.objects[uid];
-    if (o && o.object_data && Object.keys(o.object_data).length) { return true; }
-    var frames = d.openlabel.frames;
-    return Object.keys(frames).some(function (k) {
-      var entry = frames[k].objects && frames[k].objects[uid];
-      return entry && entry.object_data && Object.keys(entry.object_data).length;
-    });
-  }
-
-  /* Every frame present and every camera declared as a stream: what a feedback item may name. */
-  function forSaving() {
-    var out = {};
-    data.types.forEach(function (t) {
-      var d = JSON.parse(JSON.stringify(documents[t]));
-      d.openlabel.streams = d.openlabel.streams || {};
-      data.frames.forEach(function (f) {
-        frameNode(d, f.key, true);
-        f.images.forEach(function (i) {
-          d.openlabel.streams[i.sensor] = d.openlabel.streams[i.sensor] || { type: "camera" };
-        });
-      });
-      out[t] = d;
-    });
-    return out;
-  }
+  function forSaving() { return OL.forSaving(documents, data.types, data.frames); }
 
   function describe(uid) {
     var o = doc().openlabel.objects[uid];
@@ -274,7 +156,7 @@
     while (overlay.firstChild) { overlay.removeChild(overlay.firstChild); }
     var line = 2 / s, font = 12 / s;
     currentBoxes().forEach(function (b) {
-      var r = rectOf(b.bbox), cls = objectClass(b.uid), colour = colourOf(cls);
+      var r = OL.rectOf(b.bbox), cls = objectClass(b.uid), colour = colourOf(cls);
       var chosen = b.uid === state.selected;
       var g = node("g", { "class": "box" + (chosen ? " selected" : ""), "data-uid": b.uid }, overlay);
       node("rect", {
@@ -472,11 +354,11 @@
     var g = e.target.closest && e.target.closest("g.box");
     if (editing && handle && state.selected) {
       var b = boxOf(state.selected);
-      state.drag = { kind: "resize", corner: handle.dataset.handle, start: p, rect: rectOf(b.bbox), bbox: b.bbox };
+      state.drag = { kind: "resize", corner: handle.dataset.handle, start: p, rect: OL.rectOf(b.bbox), bbox: b.bbox };
     } else if (g) {
       select(g.dataset.uid);
       var found = boxOf(g.dataset.uid);
-      if (editing && found) { state.drag = { kind: "move", start: p, rect: rectOf(found.bbox), bbox: found.bbox }; }
+      if (editing && found) { state.drag = { kind: "move", start: p, rect: OL.rectOf(found.bbox), bbox: found.bbox }; }
       if (mode === "review") { placePin(p); } // the object, and where on it
     } else if (editing) {
       state.drag = { kind: "draw", start: p, rect: { x: p.x, y: p.y, w: 0, h: 0 } };
@@ -500,13 +382,13 @@
     if (d.kind === "draw") {
       d.rect = { x: Math.min(p.x, d.start.x), y: Math.min(p.y, d.start.y), w: Math.abs(dx), h: Math.abs(dy) };
     } else if (d.kind === "move") {
-      setRect(d.bbox, clampRect({ x: r.x + dx, y: r.y + dy, w: r.w, h: r.h }));
+      OL.setRect(d.bbox, clampRect({ x: r.x + dx, y: r.y + dy, w: r.w, h: r.h }));
       d.moved = true;
     } else if (d.kind === "resize") {
       var x0 = r.x, y0 = r.y, x1 = r.x + r.w, y1 = r.y + r.h;
       if (d.corner.indexOf("w") >= 0) { x0 += dx; } else { x1 += dx; }
       if (d.corner.indexOf("n") >= 0) { y0 += dy; } else { y1 += dy; }
-      setRect(d.bbox, clampRect({ x: Math.min(x0, x1), y: Math.min(y0, y1), w: Math.abs(x1 - x0), h: Math.abs(y1 - y0) }));
+      OL.setRect(d.bbox, clampRect({ x: Math.min(x0, x1), y: Math.min(y0, y1), w: Math.abs(x1 - x0), h: Math.abs(y1 - y0) }));
       d.moved = true;
     }
     render();
@@ -549,7 +431,7 @@
   function nudge(e) {
     var b = state.selected && boxOf(state.selected);
     if (!b || !editing) { return false; }
-    var step = e.shiftKey ? 10 : 1, r = rectOf(b.bbox);
+    var step = e.shiftKey ? 10 : 1, r = OL.rectOf(b.bbox);
     var dx = e.key === "ArrowLeft" ? -step : e.key === "ArrowRight" ? step : 0;
     var dy = e.key === "ArrowUp" ? -step : e.key === "ArrowDown" ? step : 0;
     if (e.altKey) {
@@ -557,8 +439,8 @@
     } else {
       r = { x: r.x + dx, y: r.y + dy, w: r.w, h: r.h };
     }
-    setRect(b.bbox, clampRect(r));
-    var now = rectOf(b.bbox);
+    OL.setRect(b.bbox, clampRect(r));
+    var now = OL.rectOf(b.bbox);
     changed(describe(state.selected) + (e.altKey ? " resized to " + Math.round(now.w) + " × " + Math.round(now.h) :
       " at " + Math.round(now.x) + ", " + Math.round(now.y)) + ".");
     return true;
@@ -578,15 +460,15 @@
   /* Where the selected object's box is on the nearest other frame (the previous first), on this
      camera: a new box of the same object starts there. */
   function neighbourBox() {
-    var uid = state.selected, single = frame().images.length === 1;
+    var uid = state.selected;
     if (!uid) { return null; }
     for (var step = 1; step < data.frames.length; step++) {
       var tries = [state.frame - step, state.frame + step];
       for (var i = 0; i < tries.length; i++) {
         var f = data.frames[tries[i]];
         if (!f) { continue; }
-        var found = boxesIn(doc(), f.key, image().sensor, single).filter(function (b) { return b.uid === uid; })[0];
-        if (found) { return rectOf(found.bbox); }
+        var found = OL.boxesIn(doc(), f.key, image().sensor, single()).filter(function (b) { return b.uid === uid; })[0];
+        if (found) { return OL.rectOf(found.bbox); }
       }
     }
     return null;
@@ -782,7 +664,7 @@
   function placePin(p) {
     var sz = size();
     if (p.x < 0 || p.y < 0 || p.x > sz.w || p.y > sz.h) { return; }
-    state.pin = { x: round(p.x), y: round(p.y), frame: frame().key, sensor: image().sensor };
+    state.pin = { x: OL.round(p.x), y: OL.round(p.y), frame: frame().key, sensor: image().sensor };
     renderPinLabel();
     render();
     say("Pin placed at " + Math.round(p.x) + ", " + Math.round(p.y) + ".");
@@ -796,26 +678,6 @@
     }
   }
 
-  /* What the reviewed documents have: a feedback item names only those (the rules refuse others). */
-  function named() {
-    var frames = {}, streams = {};
-    data.types.forEach(function (t) {
-      var ol = documents[t].openlabel;
-      Object.keys(ol.streams || {}).forEach(function (s) { streams[s] = true; });
-      Object.keys(ol.frames || {}).forEach(function (k) {
-        frames[k] = true;
-        var props = ol.frames[k].frame_properties || {};
-        if (props.external_id) { frames[props.external_id] = true; }
-        Object.keys(props.streams || {}).forEach(function (s) { streams[s] = true; });
-      });
-      boxesIn(documents[t], frame().key, image().sensor, true).forEach(function (b) {
-        var s = streamOf(b.bbox);
-        if (s) { streams[s] = true; }
-      });
-    });
-    return { frames: frames, streams: streams };
-  }
-
   function addItem() {
     var typeSel = el("item-error-type"), objSel = el("item-object"), message = el("item-message");
     var et = data.errorTypes.filter(function (x) { return x.id === typeSel.value; })[0];
@@ -824,7 +686,7 @@
     if (objSel && objSel.value) {
       if (et.objectAllowed) { item.objectId = objSel.value; } else { left.push("the object"); }
     }
-    var has = named();
+    var has = OL.named(documents, data.types);  // a feedback item names only what they have
     if (state.pin) {
       if (et.pinAllowed) {
         item.pin = { x: state.pin.x, y: state.pin.y };
