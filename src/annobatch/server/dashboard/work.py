@@ -141,10 +141,9 @@ class WorkPages(Controller):
         return redirect(request, MY_WORK, said)
 
 
-def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -> str:
-    """What `editor.js` starts from, as JSON for a `<script type="application/json">` block
-    (`</` escaped, so that no document can close the block)."""
-    d = bench.detail
+def _frames_data(bench: WorkBench) -> list[dict[str, Any]]:
+    """The frames that have stored images, each with its images' addresses (and sizes, where
+    known: the editor reads the others from the images)."""
     frames = [
         {
             "key": f.key,
@@ -163,6 +162,13 @@ def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -
         }
         for f in bench.frames
     ]
+    return [f for f in frames if f["images"]]
+
+
+def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -> str:
+    """What `editor.js` starts from, as JSON for a `<script type="application/json">` block
+    (`</` escaped, so that no document can close the block)."""
+    d = bench.detail
     base = task_path(d.task.id)
     urls = {
         "edit": {"draft": f"{base}/draft", "submit": f"{base}/submit"},
@@ -176,7 +182,7 @@ def _editor_data(request: Request[Any, Any, Any], bench: WorkBench, mode: str) -
         "urls": urls.get(mode, {}),
         "types": d.annotation_types,
         "classes": d.classes,
-        "frames": [f for f in frames if f["images"]],
+        "frames": _frames_data(bench),
         "documents": bench.documents,
         "feedback": bench.feedback,
         "errorTypes": [
