@@ -148,3 +148,33 @@ def test_a_client_accepts_a_delivered_annotation(
     assert done.status_code == 200 and "accepted (review" in done.text
     again = app_client.post(review.group(1) + "/review", data={**data, "confirmed": "yes"}, headers=HTML)
     assert again.status_code == 200  # the same review again is answered as the first (idempotent)
+
+
+def test_an_htmx_action_refused_or_not_found_gets_the_message_only(
+    app_client: TestClient[Any], signed_in: str
+) -> None:
+    htmx = {"HX-Request": "true", "X-CSRF-Token": signed_in}
+    r = app_client.post("/projects/secret/batches/b1/publish", data={"confirmed": "yes"}, headers=htmx)
+    assert r.status_code == 404
+    assert (
+        r.text.strip() == '<p class="refused" role="alert" data-code="not-found">project secret not found</p>'
+    )
+    forged = app_client.post("/projects/highway/batches/2024-w01/publish", headers={"HX-Request": "true"})
+    assert forged.status_code == 403 and forged.text.strip().startswith('<p class="refused"')
+
+
+def test_staff_move_a_batch_without_javascript_after_a_confirmation_page(
+    app_client: TestClient[Any], world: World, client_cred: NewCredential
+) -> None:
+    staff = world.credential(client_cred.record.organization_id, staff=True)
+    sign_in(app_client, staff)
+    token = csrf_of(app_client.get("/projects/highway/batches/2024-w01", headers=HTML).text)
+    url = "/staff/projects/highway/batches/2024-w01/move"
+    asked = app_client.post(url, data={"_csrf": token, "action": "publish"}, headers=HTML)
+    assert "Publish batch 2024-w01: it will accept no more inputs." in asked.text
+    data = {"_csrf": csrf_of(asked.text), "action": "publish", "confirmed": "yes"}
+    done = app_client.post(url, data=data, headers=HTML)
+    assert "Batch 2024-w01: publish → ready." in done.text
+    refused = app_client.post(url, data={**data, "action": "open"}, headers=HTML)
+    assert refused.status_code == 409
+    assert "batch 2024-w01 of project highway cannot move from ready to open" in refused.text
