@@ -32,17 +32,25 @@ API_PREFIXES = ("/v0/", "/v1/", "/v2/", "/schema", "/healthz")
 
 
 def not_found_page(request: Request[Any, Any, Any], message: str = "") -> Response[Any]:
+    if is_htmx(request):
+        return said(request, 404, message or "not found", "not-found")
     return page(request, "not_found.html", status=404, message=message)
 
 
+def said(request: Request[Any, Any, Any], status: int, message: str, code: str) -> Response[Any]:
+    """A message instead of what was asked: where the button was (htmx swaps the partial in), or
+    as a page of its own."""
+    template = "_refused.html" if is_htmx(request) else "refused.html"
+    back = request.headers.get("referer", "")
+    return page(request, template, status=status, message=message, code=code, back=back)
+
+
 def refused(request: Request[Any, Any, Any], error: domain.DomainError) -> Response[Any]:
-    """A refusal with the rule's message: where the button was (htmx), else as a page."""
+    """A refusal with the rule's message."""
     if isinstance(error, domain.NotFound):
         return not_found_page(request, error.message)
     status = next(s for cls, s in api_errors.STATUS.items() if isinstance(error, cls))
-    template = "_refused.html" if is_htmx(request) else "refused.html"
-    back = request.headers.get("referer", "")
-    return page(request, template, status=status, message=error.message, code=error.code, back=back)
+    return said(request, status, error.message, error.code)
 
 
 def _sign_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -51,7 +59,7 @@ def _sign_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 
 def _csrf(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    return page(request, "refused.html", status=403, message=CSRF_MESSAGE, code="csrf", back="")
+    return said(request, 403, CSRF_MESSAGE, "csrf")
 
 
 def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -62,7 +70,7 @@ def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 def _validation(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     answer = api_errors.validation_error(request, exc)
     message = str(answer.content["message"]) if isinstance(answer.content, dict) else "invalid request"
-    return page(request, "refused.html", status=400, message=message, code="invalid-input", back="")
+    return said(request, 400, message, "invalid-input")
 
 
 def http_error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -72,19 +80,17 @@ def http_error_page(request: Request[Any, Any, Any], exc: Exception) -> Response
     if exc.status_code >= 500:
         return _internal(request, exc)
     message = "that cannot be done on this page" if exc.status_code == 405 else str(exc.detail)
-    return page(request, "refused.html", status=exc.status_code, message=message, code="error", back="")
+    return said(request, exc.status_code, message, "error")
 
 
 def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.warning("database unavailable: %s", exc)
-    message = "The database is not answering just now. Try again in a moment."
-    return page(request, "refused.html", status=503, message=message, code="unavailable", back="")
+    return said(request, 503, "The database is not answering just now. Try again in a moment.", "unavailable")
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    message = "Something went wrong on the server; the event is logged there."
-    return page(request, "refused.html", status=500, message=message, code="internal", back="")
+    return said(request, 500, "Something went wrong on the server; the event is logged there.", "internal")
 
 
 #: The dashboard router's exception handlers.
