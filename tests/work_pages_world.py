@@ -172,6 +172,53 @@ async def sequence_scene(
     return sid
 
 
+#: A rig of one camera (CAM, 640 x 400) and one lidar, both at the origin.
+CALIBRATION = {
+    "CAM": {
+        "calibration_type": "pinhole",
+        "position": {"x": 0.0, "y": 0.0, "z": 1.5},
+        "rotation_quaternion": {"w": 1.0, "x": 0.0, "y": 0.0, "z": 0.0},
+        "camera_matrix": {"fx": 800.0, "fy": 800.0, "cx": 320.0, "cy": 200.0},
+        "distortion_coefficients": {"k1": 0.0, "k2": 0.0, "p1": 0.0, "p2": 0.0, "k3": 0.0},
+        "image_width": WIDTH,
+        "image_height": HEIGHT,
+    },
+    "lidar": {
+        "calibration_type": "lidar",
+        "position": {"x": 0.0, "y": 0.0, "z": 1.8},
+        "rotation_quaternion": {"w": 1.0, "x": 0.0, "y": 0.0, "z": 0.0},
+    },
+}
+
+
+async def fused_scene(ops: Services, store: BlobStore, caller: Caller, external_id: str, batch: str) -> str:
+    """A lidars-and-cameras scene of one frame: the street picture and the ring, calibrated."""
+    request = schemas.CreateCalibrationRequest("rig-1", CALIBRATION)
+    calibration = await ops.calibrations.create_calibration(caller, None, request, Write())
+    sid = await ops.scenes.initialize(caller, None)
+    frame = {
+        "images": [{"filename": "CAM.png", "resourceId": "CAM.png", "sensorName": "CAM"}],
+        "pointClouds": [{"filename": "ring.pcd", "resourceId": "ring.pcd", "sensorName": "lidar"}],
+    }
+    body = msgspec.convert(
+        {"externalId": external_id, "frame": frame, "internalId": sid, "calibrationId": calibration.id},
+        schemas.LidarsAndCamerasScene,
+    )
+    made = await ops.scenes.create_scene(
+        caller, None, SceneType.LIDARS_AND_CAMERAS, body, project=PROJECT, batch=batch, write=Write()
+    )
+    for r in made.uploads:
+        data, kind = (
+            (ring_pcd(), "application/octet-stream")
+            if r.kind == "pointcloud"
+            else (street_png(), "image/png")
+        )
+        blob = await store.put(f"scenes/{sid}/{r.position}-fused", _one(data))
+        await ops.scenes.record_upload(sid, r.position, blob, kind)
+    await ops.scenes.commit(caller, sid)
+    return sid
+
+
 def street_world(
     db: Database,
     store: BlobStore,
@@ -180,9 +227,11 @@ def street_world(
     cameras: int = 1,
     lidar: bool = False,
     sequence: bool = False,
+    fused: bool = False,
 ) -> StreetWorld:
     """A new organization (a unique name) with project `streets` and its workforce, `cameras`
-    camera scenes (a lidar scene, a camera sequence of two frames) in batch `week-1`, published."""
+    camera scenes (a lidar scene, a camera sequence of two frames, a calibrated lidars-and-cameras
+    scene) in batch `week-1`, published."""
 
     async def go() -> StreetWorld:
         ops = Services.over(db, store)
@@ -204,6 +253,8 @@ def street_world(
             w.lidar_scene = await lidar_scene(ops, store, staff, "ring-001", BATCH)
         if sequence:
             w.scenes.append(await sequence_scene(ops, store, staff, "drive-001", BATCH))
+        if fused:
+            w.scenes.append(await fused_scene(ops, store, staff, "fused-001", BATCH))
         await ops.batches.transition_batch(staff, PROJECT, BATCH, BatchAction.PUBLISH)
         return w
 

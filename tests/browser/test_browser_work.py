@@ -260,3 +260,17 @@ def test_a_lidar_task_shows_its_point_cloud_from_above_and_where_it_is_annotated
     assert asked and "it returns to the queue for anyone to claim" in asked[0]
     assert page.get_by_role("row").filter(has_text="ring-001").count() == 0
     assert run(ops.work.task(streets.staff, lidar.task.id)).task.status == "todo"
+
+
+def test_a_calibrated_scene_shows_its_image_point_cloud_and_calibration(page: Any, live: Live) -> None:
+    with outside_playwright():
+        store = open_blob_store(live.server.data_dir)
+        rig = street_world(live.world.ops.db, store, live.world.runner, cameras=0, fused=True)
+    sign_in_as(page, rig.client, f"/view/{rig.scenes[0]}")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Scene fused-001")
+    assert page.locator("figure.shot img").evaluate("i => i.naturalWidth") == 640
+    assert "2,000 points" in page.locator("figure.cloud figcaption").inner_text()
+    page.get_by_text("Calibration rig-1").click()
+    assert "camera_matrix" in page.locator("pre.calibration").inner_text()
+    check_accessibility(page)
+    screenshot(page, "scene-calibrated")

@@ -133,3 +133,17 @@ def test_giving_up_asks_first_then_returns_the_task_to_the_queue(
     assert runner.run(streets.ops.work.task(streets.staff, task)).task.status == "todo"
     again = app_client.post(f"/work/tasks/{task}/give-up", data={**form, "confirmed": "yes"}, headers=HTML)
     assert again.status_code == 409 and f"task {task} is todo, not ongoing" in again.text
+
+
+def test_staff_see_a_calibrated_scene_with_its_image_point_cloud_and_calibration(
+    app_client: TestClient[Any], db: Database, runner: asyncio.Runner, settings: Settings
+) -> None:
+    rig = street_world(db, open_blob_store(settings.data_dir), runner, cameras=0, fused=True)
+    staff = runner.run(rig.ops.accounts.create_credential(rig.org, workspace=None, staff=True))
+    signed_in(app_client, staff)
+    (scene,) = rig.scenes
+    page = app_client.get(f"/view/{scene}", headers=HTML).text
+    assert "lidars_and_cameras" in page and "rig-1" in page
+    assert "camera_matrix" in page and "&#34;fx&#34;: 800.0" in page
+    assert f'src="/view/{scene}/images/' in page and "2,000 points" in page
+    assert "<td>CAM</td><td>camera</td>" in page and "<td>lidar</td><td>lidar</td>" in page
