@@ -89,6 +89,8 @@ class Settings:
     #: Signs tokens and upload URLs. Empty: the key kept in the database (made on first start).
     secret_key: str = ""
     token_ttl_seconds: int = 3600
+    #: How long a dashboard session (its signed cookie) lasts before signing in again.
+    session_ttl_seconds: int = 8 * 3600
     #: How stale a replica's view of revoked credentials may be.
     revocation_check_seconds: int = 30
     max_body_bytes: int = 1024 * 1024
@@ -163,6 +165,8 @@ class Settings:
             self.sweep_policy()
         except ValueError as e:
             raise ValueError(f"{e} ({', '.join(name for _, name in _SWEEP_FLOATS)})") from None
+        if self.session_ttl_seconds < 60:
+            raise ValueError("ANNOBATCH_SESSION_TTL must be at least 60 s")
         if self.task_lease_seconds < 1:
             raise ValueError("ANNOBATCH_TASK_LEASE_SECONDS must be at least 1")
         if self.db_acquire_timeout_seconds <= 0 or self.db_statement_timeout_seconds < 0:
@@ -220,6 +224,7 @@ class Settings:
         }
         for key, name in (
             ("token_ttl_seconds", "ANNOBATCH_TOKEN_TTL"),
+            ("session_ttl_seconds", "ANNOBATCH_SESSION_TTL"),
             ("max_body_bytes", "ANNOBATCH_MAX_BODY_BYTES"),
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),

@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
-from annobatch.server import controllers, errors
+from annobatch.server import controllers, dashboard, errors
 from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
 from annobatch.server.headers import secure_headers
@@ -57,6 +58,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
+        dashboard.start(app, key, app.state.authority, settings)
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
         app.state.upload_links = direct or app.state.upload_signer
         app.state.download_signer = download_links(
@@ -78,12 +80,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         dependencies=shared.api_dependencies(),
     )
     app = Litestar(
-        route_handlers=[*controllers.PUBLIC, api],
+        route_handlers=[*controllers.PUBLIC, api, dashboard.router(shared), dashboard.static_router()],
         cors_config=cors(settings),
         dependencies=shared.public_dependencies(),
         dto=JsonBody,
         return_dto=None,
-        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        # A path that names nothing answers a browser with the dashboard's 404 page.
+        exception_handlers={**errors.HANDLERS, HTTPException: dashboard.errors.http_error_or_page},  # type: ignore[dict-item]
+        template_config=dashboard.template_config(),
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="annobatch", version="0.1.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes,

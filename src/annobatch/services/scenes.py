@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -47,8 +47,7 @@ from annobatch.services.transactions import Write, fingerprint, reading, run_wri
 from annobatch.services.work_progress import cancel_work, check_completion, start_work
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database, TransactionAborted
-from annobatch.storage.queries.inputs import InputFilter
-from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
+from annobatch.storage.records import ResourceRecord, SceneRecord, now_micros
 from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 
@@ -64,7 +63,6 @@ class CreatedScene:
 class SceneDetail:
     scene: SceneRecord
     resources: list[ResourceRecord]
-    inputs: list[InputRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,24 +365,6 @@ class SceneService:
             if SceneStatus(scene.status).is_invalidated and not include_invalidated:
                 raise NotFound(f"scene {scene_id} is invalidated", "scene-not-found")
             return SceneDetail(scene, await uow.scenes.resources(scene.id))
-
-    async def view(self, scene_id: str) -> SceneDetail | None:
-        """Everything the view page shows of a scene. The scene's uuid is the permission."""
-        try:
-            scene_id = parse_uuid("scene", scene_id)
-        except InvalidInput:
-            return None
-        async with reading(self.db) as uow:
-            scene = await uow.scenes.get_any_org(scene_id)
-            if scene is None:
-                return None
-            inputs = await uow.inputs.page(
-                Scope(scene.organization_id),
-                InputFilter(scene_ids=(scene_id,), include_invalidated=True),
-                None,
-                1000,
-            )
-            return SceneDetail(scene, await uow.scenes.resources(scene_id), inputs)
 
     # ---------------------------------------------------------------------------- invalidation
 
