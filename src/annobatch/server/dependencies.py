@@ -128,6 +128,9 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "cloud_pre_annotations": lambda s: s.cloud_pre_annotations,
     "webhooks": lambda s: s.webhooks,
     "jobs": lambda s: s.jobs,
+    "scene_views": lambda s: s.scene_views,
+    "work_pages": lambda s: s.work_pages,
+    "dashboard": lambda s: s.dashboard,
 }
 
 

@@ -187,7 +187,7 @@ def run(
             problem = await schema_problem(db, url)
             if problem:
                 raise OperatorError(problem)
-            blobs = open_blob_store(settings.data_dir) if files else None
+            blobs = open_blob_store(settings.data_dir, settings.blobs_url) if files else None
             return await work(
                 Services.over(
                     db,

@@ -397,6 +397,7 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
         f"    {annobatch} {where} tasks list --org {world.org.name} --project {WORK_PROJECT}",
         f"    {annobatch} {where} tasks next --credentials {reviewer_file}",
         "",
+        f"The dashboard: {url}/sign-in (the client id and secret of {creds}; the workforce's too)",
         f"Serving on {url}; Ctrl-C stops it.",
     ]
     return "\n".join(lines)
