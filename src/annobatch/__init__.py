@@ -43,8 +43,8 @@ from annobatch.client._errors import (
     RateLimited,
     ServerError,
 )
-from annobatch.client.webhooks import WebhookSignatureError, verify_webhook
 from annobatch.client._journal import RESUME_DIR_ENV
+from annobatch.client.webhooks import WebhookSignatureError, verify_webhook
 from annobatch.domain import BatchStatus as ProjectBatchStatus
 from annobatch.model.scene.resources.resource import MissingFileError
 from annobatch.schemas import (

@@ -224,7 +224,6 @@ class Settings:
                 "ANNOBATCH_UPLOAD_URL_TTL"
             )
 
-
     def _check_jobs(self) -> None:
         if self.job_workers < 0 or self.job_poll_seconds <= 0 or self.job_lease_seconds < 1:
             raise ValueError(
