@@ -5,7 +5,6 @@ HTTP API and the operator CLI's `--json` alike. No HTTP here: what a model needs
 from __future__ import annotations
 
 import functools
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,13 +18,14 @@ from annobatch.services.deliveries import (
     RequestInputView,
     RequestView,
     ReviewDetail,
+    request_uid,
 )
+from annobatch.services.direct_uploads import UploadLinks
 from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.inputs import EntryRow
 from annobatch.services.pre_annotations import ResolvedPreAnnotation as ResolvedPreAnnotationView
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.scenes_v2 import CreatedSceneV2
-from annobatch.services.uploads import UploadSigner
 from annobatch.services.work import TaskDetail
 from annobatch.storage.records import (
     AnnotationRecord,
@@ -41,8 +41,6 @@ from annobatch.storage.records import (
     TaskRecord,
     WorkspaceRecord,
 )
-
-_REQUEST_NAMESPACE = uuid.UUID("6f1f3c52-8c51-4a4e-9d0e-6a1bd8a3e0c1")
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -117,11 +115,6 @@ def view_link(base: str, scene_id: str) -> str:
     return f"{base}/view/{scene_id}"
 
 
-def request_uid(batch_id: int) -> str:
-    """A batch is what the official platform calls a request: a stable uid per batch."""
-    return str(uuid.uuid5(_REQUEST_NAMESPACE, f"batch:{batch_id}"))
-
-
 def scene(s: SceneRecord, base: str) -> schemas.Scene:
     return schemas.Scene(
         s.id, s.workspace_id, s.external_id, SceneType(s.scene_type).wire_name,
@@ -161,7 +154,7 @@ def ego_poses(d: SceneDetail) -> schemas.EgoPoses | None:
 
 
 def scene_job_created(
-    created: CreatedScene, base: str, signer: UploadSigner, request_input_uuid: str | None = None
+    created: CreatedScene, base: str, signer: UploadLinks, request_input_uuid: str | None = None
 ) -> schemas.SceneJobCreated:
     """`files` maps each resource id exactly as the client sent it to its signed upload URL;
     `requestInputUuid` names the input the scene's commit makes, when it makes one."""
@@ -169,7 +162,7 @@ def scene_job_created(
     return schemas.SceneJobCreated(created.scene.id, files, request_input_uuid)
 
 
-def scene_created_v2(created: CreatedSceneV2, base: str, signer: UploadSigner) -> schemas.SceneCreatedV2:
+def scene_created_v2(created: CreatedSceneV2, base: str, signer: UploadLinks) -> schemas.SceneCreatedV2:
     """`signedUploadUrls`: a [local filename, signed upload URL] pair per local file (the client
     uploads each, then sends the v1 commit); none for cloud resources."""
     urls = [(r.resource_id, signer.url(base, r.scene_id, r.position)) for r in created.uploads]
@@ -329,7 +322,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
             r.sensor_name,
             r.kind,
             r.frame_id,
-            signer.file_url(base, r.scene_id, r.position).url,
+            signer.file_url(base, r.scene_id, r.position, blob_key=r.blob_key).url,
         )
         for r in d.resources
         if r.blob_key is not None
@@ -345,7 +338,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
             when(v.created),
             None if v.delivered is None else when(v.delivered),
             v.preliminary,
-            signer.annotation_url(base, v.id).url,
+            signer.annotation_url(base, v.id, blob_key=v.blob_key).url,
         )
         for _, v in sorted(d.versions.items())
     ]
@@ -360,6 +353,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
         draft=d.draft,
         versions=versions,
         review=None if d.review is None else task_review(d.review),
+        pre_annotation_uuid=d.pre_annotation,
     )
 
 

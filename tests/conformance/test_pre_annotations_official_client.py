@@ -168,7 +168,7 @@ def test_pre_annotations_through_the_official_client(work_org: Org, tmp_path: Pa
     client.project.publish_batch("p1", "b1")
     first = ann.claim()
     assert first["task"]["inputId"] == made.uuid
-    assert first["draft"] == {TYPE: document(("1", "car"))}
+    assert first["draft"] == {TYPE: document(("1", "car"))} and first["preAnnotationUuid"] == p1
     with pytest.raises(HTTPError) as started:
         client.input.update_pre_annotation(made.uuid, p1)
     assert started.value.response.status_code == 409

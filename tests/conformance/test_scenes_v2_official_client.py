@@ -5,10 +5,11 @@ bucket answering 403, a missing file) — on both databases."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from kognic.io.model.scene.scene_request import Frame, ImageResource, LocalFile, SceneRequest
+from kognic.io.model.scene.scene_request import Frame, ImageResource, LocalFile, Resource, SceneRequest
 from test_inputs_official_client import JPEG, Tenant, stored_scene, tenant
 
 from annobatch.services.identity import operator
@@ -158,3 +159,66 @@ def test_pre_annotations_from_cloud_resources(live: Live, s3: S3Server) -> None:
                 pa.create_from_cloud_resource(scene, f"bad-{postpone}", uri, postpone_import=postpone)
             assert uri in str(e.value)
             no_keys(s3, str(e.value))
+
+
+def imu_file(start: int, end: int) -> bytes:
+    """IMU samples every ns from `start` to `end`, as the v1 API's imuData."""
+    pose = {
+        "position": {"x": 1.0, "y": 2.0, "z": 0.0},
+        "rotationQuaternion": {"x": 0, "y": 0, "z": 0, "w": 1},
+    }
+    return json.dumps([{"timestamp": t, **pose} for t in range(start, end + 1)]).encode()
+
+
+def with_imu(t: Tenant, images: list[ImageResource], imu: Resource) -> SceneRequest:
+    req = request(t, images)
+    req.imudata_resource = imu
+    return req
+
+
+def test_imu_data_as_a_local_file_is_uploaded_and_checked(live: Live, tmp_path: Path) -> None:
+    t = tenant(live)
+    images = []
+    for i in range(2):
+        img = tmp_path / f"front-{i}.jpg"
+        img.write_bytes(JPEG)
+        images.append(
+            ImageResource(external_resource_uri=None, local_file=LocalFile(str(img)), sensor_name="CAM")
+        )
+    good = tmp_path / "imu.json"
+    good.write_bytes(imu_file(900, 1100))  # the frames are at 1000 and 1001
+    created = t.client.scene.create_scene(with_imu(t, images, Resource(None, LocalFile(str(good)))))
+    assert status(t, created.scene_uuid) == ("created", None)
+    _, resources = stored_scene(live, created.scene_uuid)
+    (kept,) = [r for r in resources if r.kind == "imu"]
+    assert kept.frame_id is None and kept.size == good.stat().st_size
+    short = tmp_path / "short.json"
+    short.write_bytes(imu_file(900, 1000))  # ends before the second frame
+    t2 = t.client.scene.create_scene(with_imu(t, images, Resource(None, LocalFile(str(short))))).scene_uuid
+    state, message = status(t, t2)
+    assert state == "failed" and "unix timestamp 1001 is outside the IMU data (900 to 1000)" in (
+        message or ""
+    )
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(b'[{"timestamp": 1000}]')
+    t3 = t.client.scene.create_scene(with_imu(t, images, Resource(None, LocalFile(str(broken))))).scene_uuid
+    state, message = status(t, t3)
+    assert state == "failed" and "IMU sample 0: position" in (message or "")
+
+
+def test_imu_data_in_the_organizations_bucket(live: Live, s3: S3Server) -> None:
+    t = tenant(live)
+    add_storage(live, s3, t.org, SHARED)
+    p = s3.prefix()
+    images = [cloud(s3.put(SHARED, f"{p}/cam/{i}.jpg", JPEG)) for i in range(2)]
+    imu = Resource(s3.put(SHARED, f"{p}/imu.json", imu_file(1000, 1001)), None)
+    created = t.client.scene.create_scene(with_imu(t, images, imu))
+    assert status(t, created.scene_uuid) == ("created", None)
+    # Postponed: the IMU file stays in the bucket until the import reads and checks it.
+    later = with_imu(t, images, Resource(s3.put(SHARED, f"{p}/late.json", imu_file(1001, 1001)), None))
+    later.postpone_external_resource_import = True
+    sid = t.client.scene.create_scene(later).scene_uuid
+    assert status(t, sid) == ("indexed", None)
+    t.client.scene.import_indexed_scene(sid)
+    state, message = status(t, sid)
+    assert state == "failed" and "unix timestamp 1000 is outside the IMU data" in (message or "")

@@ -606,8 +606,6 @@ CASES: dict[tuple[str, str], Callable[[Target], list[Call]]] = {
 EXEMPT = {
     ("POST", "/v1/auth/oauth/token"): "no caller yet: it exchanges a credential's own secret for a token",
     ("GET", "/healthz"): "answers the process's and the database's health, nobody's data",
-    ("GET", "/view/{scene}"): "the public page of a viewLink: the scene's unguessable uuid is the "
-    "permission, as on the official platform",
     ("GET", "/schema"): "the API's description",
     ("GET", "/schema/{path}"): "the API's description",
     ("GET", "/schema/openapi.json"): "the API's description",

@@ -12,9 +12,9 @@ import msgspec
 import pytest
 
 from annobatch import schemas
-from annobatch.domain import Conflict, DomainError, InvalidInput, NotFound, SceneStatus
+from annobatch.domain import BatchAction, Conflict, DomainError, InvalidInput, NotFound, Role, SceneStatus
 from annobatch.services import Services
-from annobatch.services.identity import operator
+from annobatch.services.identity import Caller, operator
 from annobatch.services.storage_keys import StorageKeys
 from annobatch.services.transactions import Write
 from annobatch.storage.blobs import LocalBlobStore
@@ -272,3 +272,43 @@ def test_a_scene_mixing_local_files_and_cloud_resources(c: Cloud) -> None:
         return await c.ops.scenes.commit(c.caller, created.scene.id)
 
     assert c.run(upload_and_commit()).status == SceneStatus.CREATED
+
+
+def test_reindexing_hands_back_held_tasks_until_the_scene_is_imported_again(c: Cloud) -> None:
+    uri = c.s3.put(c.bucket, f"{c.p}/held/img.jpg", JPEG)
+    sid = c.create([uri]).scene.id
+    c.world.project(c.org, "p1", ["od"])
+    c.world.batch(c.org, "p1", "b1")
+    c.run(c.ops.inputs.create_input(c.caller, sid, "p1", "b1", Write()))
+    c.run(c.ops.batches.transition_batch(c.caller, "p1", "b1", BatchAction.PUBLISH))
+    cred = c.run(c.ops.workforce.create_member(c.org, "annotator", "Ann")).record
+    c.run(c.ops.workforce.add_to_project(c.caller, "p1", cred.user_id))
+    ann = Caller(cred.client_id, c.org, c.org, Role.ANNOTATOR, None, cred.email, cred.user_id)
+    held = c.run(c.ops.work.claim(ann, "p1"))
+    c.run(
+        c.ops.work.save_draft(
+            ann, held.task.id, {"od": {"openlabel": {"metadata": {"schema_version": "1.0.0"}}}}
+        )
+    )
+    c.status(sid, "indexed")
+    (task,) = c.run(c.ops.work.list_tasks(c.caller))
+    assert (task.status, task.holder, task.draft is not None) == ("todo", None, True)
+    with pytest.raises(Conflict):  # nothing to claim while its files are gone
+        c.run(c.ops.work.claim(ann, "p1"))
+    with pytest.raises(DomainError):  # and the former holder cannot submit it
+        c.run(c.ops.work.submit(ann, held.task.id, {}))
+    c.status(sid, "created")
+    again = c.run(c.ops.work.claim(ann, "p1"))
+    assert again.task.id == held.task.id and again.task.draft is not None
+
+
+def test_an_import_that_cannot_reach_its_bucket_is_refused_and_can_be_asked_again(c: Cloud) -> None:
+    uri = c.s3.put(c.bucket, f"{c.p}/later/img.jpg", JPEG)
+    sid = c.create([uri], postpone=True).scene.id
+    c.run(c.ops.cloud.remove(c.caller, c.bucket))
+    e = refused(c, c.status, sid, "created")
+    assert isinstance(e, InvalidInput) and uri in e.message and "outside" in e.message
+    (scene,) = c.run(c.ops.scenes.scenes(c.caller, uuids=[sid]))
+    assert scene.status == SceneStatus.PROCESSING and scene.error_message is None
+    c.add(c.org, c.bucket)  # the storage is configured again: the same import goes through
+    assert c.status(sid, "created").status == SceneStatus.CREATED

@@ -223,13 +223,14 @@ def test_an_indexed_pre_annotation_is_made_available_by_the_cloud_reader(w: Work
         w.run(pre.resolved(client, good.id))
     with pytest.raises(Conflict):
         w.run(PreAnnotationService(w.db, w.store).make_available(client, good.id, "processing"))  # no reader
-    # The services' own reader reads the organization's bucket: a URI outside its storage fails it.
+    # The services' own reader reads the organization's bucket: a URI outside its storage is a 400,
+    # and the pre-annotation stays indexed, to be made available once the storage is configured.
     outside = w.run(w.ops.pre_annotations.create(client, sid, "o", None, status="indexed",
                                                  external_resource_id="s3://nowhere/doc.json"))  # fmt: skip
-    gone = w.run(w.ops.pre_annotations.make_available(client, outside.id, "processing"))
-    assert gone.status == "failed" and "outside the organization's configured storage" in (
-        gone.error_message or ""
-    )
+    with pytest.raises(InvalidInput) as refused:
+        w.run(w.ops.pre_annotations.make_available(client, outside.id, "processing"))
+    assert "outside the organization's configured storage" in refused.value.message
+    assert w.run(w.ops.pre_annotations.get(client, outside.id)).status == "indexed"
     with pytest.raises(InvalidInput):
         w.run(pre.make_available(client, good.id, "available"))
     done = w.run(pre.make_available(client, good.id, "processing"))

@@ -112,7 +112,7 @@ def test_a_scene_failing_while_its_batch_is_in_progress_lets_the_batch_complete(
     committed_scene(w, "cam-1")
     ann = w.member()
 
-    async def meanwhile(resources: object) -> list[str]:
+    async def meanwhile(scene: object, resources: object) -> list[str]:
         # While the second scene's files are looked at, the batch is published and the first
         # scene's input completed: the batch waits for the second.
         await w.ops.batches.transition_batch(w.staff, "p1", "b1", BatchAction.PUBLISH)

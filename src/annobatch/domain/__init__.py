@@ -13,6 +13,7 @@ from annobatch.domain import (
     cloud,
     errors,
     housekeeping,
+    imu_files,
     integers,
     openlabel,
     pre_annotations,
@@ -28,6 +29,7 @@ from annobatch.domain.calibrations import *  # noqa: F403
 from annobatch.domain.cloud import *  # noqa: F403
 from annobatch.domain.errors import *  # noqa: F403
 from annobatch.domain.housekeeping import *  # noqa: F403
+from annobatch.domain.imu_files import *  # noqa: F403
 from annobatch.domain.integers import *  # noqa: F403
 from annobatch.domain.openlabel import *  # noqa: F403
 from annobatch.domain.pre_annotations import *  # noqa: F403
@@ -45,6 +47,7 @@ __all__ = sorted(
         *cloud.__all__,
         *errors.__all__,
         *housekeeping.__all__,
+        *imu_files.__all__,
         *integers.__all__,
         *openlabel.__all__,
         *pre_annotations.__all__,

@@ -10,7 +10,9 @@ from annobatch.domain.errors import Conflict, InvalidInput
 from annobatch.domain.scene_lifecycle import SceneStatus
 
 __all__ = [
+    "STORAGE_ACCESS_PROBLEMS",
     "CloudUri",
+    "is_storage_access_problem",
     "parse_cloud_uri",
     "require_importable",
     "require_reindexable",
@@ -79,6 +81,20 @@ def parse_cloud_uri(uri: str) -> CloudUri:
             f"cloud resource {uri!r} is not a valid URI: s3://<bucket>/<key>", "invalid-cloud-uri"
         )
     return CloudUri(uri, bucket, key)
+
+
+#: Refusals of a bucket read that say nothing about the file itself: the storage is not configured
+#: for the bucket, its keys are refused (403), its endpoint does not answer, or it failed otherwise.
+STORAGE_ACCESS_PROBLEMS = frozenset(
+    {"outside-storage", "cloud-access-denied", "cloud-unreachable", "cloud-read-failed"}
+)
+
+
+def is_storage_access_problem(code: str) -> bool:
+    """A deferred import (an indexed scene or pre-annotation) that cannot reach its bucket is refused
+    (400) and may be asked again once the storage is fixed; only a problem of the file itself (gone,
+    too large, not what it claims to be) fails the scene or pre-annotation."""
+    return code in STORAGE_ACCESS_PROBLEMS
 
 
 def require_importable(scene: str, status: SceneStatus | str, cloud: bool) -> bool:

@@ -97,6 +97,8 @@ def parse_scene_type(value: str) -> SceneType:
 class ResourceKind(enum.StrEnum):
     IMAGE = "image"
     POINT_CLOUD = "pointcloud"
+    #: a v2 scene's IMU data file (no frame; checked whole at the commit)
+    IMU = "imu"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,13 @@ from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
 from annobatch.server.throttle import TokenLimits
 from annobatch.services import Services
+from annobatch.services.direct_uploads import DirectUploads, PresignedDownloads
 from annobatch.services.downloads import DownloadSigner
 from annobatch.services.identity import Authority, load_signing_key
 from annobatch.services.uploads import UploadSigner
 from annobatch.settings import Settings
-from annobatch.storage.blobs import open_blob_store
+from annobatch.storage.blobs import BlobStore, open_blob_store
+from annobatch.storage.blobs_s3 import S3BlobStore
 from annobatch.storage.database import Database, open_database
 
 
@@ -37,7 +39,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.connect()
         key = await load_signing_key(database, settings.secret_key)
-        blobs = open_blob_store(settings.data_dir)
+        blobs = open_blob_store(settings.data_dir, settings.blobs_url)
+        if isinstance(blobs, S3BlobStore):
+            await blobs.client()  # made once; presigning URLs (no call of the store) needs it
+        direct = direct_uploads(settings, blobs)
         shared.start(
             Services.over(
                 database,
@@ -46,6 +51,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
                 settings.task_lease_seconds,
                 secret_key=settings.secret_key,
                 max_file_bytes=settings.max_upload_bytes,
+                direct_uploads=direct,
             )
         )
         app.state.settings = settings
@@ -54,7 +60,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         )
         dashboard.start(app, key, app.state.authority, settings)
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
-        app.state.download_signer = DownloadSigner.from_signing_key(key, settings.download_url_ttl_seconds)
+        app.state.upload_links = direct or app.state.upload_signer
+        app.state.download_signer = download_links(
+            settings, blobs, DownloadSigner.from_signing_key(key, settings.download_url_ttl_seconds)
+        )
         app.state.token_limits = TokenLimits.from_settings(settings)
         stop_sweeping = shared.services.housekeeping.start_sweeping(settings.sweep_policy())
         try:
@@ -88,6 +97,20 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     edge = limit_body_reads(normalize_paths(app.asgi_handler), settings.body_read_timeout_seconds)
     app.asgi_handler = secure_headers(edge)
     return app
+
+
+def direct_uploads(settings: Settings, blobs: BlobStore) -> DirectUploads | None:
+    """With S3 blobs and ANNOBATCH_S3_UPLOADS=presigned, files go straight to the bucket."""
+    if settings.s3_uploads != "presigned" or not isinstance(blobs, S3BlobStore):
+        return None
+    return DirectUploads(blobs, settings.upload_url_ttl_seconds, settings.max_upload_bytes)
+
+
+def download_links(settings: Settings, blobs: BlobStore, signer: DownloadSigner) -> DownloadSigner:
+    """With S3 blobs and ANNOBATCH_S3_DOWNLOADS=presigned, download URLs point at the bucket."""
+    if settings.s3_downloads != "presigned" or not isinstance(blobs, S3BlobStore):
+        return signer
+    return PresignedDownloads.over(signer, blobs)
 
 
 def cors(settings: Settings) -> CORSConfig | None:

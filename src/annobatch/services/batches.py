@@ -87,11 +87,10 @@ class BatchService:
         async def produce(uow: UnitOfWork) -> BatchRecord:
             p = await load_project(uow, caller, project, lock=True)
             domain.require_project_accepts_work(project, p.status)
-            if await uow.batches.get(p.id, batch) is not None:
+            facts = await uow.batches.creation_facts(p.id, batch)
+            if facts.taken:
                 raise Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
-            latest = await uow.batches.latest(p.id)
-            inherited = await uow.batches.types(latest.id) if latest else None
-            plan = domain.plan_new_batch(inherited, await uow.projects.default_types(p.id))
+            plan = domain.plan_new_batch(facts.inherited, facts.defaults)
             published: list[str] = []
             if publish_previous_batches:
                 batches = await uow.batches.of(p.id)
@@ -100,8 +99,9 @@ class BatchService:
                     prev = next(b for b in batches if b.external_id == ext)
                     await apply_action(uow, caller, p, prev, BatchAction.PUBLISH)
                     published.append(ext)
-            rec = await uow.batches.create(p.id, batch, title or batch, plan.status.value)
-            rec = replace(rec, updated=await uow.batches.set_types(rec.id, plan.annotation_types))
+            rec = await uow.batches.create_with_types(
+                p.id, batch, title or batch, plan.status.value, plan.annotation_types
+            )
             await record_event(
                 uow,
                 caller,

@@ -35,7 +35,7 @@ from typing import Any
 import msgspec
 
 from annobatch import domain
-from annobatch.domain import Conflict, InvalidInput, NotFound, PreAnnotationStatus
+from annobatch.domain import Conflict, InvalidInput, NotFound, PreAnnotationStatus, ResourceKind
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import MAX_IDS, load_scene, parse_uuid, parse_uuids, to_json
@@ -70,7 +70,7 @@ async def scene_fit(uow: UnitOfWork, scene: SceneRecord) -> tuple[list[str | Non
     spec = msgspec.json.decode(scene.spec) if scene.spec else {}
     frames = spec.get("frames") or [{}] if isinstance(spec, dict) else [{}]
     ids: list[str | None] = [f.get("frameId") if isinstance(f, dict) else None for f in frames]
-    sensors = {r.sensor_name for r in await uow.scenes.resources(scene.id)}
+    sensors = {r.sensor_name for r in await uow.scenes.resources(scene.id) if r.kind != ResourceKind.IMU}
     return ids, sensors
 
 
@@ -262,7 +262,8 @@ class PreAnnotationService:
     ) -> PreAnnotationRecord:
         """`PATCH {"status": "processing"}`: import an indexed pre-annotation's document from the
         client's bucket (validated and checked against its scene like any other); an available one
-        stays as it is. A failed import leaves it `failed` with the reason."""
+        stays as it is. A document that is gone or wrong leaves it `failed` with the reason; a bucket
+        that cannot be read (not configured, 403, no answer) is a 400 and it stays `indexed`."""
         if status != PreAnnotationStatus.PROCESSING:
             raise InvalidInput(
                 f"a pre-annotation's status can only be set to processing, not {status!r}", "invalid-status"
@@ -284,7 +285,11 @@ class PreAnnotationService:
                 scene = await load_scene(uow, caller, pre.scene_id)
                 frames, sensors = await scene_fit(uow, scene)
             domain.require_fits_scene(document, frames, sensors)
-        except (InvalidInput, msgspec.DecodeError) as e:
+        except InvalidInput as e:
+            if domain.is_storage_access_problem(e.code):
+                raise  # the bucket, not the document: it stays indexed, to be asked again
+            return await self._set_state(caller, pre, PreAnnotationStatus.FAILED, None, None, str(e), write)
+        except msgspec.DecodeError as e:
             return await self._set_state(caller, pre, PreAnnotationStatus.FAILED, None, None, str(e), write)
         data = msgspec.json.encode(document)
         info = await self.blobs.put(

@@ -26,11 +26,13 @@ from annobatch import domain, schemas
 from annobatch.domain import DomainError, InvalidInput, ResourceKind, SceneStatus, SceneType
 from annobatch.services.blob_deletions import finish_deletions
 from annobatch.services.cloud_storage import CloudFile, CloudStorage
+from annobatch.services.file_checks import StoredFile, frame_timestamps, inspect_files
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import load_scene, optional_uuid, parse_uuid, resolve_workspace, to_json
 from annobatch.services.scene_descriptions import Described
 from annobatch.services.scenes import SceneService
 from annobatch.services.transactions import Write, fingerprint, run_write, transact
+from annobatch.services.work_progress import release_held_work
 from annobatch.storage.blobs import BlobInfo
 from annobatch.storage.records import ResourceRecord, SceneRecord, now_micros
 from annobatch.storage.scope import Scope
@@ -66,13 +68,19 @@ class CreatedSceneV2:
     uploads: list[ResourceRecord] = field(default_factory=list)
 
 
-def _file(r: schemas.ResourceV2, kind: ResourceKind, frame: str, shutter: tuple[int, int] | None) -> FileV2:
+_DEFAULT_SENSOR = {ResourceKind.IMAGE: "CAM", ResourceKind.POINT_CLOUD: "lidar", ResourceKind.IMU: "IMU"}
+
+
+def _file(
+    r: schemas.ResourceV2, kind: ResourceKind, frame: str | None, shutter: tuple[int, int] | None
+) -> FileV2:
     if bool(r.local_filename) == bool(r.external_resource_uri):
+        where = f"frame {frame}" if frame is not None else "imuData"
         raise InvalidInput(
-            f"frame {frame}: every resource names exactly one of localFilename and externalResourceUri",
+            f"{where}: every resource names exactly one of localFilename and externalResourceUri",
             "invalid-resource",
         )
-    sensor = r.sensor_name or ("CAM" if kind is ResourceKind.IMAGE else "lidar")
+    sensor = r.sensor_name or _DEFAULT_SENSOR[kind]
     if r.local_filename:
         res = domain.SceneResource(r.local_filename, r.local_filename, sensor, kind, frame, shutter)
         return FileV2(res, r.local_filename, None)
@@ -84,12 +92,6 @@ def _file(r: schemas.ResourceV2, kind: ResourceKind, frame: str, shutter: tuple[
 def describe_v2(body: schemas.SceneRequestV2) -> DescribedV2:
     """Map a v2 scene request onto the domain's frames of files. Pure."""
     spec = body.converted_specification
-    if spec.imu_data is not None:
-        raise InvalidInput(
-            "imuData is not taken by v2 scenes on this server: create the scene through the v1 API "
-            "(POST /v1/imu, then the scene) to send IMU data",
-            "imu-not-supported",
-        )
     lidars = any(f.point_clouds and f.point_clouds.resources for f in spec.frames)
     scene_type = SceneType.LIDARS_AND_CAMERAS_SEQUENCE if lidars else SceneType.CAMERAS_SEQUENCE
     frames: list[domain.SceneFrame] = []
@@ -116,6 +118,8 @@ def describe_v2(body: schemas.SceneRequestV2) -> DescribedV2:
                 "metadata": f.metadata or {},
             }
         )
+    if spec.imu_data is not None:  # no frame: the whole file is checked when the scene's files are
+        files.append(_file(spec.imu_data, ResourceKind.IMU, None, None))
     sensors = spec.sensor_specification
     draft = domain.SceneDraft(
         scene_type=scene_type,
@@ -162,18 +166,15 @@ class SceneV2Service:
             raise
         return copies
 
-    async def _problems(self, files: list[FileV2], copies: dict[str, BlobInfo]) -> list[str]:
-        problems = []
-        for f in files:
-            blob = copies.get(f.uri or "")
-            if blob is None:
-                continue
-            head = await self.blobs.read(blob.key, 64)
-            r = f.resource
-            problem = domain.check_file_content(r.kind, r.resource_id, r.filename, head, blob.size)
-            if problem:
-                problems.append(problem)
-        return problems
+    async def _problems(
+        self, files: list[FileV2], copies: dict[str, BlobInfo], timestamps: list[int | None]
+    ) -> list[str]:
+        stored = [
+            StoredFile(f.resource.kind, f.resource.resource_id, f.resource.filename, blob.key, blob.size)
+            for f in files
+            if (blob := copies.get(f.uri or "")) is not None
+        ]
+        return await inspect_files(self.blobs, stored, timestamps)
 
     async def create(self, caller: Caller, body: schemas.SceneRequestV2, write: Write) -> CreatedSceneV2:
         """Store a v2 scene. Local files are answered with upload URLs (the scene waits, pending,
@@ -182,7 +183,7 @@ class SceneV2Service:
         spec = body.converted_specification
         n_files = sum(
             len(f.images) + (len(f.point_clouds.resources) if f.point_clouds else 0) for f in spec.frames
-        )
+        ) + (spec.imu_data is not None)
         sensors = {
             r.sensor_name
             for f in spec.frames
@@ -211,7 +212,7 @@ class SceneV2Service:
         keys = [b.key for b in copies.values()]
         fp = fingerprint("scene-v2", msgspec.json.encode(body))
         try:
-            problems = await self._problems(d.files, copies)
+            problems = await self._problems(d.files, copies, frame_timestamps(to_json(d.described.spec)))
 
             async def produce(uow: UnitOfWork) -> CreatedSceneV2:
                 ws = await resolve_workspace(uow, caller, body.workspace_id)
@@ -304,7 +305,9 @@ class SceneV2Service:
 
     async def import_scene(self, caller: Caller, scene_id: str, write: Write) -> SceneRecord:
         """Copy an indexed scene's files from the organization's bucket; the scene (and its inputs)
-        end created, their work starting, or failed naming the file that could not be read."""
+        end created, their work starting, or failed naming the file that is gone or wrong. A bucket
+        that cannot be read (not configured, 403, no answer) is a 400: the scene stays `processing`
+        and the import may be asked again."""
         sid = parse_uuid("scene", scene_id)
 
         async def start(uow: UnitOfWork) -> tuple[SceneRecord, list[ResourceRecord] | None]:
@@ -329,11 +332,13 @@ class SceneV2Service:
         try:
             located = await self.cloud.locate(caller.org, [r.external_uri or "" for r in resources])
             copies = await self._copy_all(sid, located)
-        except DomainError as e:  # unreadable, outside the storage, too large: the scene fails
-            problems.append(e.message)
+        except DomainError as e:
+            if domain.is_storage_access_problem(e.code):
+                raise  # the bucket, not the files: the import (still processing) may be asked again
+            problems.append(e.message)  # gone or too large: the scene fails
         try:
             files = [FileV2(_as_domain(r), None, r.external_uri) for r in resources]
-            problems.extend(await self._problems(files, copies))
+            problems.extend(await self._problems(files, copies, frame_timestamps(scene.spec)))
 
             async def finish(uow: UnitOfWork) -> tuple[SceneRecord, list[str]]:
                 current = await load_scene(uow, caller, sid, lock=True)
@@ -384,8 +389,9 @@ class SceneV2Service:
 
     async def reindex(self, caller: Caller, scene_id: str, write: Write) -> SceneRecord:
         """A created scene of cloud resources goes back to indexed: the server's copies of its files
-        are deleted (they stay in the bucket) and its inputs are indexed with it (their work is
-        kept, and goes on once the scene is imported again)."""
+        are deleted (they stay in the bucket) and its inputs are indexed with it: their work is
+        kept (held tasks are handed back, drafts and all) and goes on once the scene is imported
+        again; until then none of their tasks can be claimed."""
         sid = parse_uuid("scene", scene_id)
 
         async def produce(uow: UnitOfWork) -> Reindexed:
@@ -401,7 +407,8 @@ class SceneV2Service:
             await uow.scenes.forget_blobs(sid)
             await uow.blob_deletions.record(keys, now_micros())
             for inp in await uow.inputs.of_scene(sid):
-                data = to_json({"input": inp.id, "scene": sid})
+                released = await release_held_work(uow, inp)
+                data = to_json({"input": inp.id, "scene": sid, "releasedTasks": released})
                 await uow.events.add(
                     caller.org,
                     inp.project_id,

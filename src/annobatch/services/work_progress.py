@@ -45,6 +45,17 @@ async def cancel_work(uow: UnitOfWork, inp: InputRecord) -> list[str]:
     return await uow.tasks.cancel_of_input(inp.id, now_micros())
 
 
+async def release_held_work(uow: UnitOfWork, inp: InputRecord) -> list[str]:
+    """Hand back the input's held tasks (its scene was reindexed: the files an annotator is
+    looking at are gone until it is imported again); drafts stay. Answers their ids. While the
+    input is `indexed` no task of it can be claimed."""
+    released = []
+    for task in await uow.tasks.open_of_input(inp.id):
+        if task.status == TaskStatus.ONGOING and await uow.tasks.release(task.id):
+            released.append(task.id)
+    return released
+
+
 async def move_batch(
     uow: UnitOfWork,
     org: int,

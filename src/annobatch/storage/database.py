@@ -23,6 +23,7 @@ from sqlalchemy.engine.interfaces import Dialect
 
 from annobatch.domain import InvalidInput
 from annobatch.storage.errors import OutOfSpace
+from annobatch.storage.sqlite_checkpoint import Checkpointer
 
 Row = tuple[Any, ...]
 
@@ -195,13 +196,18 @@ class SQLiteDatabase(Database):
 
     dialect = "sqlite"
 
-    def __init__(self, path: str | Path, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(
+        self, path: str | Path, busy_timeout_ms: int = 10_000, checkpoint_interval: float | None = 0.25
+    ) -> None:
+        """`checkpoint_interval`: seconds between background WAL checkpoints (`sqlite_checkpoint`);
+        None leaves them to SQLite, inside the commits."""
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self.checkpointer = Checkpointer(self.path, checkpoint_interval) if checkpoint_interval else None
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -212,9 +218,13 @@ class SQLiteDatabase(Database):
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
+                if self.checkpointer is not None:
+                    conn.execute("PRAGMA wal_autocheckpoint = 0")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
+                if self.checkpointer is not None:
+                    self.checkpointer.start()
         return conn
 
     async def connect(self) -> None:
@@ -222,6 +232,8 @@ class SQLiteDatabase(Database):
         self._conn()
 
     async def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         with self._lock:
             for conn in self._all:
                 conn.close()

@@ -204,6 +204,26 @@ class TaskRecord(Record, frozen=True):
     finished: int | None
 
 
+class TaskListing(Record, frozen=True):
+    """A task with the names a person reads beside it: its project, batch and scene."""
+
+    task: TaskRecord
+    project: str
+    batch: str
+    scene_id: str
+    scene_external_id: str
+
+
+class WaitingWork(Record, frozen=True):
+    """How many `todo` tasks of one kind in one project a member may claim, and how many of those
+    are assigned to them."""
+
+    project_id: int
+    kind: str
+    waiting: int
+    assigned_to_me: int
+
+
 class AnnotationRecord(Record, frozen=True):
     """One immutable version of one input's annotation of one type (`tables.annotation_versions`)."""
 

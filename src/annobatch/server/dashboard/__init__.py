@@ -27,10 +27,12 @@ from litestar.types import ControllerRouterHandler
 from annobatch.server.dashboard import errors
 from annobatch.server.dashboard.client import ClientPages
 from annobatch.server.dashboard.filters import FILTERS
+from annobatch.server.dashboard.scenes import ScenePages
 from annobatch.server.dashboard.session import SessionCodec
 from annobatch.server.dashboard.sign_in import SignInController
 from annobatch.server.dashboard.staff import StaffPages
 from annobatch.server.dashboard.web import Dashboard, open_session, provide_caller, provide_session
+from annobatch.server.dashboard.work import WorkPages
 from annobatch.server.dependencies import Shared
 from annobatch.services.identity import Authority
 from annobatch.settings import Settings
@@ -40,7 +42,7 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 #: The dashboard's controllers: every page handler under the session hook.
-PAGES: list[ControllerRouterHandler] = [SignInController, ClientPages, StaffPages]
+PAGES: list[ControllerRouterHandler] = [SignInController, ClientPages, StaffPages, WorkPages, ScenePages]
 
 
 def router(shared: Shared, pages: list[ControllerRouterHandler] | None = None) -> Router:

@@ -8,6 +8,7 @@ transaction: a kept batch list stays good while the revision it was built at is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,11 +61,48 @@ Q_BAT = Query(
 Q_BAT_INSERT = insert(_BAT)
 Q_BAT_DELETE = Query(sa.delete(_BAT).where(_BAT.c.batch_id == b("batch_id")))
 
+# What a new batch is decided from, in one round trip: whether the id is taken, whether the project
+# has a batch, the latest batch's types and the project's default types (rows: kind, type, position).
+_PID = b("project_id")
+_LATEST_ID = (
+    sa.select(_B.c.id)
+    .where(_B.c.project_id == _PID)
+    .order_by(_B.c.created.desc(), _B.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_NO_TYPE = sa.null().cast(sa.String)
+Q_CREATION_FACTS = Query(
+    sa.union_all(
+        sa.select(sa.literal("taken"), _NO_TYPE, sa.literal(0)).where(
+            sa.exists().where(_B.c.project_id == _PID, _B.c.external_id == b("batch"))
+        ),
+        sa.select(sa.literal("latest"), _NO_TYPE, sa.literal(0)).where(
+            sa.exists().where(_B.c.project_id == _PID)
+        ),
+        sa.select(sa.literal("inherited"), _BAT.c.annotation_type, _BAT.c.position).where(
+            _BAT.c.batch_id == _LATEST_ID
+        ),
+        sa.select(sa.literal("default"), t.project_annotation_types.c.annotation_type,
+                  t.project_annotation_types.c.position).where(
+            t.project_annotation_types.c.project_id == _PID
+        ),
+    )
+)  # fmt: skip
+
 Q_INPUT_COUNTS = Scoped(
     sa.select(_I.c.status, sa.func.count()).where(_I.c.batch_id == b("batch_id")).group_by(_I.c.status),
     # an input is in the workspace of its scene
     sa.exists().where(_S.c.id == _I.c.scene_id, _S.c.workspace_id == b("ws")),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class CreationFacts:
+    taken: bool
+    #: the latest batch's annotation types (None: the project has no batch yet)
+    inherited: list[str] | None
+    defaults: list[str]
 
 
 class BatchQueries:
@@ -90,6 +128,27 @@ class BatchQueries:
         bid = await self.tx.fetch_val(Q_BATCH_INSERT, values)
         await self.tx.execute(Q_PROJECT_BUMP, {"project_id": project_id})
         return BatchRecord(bid, project_id, batch, title, status, now, now)
+
+    async def creation_facts(self, project_id: int, batch: str) -> CreationFacts:
+        """What creating `batch` in the project is decided from (one statement)."""
+        rows = await self.tx.fetch_all(Q_CREATION_FACTS, {"project_id": project_id, "batch": batch})
+        kinds = {r[0] for r in rows}
+
+        def types(kind: str) -> list[str]:
+            return [r[1] for r in sorted((r for r in rows if r[0] == kind), key=lambda r: r[2])]
+
+        inherited = types("inherited") if "latest" in kinds else None
+        return CreationFacts("taken" in kinds, inherited, types("default"))
+
+    async def create_with_types(
+        self, project_id: int, batch: str, title: str, status: str, types: Sequence[str]
+    ) -> BatchRecord:
+        """A new batch and its annotation types (a new batch has none to replace)."""
+        rec = await self.create(project_id, batch, title, status)
+        rows = [{"batch_id": rec.id, "annotation_type": a, "position": i} for i, a in enumerate(types)]
+        if rows:
+            await self.tx.execute_many(Q_BAT_INSERT, rows)
+        return rec
 
     async def get(self, project_id: int, batch: str, lock: bool = False) -> BatchRecord | None:
         q = Q_BATCH_FOR_UPDATE if lock else Q_BATCH

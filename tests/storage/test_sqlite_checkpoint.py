@@ -1,0 +1,42 @@
+"""Background WAL checkpoints: commits never run one, the thread keeps the WAL short."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from annobatch.storage.database import Query, SQLiteDatabase
+
+
+async def _write(db: SQLiteDatabase, n: int) -> None:
+    async with db.transaction(write=True) as tx:
+        await tx.execute(Query("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)"))
+    for _ in range(n):
+        async with db.transaction(write=True) as tx:
+            await tx.execute(Query("INSERT INTO t (body) VALUES (:b)"), {"b": "x" * 4000})
+
+
+def test_commits_leave_checkpoints_to_the_background_thread(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    db = SQLiteDatabase(path, checkpoint_interval=3600)  # the thread waits: nothing checkpoints
+    asyncio.run(_write(db, 1500))  # ~1,500 pages: SQLite alone would have checkpointed at 1,000
+    wal = Path(f"{path}-wal").stat().st_size
+    assert wal > 1500 * 4096 and db.checkpointer is not None and db.checkpointer.runs == 0
+    before = os.path.getsize(path)
+    asyncio.run(db.close())  # the last checkpoint on the way out copies the WAL into the file
+    assert db.checkpointer.runs == 1 and os.path.getsize(path) > before + 1500 * 4000
+
+
+def test_the_thread_checkpoints_while_writes_go_on(tmp_path: Path) -> None:
+    db = SQLiteDatabase(tmp_path / "db.sqlite", checkpoint_interval=0.01)
+
+    async def go() -> None:
+        await _write(db, 200)
+        while db.checkpointer is not None and db.checkpointer.runs < 3:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(go())
+    asyncio.run(db.close())
+    assert db.checkpointer is not None and db.checkpointer.runs >= 3
+    assert not db.checkpointer._thread  # stopped with the database
