@@ -7,9 +7,7 @@ batch published so that work can start."""
 from __future__ import annotations
 
 import asyncio
-import struct
 import uuid
-import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import msgspec
 
 from annobatch import schemas
+from annobatch.cli.operator.demo_pictures import HEIGHT, WIDTH, street_png
 from annobatch.domain import BatchAction, Role, SceneType
 from annobatch.services import Services
 from annobatch.services.accounts import NewCredential
@@ -27,43 +26,6 @@ from annobatch.storage.database import Database
 
 PROJECT, BATCH, TYPE = "streets", "week-1", "object-detection"
 CLASSES = ["car", "pedestrian", "cyclist"]
-WIDTH, HEIGHT = 640, 400
-
-
-def street_png(width: int = WIDTH, height: int = HEIGHT, shift: int = 0) -> bytes:
-    """A real RGB PNG: sky, a road, a red car (`shift` pixels to the right) and a blue
-    pedestrian (where a person would draw their boxes)."""
-
-    def pixel(x: int, y: int) -> tuple[int, int, int]:
-        if 250 + shift <= x < 370 + shift and 250 <= y < 320:
-            return (200, 40, 40)  # the car
-        if 470 <= x < 500 and 200 <= y < 300:
-            return (40, 70, 190)  # the pedestrian
-        if y < height // 2:
-            return (150 + y // 4, 190 + y // 8, 235)  # sky
-        if abs(x - width // 2) < (y - height // 2) * 1.6:
-            return (90, 92, 96)  # road
-        return (70, 130, 60)  # grass
-
-    rows = bytearray()
-    for y in range(height):
-        rows.append(0)
-        for x in range(width):
-            rows.extend(pixel(x, y))
-    return png_rgb(width, height, bytes(rows))
-
-
-def png_rgb(width: int, height: int, rows: bytes) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def ring_pcd(points: int = 2000) -> bytes:

@@ -90,6 +90,14 @@ def test_a_batch_lists_its_inputs_and_filters_them(page: Any, live: Live, seed: 
     assert page.locator("tbody tr").count() == 4
     check_accessibility(page)
     screenshot(page, "client-batch")
+    # the form sent as a browser without JavaScript sends it: the server asks first, on a page
+    page.eval_on_selector("form[action$='/publish']", "f => f.submit()")
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Confirm"
+    check_accessibility(page)
+    screenshot(page, "client-confirm")
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_load_state()
 
     page.get_by_label("Status").select_option("failed")
     page.get_by_role("button", name="Filter").click()

@@ -53,6 +53,7 @@ def test_a_form_with_a_forged_csrf_token_is_refused(page: Any, live: Live, seed:
     page.eval_on_selector("form[action='/sign-out']", "f => f.submit()")
     page.wait_for_load_state()
     assert "nothing was done" in page.get_by_role("alert").inner_text()
+    check_accessibility(page)
     screenshot(page, "csrf-refused")
     page.goto("/projects")
     assert "/sign-in" not in page.url  # still signed in: the forged sign-out did nothing

@@ -124,11 +124,19 @@ def test_lzf_back_references_repeat_what_was_written() -> None:
         lzf_decompress(b"\x02abc", 9)
 
 
-def test_image_sizes_are_read_from_png_jpeg_and_webp_heads() -> None:
-    from annobatch.cli.operator.demo import DEMO_JPEG
+#: A real 8x8 grey baseline JPEG.
+JPEG_8X8 = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ"
+    "EBAQEBAQEBAQEBAQEBD/wAALCAAIAAgBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUF"
+    "BAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVW"
+    "V1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi"
+    "4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/ACv/2Q=="
+)
 
+
+def test_image_sizes_are_read_from_png_jpeg_and_webp_heads() -> None:
     assert image_size(png_grey(3, 2, b"\x00\x00\x00\x00" * 2)) == (3, 2)
-    assert image_size(DEMO_JPEG) == (8, 8)
+    assert image_size(JPEG_8X8) == (8, 8)
     vp8l = b"RIFF\x00\x00\x00\x00WEBPVP8L\x00\x00\x00\x00\x2f" + ((640 - 1) | ((400 - 1) << 14)).to_bytes(
         4, "little"
     )
