@@ -13,8 +13,10 @@ import pytest
 from litestar.testing import TestClient
 
 import annobatch
+from annobatch.domain import ResourceKind
 from annobatch.server.app import create_app
 from annobatch.services import Services
+from annobatch.services.file_checks import StoredFile, learn_facts
 from annobatch.services.identity import operator
 from annobatch.services.jobs import JobWorker
 from annobatch.settings import Settings
@@ -123,3 +125,36 @@ def test_the_job_keeps_what_it_learnt_of_each_file(processing: Processing) -> No
     assert [msgspec.json.decode(r.facts or "null") for r in detail.resources] == [
         {"width": 640, "height": 480}
     ]
+
+
+class Blobs:
+    """Just enough of a blob store: files by key."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    async def read(self, key: str, length: int | None = None) -> bytes:
+        if key not in self.files:
+            raise FileNotFoundError(key)
+        return self.files[key][:length]
+
+
+def test_what_is_learnt_of_images_and_point_clouds(world: World) -> None:
+    pcd = (
+        b"# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 3\nHEIGHT 1\n"
+        b"VIEWPOINT 0 0 0 1 0 0 0\nPOINTS 3\nDATA ascii\n1 2 3\n-4 0.5 9\n2 -1 0\n"
+    )
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 1920, 1080) + bytes(13)
+    blobs = Blobs({"a": png, "b": pcd, "c": b"not a cloud at all \xff\xfe", "e": b"GIF89a"})
+    files = [
+        (0, StoredFile(ResourceKind.IMAGE, "cam", "cam.png", "a", len(png))),
+        (1, StoredFile(ResourceKind.POINT_CLOUD, "lidar", "lidar.pcd", "b", len(pcd))),
+        (2, StoredFile(ResourceKind.POINT_CLOUD, "broken", "broken.pcd", "c", 22)),
+        (3, StoredFile(ResourceKind.IMAGE, "gone", "gone.jpg", "d", 10)),
+        (4, StoredFile(ResourceKind.IMAGE, "gif", "x.gif", "e", 6)),
+    ]
+    learnt = world.run(learn_facts(blobs, files))  # type: ignore[arg-type]
+    assert {p: msgspec.json.decode(f) for p, f in learnt.items()} == {
+        0: {"width": 1920, "height": 1080},
+        1: {"points": 3, "extent": {"x": [-4.0, 2.0], "y": [-1.0, 2.0]}},
+    }

@@ -12,7 +12,6 @@ from annobatch.domain import (
     calibrations,
     cloud,
     errors,
-    file_facts,
     housekeeping,
     imu_files,
     integers,
@@ -31,7 +30,6 @@ from annobatch.domain.batches import *  # noqa: F403
 from annobatch.domain.calibrations import *  # noqa: F403
 from annobatch.domain.cloud import *  # noqa: F403
 from annobatch.domain.errors import *  # noqa: F403
-from annobatch.domain.file_facts import *  # noqa: F403
 from annobatch.domain.housekeeping import *  # noqa: F403
 from annobatch.domain.imu_files import *  # noqa: F403
 from annobatch.domain.integers import *  # noqa: F403
@@ -52,7 +50,6 @@ __all__ = sorted(
         *calibrations.__all__,
         *cloud.__all__,
         *errors.__all__,
-        *file_facts.__all__,
         *housekeeping.__all__,
         *imu_files.__all__,
         *integers.__all__,

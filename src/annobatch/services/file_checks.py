@@ -3,6 +3,9 @@ point clouds, the whole of an IMU file. No transaction is open while the blob st
 
 from __future__ import annotations
 
+import math
+import struct
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +14,9 @@ import msgspec
 
 from annobatch import domain
 from annobatch.domain import ResourceKind
+from annobatch.services.image_sizes import HEAD_BYTES as IMAGE_HEAD_BYTES
+from annobatch.services.image_sizes import image_size
+from annobatch.services.point_clouds import UnreadableCloud, read_points
 from annobatch.storage.blobs import BlobStore
 
 
@@ -56,20 +62,33 @@ MAX_FACTS_BYTES = 512 * 1024 * 1024
 
 
 async def learn_facts(blobs: BlobStore, files: Iterable[tuple[int, StoredFile]]) -> dict[int, str]:
-    """What the files say of themselves, by position (JSON): an image's width and height, a point
-    cloud's points and extent. Reads whole point clouds: a job's work (`scene_processing=job`), not
-    a request's. A file it cannot read teaches nothing (the checks above judge it)."""
+    """What the files say of themselves, by position (JSON): an image's width and height
+    (`image_sizes`), a point cloud's number of points and its extent in x and y (`point_clouds`,
+    every point read). Reads whole point clouds: a job's work (`scene_processing=job`), not a
+    request's. A file it cannot read teaches nothing (the checks above judge it)."""
     facts: dict[int, str] = {}
     for position, f in files:
         found: dict[str, Any] | None = None
         try:
             if f.kind is ResourceKind.IMAGE:
-                size = domain.image_size(await blobs.read(f.blob_key, domain.IMAGE_HEAD_BYTES))
+                size = image_size(await blobs.read(f.blob_key, IMAGE_HEAD_BYTES))
                 found = None if size is None else {"width": size[0], "height": size[1]}
             elif f.kind is ResourceKind.POINT_CLOUD and f.size <= MAX_FACTS_BYTES:
-                found = domain.point_cloud_facts(await blobs.read(f.blob_key))
+                found = _cloud_facts(f.filename, await blobs.read(f.blob_key))
         except FileNotFoundError:
             continue
         if found is not None:
             facts[position] = msgspec.json.encode(found).decode()
     return facts
+
+
+def _cloud_facts(filename: str, data: bytes) -> dict[str, Any] | None:
+    try:
+        pts = read_points(filename, data, limit=sys.maxsize)
+    except (UnreadableCloud, ValueError, IndexError, struct.error):
+        return None
+    finite = [(x, y) for x, y in zip(pts.xs, pts.ys, strict=True) if math.isfinite(x) and math.isfinite(y)]
+    if not finite:
+        return {"points": pts.total}
+    xs, ys = [x for x, _ in finite], [y for _, y in finite]
+    return {"points": pts.total, "extent": {"x": [min(xs), max(xs)], "y": [min(ys), max(ys)]}}
