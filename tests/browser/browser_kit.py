@@ -213,11 +213,11 @@ def sign_in(page: Any, client_id: str, secret: str, path: str = "/") -> None:
     page.wait_for_load_state()
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """The whole page as `<SCREENSHOTS>/<name>.png`."""
+def screenshot(page: Any, name: str, full_page: bool = True) -> Path:
+    """The whole page (or what the window shows) as `<SCREENSHOTS>/<name>.png`."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
