@@ -142,11 +142,9 @@ def seed(live: Live) -> Seeder:
     return Seeder(live.world, live.server.data_dir)
 
 
-@pytest.fixture(scope="module")
-def browser(live: Live) -> Iterator[Any]:
-    """One headless chromium per test module, started after the live server (see
-    `outside_playwright`) and stopped with the module, so that the tests after it find no
-    event loop marked running."""
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, through Playwright (never a browser of its own)."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -161,6 +159,15 @@ def browser(live: Live) -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser(live: Live) -> Iterator[Any]:
+    """One headless chromium per test module, started after the live server (see
+    `outside_playwright`) and stopped with the module, so that the tests after it find no
+    event loop marked running."""
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 from browser_kit import (
-    CHROMIUM,
     VIEWPORT,
     check_accessibility,
+    launched_chromium,
     outside_playwright,
-    require_chromium,
     screenshot,
     sign_in,
 )
@@ -43,19 +42,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Its own browser: the demo is the server here, not the session's `live` one."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 import struct
-import zlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from annobatch.services.png import GREY, encode_png
 
 #: At most this many points are drawn (evenly spaced through the file).
 MAX_POINTS = 200_000
@@ -97,17 +98,7 @@ def render(pts: Points, size: int = DEFAULT_SIZE) -> TopDown:
 
 def png_grey(width: int, height: int, rows: bytes) -> bytes:
     """An 8-bit greyscale PNG of `rows` (each row a filter byte, 0, then `width` pixels)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows, 6))
-        + chunk(b"IEND", b"")
-    )
+    return encode_png(width, height, rows, GREY)
 
 
 # ---------------------------------------------------------------------------------------- PCD

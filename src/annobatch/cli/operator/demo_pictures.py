@@ -3,8 +3,7 @@ with the boxes a person would draw around what is in it."""
 
 from __future__ import annotations
 
-import struct
-import zlib
+from annobatch.services.png import RGB, encode_png
 
 WIDTH, HEIGHT = 640, 400
 
@@ -59,14 +58,4 @@ def street_boxes(shift: int = 0, cyclist: bool = False) -> dict[str, list[float]
 
 def png_rgb(width: int, height: int, rows: bytes) -> bytes:
     """An 8-bit RGB PNG of `rows` (each a filter byte, then its pixels)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+    return encode_png(width, height, rows, RGB)
