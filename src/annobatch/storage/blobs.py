@@ -123,16 +123,19 @@ def _space_errors() -> Iterator[None]:
 _BUFFER = 4 * 1024 * 1024
 
 
-class _LocalWriter(BlobWriter):
-    def __init__(self, store: LocalBlobStore, key: str, limit: int | None) -> None:
-        self.store, self.key, self.limit = store, key, limit
-        self.final = store.path(key)
-        self.temp = store.incoming / f"{uuid.uuid4().hex}.part"
+class GatheringWriter(BlobWriter):
+    """A writer that gathers the chunks it is given (network chunks are small) into buffers of
+    `buffer_size` bytes and hands each full one to `_hand_over`, which checksums and stores it;
+    `write` refuses what goes past the limit (`TooLarge`, the writer aborted)."""
+
+    buffer_size: int
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
         self.size = 0
         self.digest = hashlib.sha256()
         self.pending: list[bytes] = []
         self.pending_size = 0
-        self.file: int | None = None
         self.inflight: asyncio.Future[Any] | None = None
         self.done = False
 
@@ -147,17 +150,39 @@ class _LocalWriter(BlobWriter):
             raise TooLarge(f"the upload is over the limit of {self.limit} bytes", "upload-too-large")
         self.pending.append(chunk)
         self.pending_size += len(chunk)
-        if self.pending_size >= _BUFFER:
-            await self._flush()
+        if self.pending_size >= self.buffer_size:
+            await self._hand_over()
+
+    def _take(self) -> bytes:
+        """The gathered bytes, as one buffer; nothing is gathered afterwards."""
+        data = self.pending[0] if len(self.pending) == 1 else b"".join(self.pending)
+        self.pending, self.pending_size = [], 0
+        return data
+
+    @abc.abstractmethod
+    async def _hand_over(self) -> None:
+        """Store what is gathered (a full buffer)."""
+
+
+class _LocalWriter(GatheringWriter):
+    buffer_size = _BUFFER
+
+    def __init__(self, store: LocalBlobStore, key: str, limit: int | None) -> None:
+        super().__init__(limit)
+        self.store, self.key = store, key
+        self.final = store.path(key)
+        self.temp = store.incoming / f"{uuid.uuid4().hex}.part"
+        self.file: int | None = None
+
+    async def _hand_over(self) -> None:
+        await self._flush()
 
     async def _flush(self) -> None:
         """Hand the gathered chunks to a worker thread, once the previous buffer is written."""
         await self._settle()
         if not self.pending:
             return
-        data = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
-        self.pending = []
-        self.pending_size = 0
+        data = self._take()
         loop = asyncio.get_running_loop()
         # Checksum and write in two worker threads at once (both release the interpreter lock).
         self.inflight = asyncio.gather(

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from annobatch.domain import TooLarge
-from annobatch.storage.blobs import _KEY, BlobInfo, BlobStore, BlobWriter, check_key
+from annobatch.storage.blobs import _KEY, BlobInfo, BlobStore, BlobWriter, GatheringWriter, check_key
 from annobatch.storage.errors import StoreUnavailable
 
 T = TypeVar("T")
@@ -124,41 +123,22 @@ def _md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
 
 
-class _S3Writer(BlobWriter):
+class _S3Writer(GatheringWriter):
+    buffer_size = PART_SIZE
+
     def __init__(self, store: S3BlobStore, key: str, limit: int | None) -> None:
-        self.store, self.key, self.limit = store, key, limit
+        super().__init__(limit)
+        self.store, self.key = store, key
         self.object_key = store.object_key(key)
-        self.size = 0
-        self.digest = hashlib.sha256()
-        self.pending: list[bytes] = []
-        self.pending_size = 0
         self.upload_id: str | None = None
         self.parts: list[dict[str, Any]] = []
-        self.inflight: asyncio.Future[Any] | None = None
-        self.done = False
 
-    async def write(self, chunk: bytes) -> None:
-        if self.done:
-            raise RuntimeError("the blob writer is closed")
-        if not chunk:
-            return
-        self.size += len(chunk)
-        if self.limit is not None and self.size > self.limit:
+    async def _hand_over(self) -> None:
+        try:
+            await self._send_part()
+        except BaseException:
             await self.abort()
-            raise TooLarge(f"the upload is over the limit of {self.limit} bytes", "upload-too-large")
-        self.pending.append(chunk)
-        self.pending_size += len(chunk)
-        if self.pending_size >= PART_SIZE:
-            try:
-                await self._send_part()
-            except BaseException:
-                await self.abort()
-                raise
-
-    def _take(self) -> bytes:
-        data = b"".join(self.pending)
-        self.pending, self.pending_size = [], 0
-        return data
+            raise
 
     async def _send_part(self) -> None:
         """Send the gathered bytes as the next part, once the part before has arrived."""
