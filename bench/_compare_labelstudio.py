@@ -2,8 +2,9 @@
 environment of its own (made when missing), on SQLite in a data directory of its own, under
 gunicorn with 2 workers x 4 threads; the requests each workload sends.
 
-- setup: `label-studio init` (migrations, a user with a legacy API token), legacy tokens switched
-  on for the user's organization (off by default since 1.20), projects over the API.
+- setup: `label-studio init --username … --password … --user-token … --enable-legacy-api-token`
+  (migrations, a user with its organization and a legacy API token: such tokens are off by
+  default since 1.20), then projects over the API.
 - create: `POST /api/tasks/` `{"project", "data": {"image": url}}`: one task.
 - page: `GET /api/tasks/?project=…&page_size=100&page=…` (the Data Manager's task list, its
   default fields).
@@ -17,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
+import shutil
 import subprocess
 import sys
 import time
@@ -101,17 +102,21 @@ class LabelStudio:
 
 
 def init(ls: LabelStudio) -> None:
-    """Migrations, the user and its token (`label-studio init`), legacy tokens on."""
-    ls.data.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [str(VENV / "bin" / "label-studio"), "init", "bench", "--username", USER, "--password", PASSWORD,
-         "--user-token", TOKEN, "--no-browser", "--agree-fix-sqlite"],
-        env=ls.env(), cwd=ls.data, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    db = sqlite3.connect(ls.data / "label_studio.sqlite3")
-    with db:
-        db.execute("UPDATE jwt_auth_jwtsettings SET legacy_api_tokens_enabled = 1")
-    db.close()
+    """Migrations, the user and its token (`label-studio init`). The migrations take minutes, so
+    the first run keeps a copy of the initialized data directory in the virtual environment's
+    directory and later runs start from a copy of it."""
+    template = VENV / "initialized-data"
+    if not template.exists():
+        fresh = ls.data.with_name("init")
+        fresh.mkdir(parents=True)
+        subprocess.run(
+            [str(VENV / "bin" / "label-studio"), "init", "--username", USER, "--password", PASSWORD,
+             "--user-token", TOKEN, "--enable-legacy-api-token"],
+            env={**ls.env(), "LABEL_STUDIO_BASE_DATA_DIR": str(fresh)}, cwd=fresh, check=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        shutil.copytree(fresh, template)
+    shutil.copytree(template, ls.data)
 
 
 @contextlib.contextmanager
@@ -124,8 +129,9 @@ def serve(ls: LabelStudio) -> Iterator[None]:
     ]  # fmt: skip
     log = ls.data / "server.log"
     with log.open("ab") as out:
+        env = {**ls.env(), "DJANGO_SETTINGS_MODULE": "core.settings.label_studio"}
         proc = subprocess.Popen(
-            cmd, env=ls.env(), cwd=package_dir(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, env=env, cwd=package_dir(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     ls.pid = proc.pid
     try:
@@ -206,7 +212,7 @@ def upload_one(ls: LabelStudio, c: httpx.Client, payload: bytes, n: int) -> floa
     assert ls.projects is not None
     start = time.perf_counter()
     r = c.post(
-        f"{ls.base}/api/projects/{ls.projects['up']}/import",
+        f"{ls.base}/api/projects/{ls.projects['uploads']}/import",
         files={"file": (f"up-{n}.jpg", payload, "image/jpeg")},
         headers={"Authorization": f"Token {TOKEN}"},
     )

@@ -3,9 +3,11 @@
 HTTP/1.1 over raw asyncio sockets in a process of its own: a fixed number of keep-alive
 connections, each sending its next request as soon as the answer to the last one is complete
 (Content-Length or chunked bodies alike), for a bounded time. Only requests that start and end
-inside the measured window count. A request is rendered from a template: `@N@` in the path or the
-body becomes the request's sequence number (12 hex digits, counted across all connections from
-`start`), so that every create can name a thing of its own.
+inside the measured window count; the window lasts a fixed time, or longer on a server too slow
+to answer MIN_MEASURED requests in that time (until it has, at most MAX_SECONDS). A request is
+rendered from a template: `@N@` in the path or the body becomes the request's sequence number
+(12 hex digits, counted across all connections from `start`), so that every create can name a
+thing of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MARK = "@N@"
+MIN_MEASURED = 20  # requests a measurement needs at least
+MAX_SECONDS = 240  # how long a measurement may last to get them
 
 
 @dataclass
@@ -118,11 +122,10 @@ class _Conn(asyncio.Protocol):
 
 
 class _Generator:
-    def __init__(self, load: Load, port: int, warmup: float, duration: float) -> None:
+    def __init__(self, load: Load, port: int, warmup: float) -> None:
         self.load, self.port, self.n = load, port, load.start
-        now = time.perf_counter_ns()
-        self.measure_from = now + int(warmup * 1e9)
-        self.measure_to = self.measure_from + int(duration * 1e9)
+        self.measure_from = time.perf_counter_ns() + int(warmup * 1e9)
+        self.measure_to = 1 << 62  # set when the load stops
         self.running = True
         self.latencies: list[int] = []
         self.statuses: Counter[int] = Counter()
@@ -135,29 +138,39 @@ class _Generator:
         if started >= self.measure_from and ended <= self.measure_to:
             self.latencies.append(ended - started)
             self.statuses[status] += 1
-        if ended > self.measure_to:
-            self.running = False
+
+    def stop(self) -> None:
+        self.running = False
+        self.measure_to = time.perf_counter_ns()
 
 
-async def generate(load: Load, port: int, connections: int, warmup: float, duration: float) -> Result:
+async def generate(
+    load: Load, port: int, connections: int, warmup: float, duration: float, least: int = MIN_MEASURED
+) -> Result:
+    """Measure for `duration` seconds after `warmup`; on a server too slow to answer `least`
+    requests in that time, for longer (up to MAX_SECONDS), until it has."""
     loop = asyncio.get_running_loop()
-    gen = _Generator(load, port, warmup, duration)
+    gen = _Generator(load, port, warmup)
     conns: list[_Conn] = []
     for _ in range(connections):
         _, proto = await loop.create_connection(functools.partial(_Conn, gen), "127.0.0.1", port)
         conns.append(proto)
-    await asyncio.sleep(max(0.0, (gen.measure_to - time.perf_counter_ns()) / 1e9))
-    gen.running = False
+    planned = gen.measure_from + int(duration * 1e9)
+    cap = gen.measure_from + int(MAX_SECONDS * 1e9)
+    await asyncio.sleep(max(0.0, (planned - time.perf_counter_ns()) / 1e9))
+    while len(gen.latencies) < least and time.perf_counter_ns() < cap:
+        await asyncio.sleep(0.05)
+    gen.stop()
     for c in conns:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.shield(c.closed), 30)
+            await asyncio.wait_for(asyncio.shield(c.closed), 60)
         if c.transport is not None:
             c.transport.close()
     lat = sorted(gen.latencies)
     if not lat:
         raise RuntimeError("no request completed within the measured window")
     return Result(
-        per_s=len(lat) / duration,
+        per_s=len(lat) / ((gen.measure_to - gen.measure_from) / 1e9),
         p50_ms=lat[len(lat) // 2] / 1e6,
         p99_ms=lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1e6,
         statuses=dict(gen.statuses),
@@ -180,7 +193,7 @@ def run_load(load: Load, port: int, connections: int, warmup: float, duration: f
     proc = ctx.Process(target=_child, args=(child, load, port, connections, warmup, duration))
     proc.start()
     try:
-        if not parent.poll(warmup + duration + 90):
+        if not parent.poll(MAX_SECONDS + 120):
             raise RuntimeError("the load generator did not finish")
         got = parent.recv()
     finally:

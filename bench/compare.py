@@ -44,10 +44,10 @@ from inputs import jpeg_of_size
 BENCH_DIR = Path(__file__).resolve().parent
 PAGE_CONNECTIONS = 4
 GENERATOR = (
-    "one load generator for both: HTTP/1.1 over raw asyncio sockets in a separate process, keep-alive, "
+    "One load generator for both: HTTP/1.1 over raw asyncio sockets in a separate process, keep-alive, "
     "a fixed number of connections each sending its next request when the answer is complete, "
-    "{warmup:g} s of warm-up then {duration:g} s measured per cell; only requests that start and end "
-    "in the measured window count"
+    "{warmup:g} s of warm-up then {duration:g} s measured per cell (longer, until 20 requests are in, "
+    "on a server too slow for that); only requests that start and end in the measured window count"
 )
 
 
@@ -220,7 +220,7 @@ def setup(
     studio = ls.LabelStudio("Label Studio", work / "label-studio")
     ls.init(studio)
     stack.enter_context(ls.serve(studio))
-    ls.create_projects(studio, ["creates", "up"] + [f"p{s // 1000}k" for s in o.sizes])
+    ls.create_projects(studio, ["creates", "uploads"] + [f"p{s // 1000}k" for s in o.sizes])
     took = sum(ls.seed(studio, f"p{s // 1000}k", s) for s in o.sizes)
     notes.append(f"Label Studio: {' + '.join(f'{s:,}' for s in o.sizes)} tasks seeded in {took:.1f} s "
                  "(its import API, 10,000 tasks a request)")  # fmt: skip
@@ -294,13 +294,15 @@ def main(argv: list[str] | None = None) -> None:
                 f"Machine: {machine()}",
                 f"Label Studio {version} (PyPI), SQLite, gunicorn 2 workers x 4 threads; annobatch "
                 "`annobatch serve`, SQLite, granian 1 and 2 workers",
-                GENERATOR.format(warmup=o.warmup, duration=o.duration).capitalize() + ".",
+                GENERATOR.format(warmup=o.warmup, duration=o.duration) + ".",
                 f"Medians of {o.repeats} repeat(s), taken in turns. Load before: {before}",
                 f"Load after: {uptime()}",
             ]
             text = report(o, ordered, floor, notes, facts)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        print(f"stopped; the servers' logs are in {work}", file=sys.stderr)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
     print(text)
 
 
