@@ -195,8 +195,8 @@ def create_load(a: Annobatch) -> Load:
     return Load("POST", "/v2/inputs", a.headers(), body, start=a.pool_next)
 
 
-def page_load(a: Annobatch, batch: str, count: int, tag: int, offsets: list[int]) -> Load:
-    """Pages of 100 at the given offsets (0: the first page)."""
+def page_load(a: Annobatch, batch: str, tag: int, offsets: list[int]) -> Load:
+    """Pages of 100 at the given offsets (0: the first page) of a batch seeded with `tag`."""
     paths = []
     for i in offsets:
         cursor = "" if i == 0 else f"&cursorId={T0 + i - 1}_{input_id(tag, i - 1)}"

@@ -77,7 +77,7 @@ class Target:
 
 def annobatch_target(a: ab.Annobatch) -> Target:
     def page(size: int, offsets: list[int]) -> Load:
-        return ab.page_load(a, f"b{size // 1000}k", size, size, offsets)
+        return ab.page_load(a, f"b{size // 1000}k", size, offsets)
 
     def advance(r: Result) -> None:
         a.pool_next += r.sent
@@ -120,10 +120,12 @@ def run_pages(targets: list[Target], o: Options) -> None:
                     cell(t, f"page-{size}-{kind}", t.page(size, chosen), PAGE_CONNECTIONS, o)
 
 
-def run_uploads(annos: list[ab.Annobatch], studio: ls.LabelStudio, targets: list[Target], o: Options,
-                floor_dir: Path) -> dict[str, list[float]]:  # fmt: skip
-    """MiB/s of `o.uploads` 1 MiB files one after the other, per server and for the disk floor,
-    in turns."""
+def run_uploads(
+    annos: list[ab.Annobatch], studio: ls.LabelStudio, targets: list[Target], o: Options, floor_dir: Path
+) -> list[float]:
+    """MiB/s of `o.uploads` 1 MiB files one after the other, per server (into its `uploads`) and for
+    the disk floor (answered), in turns: annobatch 1 worker, Label Studio, annobatch 2 workers, the
+    floor."""
     payload = jpeg_of_size(1024 * 1024)
     by_name = {t.name: t for t in targets}
     floor: list[float] = []
@@ -141,7 +143,7 @@ def run_uploads(annos: list[ab.Annobatch], studio: ls.LabelStudio, targets: list
                     by_name[studio.name].uploads.setdefault("import", []).append(o.uploads / took)
             floor.append(o.uploads / disk_floor(floor_dir, payload, o.uploads))
             print(f"  uploads round {rep + 1} done", file=sys.stderr)
-    return {"floor": floor}
+    return floor
 
 
 # ========================================================================================= tables
@@ -239,6 +241,9 @@ def report(o: Options, targets: list[Target], floor: list[float], notes: list[st
     parts = [
         *facts,
         "",
+        "The `÷ LS` columns say how many times annobatch is ahead: its rate over Label Studio's, Label "
+        "Studio's p50 over its p50.",
+        "",
         "Creates, one per request (annobatch: `POST /v2/inputs` from an existing scene; "
         "Label Studio: `POST /api/tasks/`):",
         "",
@@ -288,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
             targets = [annobatch_target(annos[0]), labelstudio_target(studio), annobatch_target(annos[1])]
             run_creates(targets, o)
             run_pages(targets, o)
-            floor = run_uploads(annos, studio, targets, o, work / "floor")["floor"]
+            floor = run_uploads(annos, studio, targets, o, work / "floor")
             ordered = [targets[0], targets[2], targets[1]]  # the annobatch columns first
             facts = [
                 f"Machine: {machine()}",
