@@ -25,7 +25,35 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test haproxy browser
+
+# The balancer in front of replicas (tests/scale/test_replicas.py): Debian's haproxy, installed
+# when missing if we are root; otherwise say so (that test is then skipped).
+.PHONY: haproxy
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy >/dev/null \
+	      || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy >/dev/null; }; \
+	  else \
+	    echo "haproxy is not installed and this is not root: skipping it (apt-get install haproxy as root;" \
+	         "the replicas test is skipped without it)"; \
+	  fi; }
+
+# The dashboard's browser tests drive Debian's chromium through Playwright (which never downloads a
+# browser of its own): installed here when missing, as root (CI is); otherwise say how.
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: browser
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+		(apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null); \
+	else \
+		echo "$(CHROMIUM) is missing and this is not root: the browser tests will be skipped" \
+		     "(sudo apt-get install -y --no-install-recommends chromium)"; \
+	fi
 
 demo: install
 	$(BIN)/annobatch --data $(DATA) demo --port $(PORT)

@@ -31,6 +31,8 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    #: More settings for the server (S3 blobs: `S3Server.blob_env`).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -43,7 +45,15 @@ class LiveServer:
             ANNOBATCH_DATABASE_URL=self.database_url,
             ANNOBATCH_PUBLIC_URL=self.url,
         )
+        env.update(self.extra_env)
         return env
+
+    def blobs(self) -> Any:
+        """The server's blob store, as the server opens it (a local directory or S3)."""
+        from annobatch.storage.blobs import open_blob_store
+
+        env = self.env()
+        return open_blob_store(self.data_dir, env.get("ANNOBATCH_BLOBS", ""), env)
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)

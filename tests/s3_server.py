@@ -69,6 +69,16 @@ class S3Server:
         """A key prefix of a test's own."""
         return uuid.uuid4().hex[:12]
 
+    def blob_env(self, bucket: str = SHARED, prefix: str | None = None) -> dict[str, str]:
+        """The settings of a server whose blobs live in `bucket` under a prefix of their own."""
+        return {
+            "ANNOBATCH_BLOBS": f"s3://{bucket}/{prefix or 'blobs-' + self.prefix()}",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": self.admin.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.admin.secret_access_key,
+        }
+
     def put(self, bucket: str, key: str, body: bytes) -> str:
         self.client().put_object(Bucket=bucket, Key=key, Body=body)
         return f"s3://{bucket}/{key}"
@@ -168,10 +178,22 @@ def start_s3(work: Path, timeout: float = 90) -> S3Server:
     raise RuntimeError(f"SeaweedFS did not come up within {timeout} s ({last}):\n{log.read_text()[-3000:]}")
 
 
+def start_s3_retrying(work: Path, attempts: int = 3) -> S3Server:
+    """SeaweedFS now and then dies while it starts (a panic in its startup, seen once in a few
+    hundred starts); a fresh start with fresh ports and a fresh directory then comes up."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return start_s3(work / f"attempt-{attempt}")
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     """The session's SeaweedFS: skipped (with the reason) only when its binary cannot run."""
-    server = start_s3(tmp_path_factory.mktemp("seaweedfs"))
+    server = start_s3_retrying(tmp_path_factory.mktemp("seaweedfs"))
     try:
         yield server
     finally:

@@ -20,12 +20,12 @@ from annobatch.services.deliveries import (
     ReviewDetail,
     request_uid,
 )
+from annobatch.services.direct_uploads import UploadLinks
 from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.inputs import EntryRow
 from annobatch.services.pre_annotations import ResolvedPreAnnotation as ResolvedPreAnnotationView
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.scenes_v2 import CreatedSceneV2
-from annobatch.services.uploads import UploadSigner
 from annobatch.services.work import TaskDetail
 from annobatch.storage.records import (
     AnnotationRecord,
@@ -154,7 +154,7 @@ def ego_poses(d: SceneDetail) -> schemas.EgoPoses | None:
 
 
 def scene_job_created(
-    created: CreatedScene, base: str, signer: UploadSigner, request_input_uuid: str | None = None
+    created: CreatedScene, base: str, signer: UploadLinks, request_input_uuid: str | None = None
 ) -> schemas.SceneJobCreated:
     """`files` maps each resource id exactly as the client sent it to its signed upload URL;
     `requestInputUuid` names the input the scene's commit makes, when it makes one."""
@@ -162,7 +162,7 @@ def scene_job_created(
     return schemas.SceneJobCreated(created.scene.id, files, request_input_uuid)
 
 
-def scene_created_v2(created: CreatedSceneV2, base: str, signer: UploadSigner) -> schemas.SceneCreatedV2:
+def scene_created_v2(created: CreatedSceneV2, base: str, signer: UploadLinks) -> schemas.SceneCreatedV2:
     """`signedUploadUrls`: a [local filename, signed upload URL] pair per local file (the client
     uploads each, then sends the v1 commit); none for cloud resources."""
     urls = [(r.resource_id, signer.url(base, r.scene_id, r.position)) for r in created.uploads]
@@ -322,7 +322,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
             r.sensor_name,
             r.kind,
             r.frame_id,
-            signer.file_url(base, r.scene_id, r.position).url,
+            signer.file_url(base, r.scene_id, r.position, blob_key=r.blob_key).url,
         )
         for r in d.resources
         if r.blob_key is not None
@@ -338,7 +338,7 @@ def task_detail(d: TaskDetail, base: str, signer: DownloadSigner) -> schemas.Wor
             when(v.created),
             None if v.delivered is None else when(v.delivered),
             v.preliminary,
-            signer.annotation_url(base, v.id).url,
+            signer.annotation_url(base, v.id, blob_key=v.blob_key).url,
         )
         for _, v in sorted(d.versions.items())
     ]

@@ -394,6 +394,24 @@ class InputEntry(Wire):
     view_link: str | None = None
     error_message: str | None = None
 
+    # The official client's attribute names for the same fields, so that code reading them moves
+    # to the SDK unchanged.
+    @property
+    def scene_uuid(self) -> str:
+        return self.internal_id
+
+    @property
+    def uuid(self) -> str:
+        return self.internal_id
+
+    @property
+    def batch(self) -> str:
+        return self.batch_id
+
+    @property
+    def scene_type(self) -> str:
+        return self.input_type
+
 
 class Scene(Wire):
     uuid: str

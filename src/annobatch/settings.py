@@ -17,6 +17,12 @@ MIN_SECRET_LENGTH = 32
 
 DATA_ENV = "ANNOBATCH_DATA"
 DATABASE_URL_ENV = "ANNOBATCH_DATABASE_URL"
+BLOBS_ENV = "ANNOBATCH_BLOBS"
+S3_UPLOADS_ENV = "ANNOBATCH_S3_UPLOADS"
+S3_DOWNLOADS_ENV = "ANNOBATCH_S3_DOWNLOADS"
+#: How files reach an S3 blob store and leave it: through the server, or straight from the store
+#: with presigned URLs.
+TRANSFER_MODES = ("stream", "presigned")
 DEV_ENV = "ANNOBATCH_DEV"
 POOL_MIN_SIZE_ENV = "ANNOBATCH_DB_POOL_MIN_SIZE"
 POOL_SIZE_ENV = "ANNOBATCH_DB_POOL_SIZE"
@@ -72,9 +78,19 @@ class Settings:
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
+    #: Where uploaded files live: empty, the data directory's `blobs/`; `s3://bucket/prefix`, a
+    #: bucket reached with the standard AWS settings (AWS_ENDPOINT_URL, AWS_REGION, keys).
+    blobs_url: str = ""
+    #: With S3 blobs: uploads `stream` through the server (the official client sends chunked
+    #: bodies, which some S3 services refuse) or go `presigned` straight to the store.
+    s3_uploads: str = "stream"
+    #: With S3 blobs: downloads `stream` through the server or are `presigned` redirects.
+    s3_downloads: str = "stream"
     #: Signs tokens and upload URLs. Empty: the key kept in the database (made on first start).
     secret_key: str = ""
     token_ttl_seconds: int = 3600
+    #: How long a dashboard session (its signed cookie) lasts before signing in again.
+    session_ttl_seconds: int = 8 * 3600
     #: How stale a replica's view of revoked credentials may be.
     revocation_check_seconds: int = 30
     max_body_bytes: int = 1024 * 1024
@@ -149,6 +165,8 @@ class Settings:
             self.sweep_policy()
         except ValueError as e:
             raise ValueError(f"{e} ({', '.join(name for _, name in _SWEEP_FLOATS)})") from None
+        if self.session_ttl_seconds < 60:
+            raise ValueError("ANNOBATCH_SESSION_TTL must be at least 60 s")
         if self.task_lease_seconds < 1:
             raise ValueError("ANNOBATCH_TASK_LEASE_SECONDS must be at least 1")
         if self.db_acquire_timeout_seconds <= 0 or self.db_statement_timeout_seconds < 0:
@@ -156,6 +174,21 @@ class Settings:
                 f"{ACQUIRE_TIMEOUT_ENV} must be over 0 and {STATEMENT_TIMEOUT_ENV} at least 0 (no limit)"
             )
         self._check_edge()
+        self._check_blobs()
+
+    def _check_blobs(self) -> None:
+        if self.blobs_url and not self.blobs_url.startswith("s3://"):
+            raise ValueError(f"{BLOBS_ENV} must be empty (the data directory) or s3://bucket/prefix")
+        for name, mode in ((S3_UPLOADS_ENV, self.s3_uploads), (S3_DOWNLOADS_ENV, self.s3_downloads)):
+            if mode not in TRANSFER_MODES:
+                raise ValueError(f"{name} must be one of {', '.join(TRANSFER_MODES)} (got {mode!r})")
+        if self.s3_uploads == "presigned" and self.sweep_orphan_grace_seconds < self.upload_url_ttl_seconds:
+            # A file uploaded straight to the bucket belongs to no row until the commit: the sweep
+            # must not take it for an orphan while its URL may still be used.
+            raise ValueError(
+                f"with {S3_UPLOADS_ENV}=presigned, ANNOBATCH_SWEEP_ORPHAN_GRACE must be at least "
+                "ANNOBATCH_UPLOAD_URL_TTL"
+            )
 
     def _check_edge(self) -> None:
         if not 0.001 <= self.header_read_timeout_seconds <= MAX_HEADER_READ_TIMEOUT:
@@ -182,12 +215,16 @@ class Settings:
         values: dict[str, object] = {
             "data_dir": Path(e.get(DATA_ENV, str(DEFAULT_DATA_DIR))),
             "database_url": e.get(DATABASE_URL_ENV, ""),
+            "blobs_url": e.get(BLOBS_ENV, "").rstrip("/"),
+            "s3_uploads": e.get(S3_UPLOADS_ENV, "stream"),
+            "s3_downloads": e.get(S3_DOWNLOADS_ENV, "stream"),
             "secret_key": e.get("ANNOBATCH_SECRET_KEY", ""),
             "public_url": e.get("ANNOBATCH_PUBLIC_URL", "").rstrip("/"),
             "dev": e.get(DEV_ENV, "") in {"1", "true", "yes"},
         }
         for key, name in (
             ("token_ttl_seconds", "ANNOBATCH_TOKEN_TTL"),
+            ("session_ttl_seconds", "ANNOBATCH_SESSION_TTL"),
             ("max_body_bytes", "ANNOBATCH_MAX_BODY_BYTES"),
             ("max_upload_bytes", "ANNOBATCH_MAX_UPLOAD_BYTES"),
             ("upload_url_ttl_seconds", "ANNOBATCH_UPLOAD_URL_TTL"),
@@ -239,7 +276,8 @@ class Settings:
         """The variables that make `from_env` in another process (a server worker) find the same
         data directory and database, connect to it the same way, in the same mode, with the same
         limits on clients."""
-        env = {DATA_ENV: str(self.data_dir), DATABASE_URL_ENV: self.database_url}
+        env = {DATA_ENV: str(self.data_dir), DATABASE_URL_ENV: self.database_url, BLOBS_ENV: self.blobs_url}
+        env.update({S3_UPLOADS_ENV: self.s3_uploads, S3_DOWNLOADS_ENV: self.s3_downloads})
         numbers = (*_DATABASE_INTS, *_DATABASE_FLOATS, *_EDGE_INTS, *_EDGE_FLOATS)
         env.update({name: str(getattr(self, key)) for key, name in numbers})
         env.update({name: ",".join(getattr(self, key)) for key, name in _EDGE_LISTS})

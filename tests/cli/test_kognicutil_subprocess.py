@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+from annobatch import RESUME_DIR_ENV
 from conftest import Live, unique
 
 
@@ -41,3 +44,51 @@ def test_the_installed_kognicutil_lists_projects_and_batches(live: Live, tmp_pat
     assert run("projects", "demo-project", "--get-batches").stdout == batches.stdout
     missing = run("project", "nope", "--batches")
     assert (missing.returncode, missing.stdout, missing.stderr) == (1, "", "Error: project nope not found\n")
+
+
+def test_the_installed_kognicutil_uploads_a_folder_and_lists_its_inputs(live: Live, tmp_path: Path) -> None:
+    org = live.world.org(unique("cli-upload"))
+    live.world.project(org, "highway", ["object-detection"])
+    live.world.batch(org, "highway", "b1")
+    cred = live.world.credential(org)
+    creds = tmp_path / "creds.json"
+    creds.write_text(json.dumps({"clientId": cred.record.client_id, "clientSecret": cred.secret}))
+    script = Path(sys.executable).with_name("kognicutil")
+    env = {**os.environ, "ANNOBATCH_HOST": live.url, "KOGNIC_CREDENTIALS": str(creds)}
+    env[RESUME_DIR_ENV] = str(tmp_path / "resume")
+    example = Path(__file__).resolve().parents[2] / "examples" / "upload"
+    # stderr on a terminal: the upload draws its progress there (read while it runs)
+    terminal, progress_end = pty.openpty()
+    drawn: list[str] = []
+    reader = threading.Thread(target=lambda: drawn.append(_read_all(terminal)))
+    reader.start()
+    uploaded = subprocess.run(
+        [str(script), "upload", str(example), "--project", "highway", "--workers", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=progress_end, text=True, timeout=120,
+    )  # fmt: skip
+    os.close(progress_end)
+    reader.join(timeout=30)
+    assert uploaded.returncode == 0, drawn
+    assert "3 created of 3 scene(s)" in uploaded.stdout
+    assert "uploading" in drawn[0] and "5/5 files" in drawn[0]
+    listed = subprocess.run(
+        [str(script), "--json", "inputs", "--project", "highway"], env=env, capture_output=True, text=True
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(i["externalId"] for i in json.loads(listed.stdout)) == [
+        "example-drive-0001", "example-drive-0002", "example-drive-0003"
+    ]  # fmt: skip
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode(errors="replace")

@@ -15,7 +15,7 @@ from kognic.io.model.scene.resources import Image
 from requests import HTTPError
 
 from annobatch.services.accounts import NewCredential
-from annobatch.storage.blobs import LocalBlobStore
+from annobatch.storage.blobs import BlobStore
 from annobatch.storage.records import ResourceRecord, SceneRecord
 from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import Live, unique
@@ -87,8 +87,10 @@ def stored_scene(live: Live, scene_id: str) -> tuple[SceneRecord | None, list[Re
     return live.world.run(go())
 
 
-def blobs(live: Live) -> LocalBlobStore:
-    return LocalBlobStore(live.server.data_dir / "blobs")
+def blobs(live: Live) -> BlobStore:
+    """The live server's blob store (a local directory, or S3 in `test_inputs_s3_blobs`)."""
+    found: BlobStore = live.server.blobs()
+    return found
 
 
 def cameras_scene(tmp_path: Path, external_id: str = "ext-1", sensor: str = "CAM") -> cam.Cameras:

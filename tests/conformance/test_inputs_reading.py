@@ -4,6 +4,7 @@ leave no trace."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -79,15 +80,24 @@ def test_the_v1_listings_describe_inputs_with_their_batch_and_types(live: Live, 
     assert again.scene_uuid == created.scene_uuid
 
 
-def test_a_view_link_opens_a_page_describing_the_scene(live: Live, tmp_path: Path) -> None:
+def test_a_view_link_opens_the_scene_page_after_signing_in(live: Live, tmp_path: Path) -> None:
     t = tenant(live)
     created = t.client.cameras.create(cameras_scene(tmp_path, "viewme"), project="p1")
     assert created is not None
     (i,) = t.client.input.query_inputs(project="p1")
-    page = httpx.get(i.view_link)
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "viewme" in page.text and "created" in page.text and "b1" in page.text
-    assert httpx.get(f"{live.url}/view/00000000-0000-4000-8000-000000000000").status_code == 404
+    assert i.view_link == f"{live.url}/view/{created.scene_uuid}"
+    with httpx.Client(follow_redirects=True) as browser:
+        form = browser.get(i.view_link)  # no session yet: the sign-in page, then back here
+        assert form.url.path == "/sign-in" and form.url.params["next"] == f"/view/{created.scene_uuid}"
+        token = re.search(r'name="_csrf" value="([^"]+)"', form.text)
+        assert token is not None
+        fields = {"_csrf": token.group(1), "next": form.url.params["next"]}
+        fields |= {"client_id": t.cred.record.client_id, "client_secret": t.cred.secret}
+        page = browser.post(f"{live.url}/sign-in", data=fields)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert str(page.url) == i.view_link
+        assert "viewme" in page.text and "created" in page.text and "b1" in page.text
+        assert browser.get(f"{live.url}/view/00000000-0000-4000-8000-000000000000").status_code == 404
 
 
 def test_a_created_scene_is_placed_in_another_batch_and_counts_there(live: Live, tmp_path: Path) -> None:

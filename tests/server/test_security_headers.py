@@ -74,7 +74,7 @@ def test_every_route_answers_with_the_security_headers(
         ("GET", "/v1/projects/p1%2Fbatches", 400),  # the path check answers before Litestar
         ("PUT", "/v1/uploads/x/0?expires=1&signature=ab", 403),
         ("POST", "/v1/auth/oauth/token", 400),
-        ("GET", "/view/00000000-0000-0000-0000-000000000000", 404),  # an HTML page
+        ("GET", "/view/00000000-0000-0000-0000-000000000000", 200),  # a page: sign in first
         ("POST", "/v1/projects/p1/batches/b1", 413),
     ],
 )
@@ -87,10 +87,12 @@ def test_errors_pages_and_uploads_carry_them_too(
     assert_secured(r)
 
 
-def test_the_scene_page_loads_nothing_and_cannot_be_framed(app_client: TestClient[Any]) -> None:
-    r = app_client.get("/view/00000000-0000-0000-0000-000000000000")
-    assert r.headers["content-type"].startswith("text/html")
-    assert r.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline'")
+def test_the_scene_page_asks_to_sign_in_first_and_cannot_be_framed(app_client: TestClient[Any]) -> None:
+    scene = "/view/00000000-0000-0000-0000-000000000000"
+    r = app_client.get(scene, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/sign-in?next={scene}"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
 
 
 def test_a_real_server_shows_no_banner_of_its_make(live: Live) -> None:

@@ -5,6 +5,7 @@ is not a terminal) and whether long cells fold; each CLI says so where it calls 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,12 @@ from rich.table import Table
 
 
 def cell(value: Any) -> str:
-    """One value as a table shows it: nothing for None, a datetime to the second, a mapping as JSON."""
+    """One value as a table shows it: nothing for None, an enum member as its value, a datetime to
+    the second, a mapping as JSON."""
     if value is None:
         return ""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dict):

@@ -10,7 +10,7 @@ import email.utils
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ import httpx
 import msgspec
 
 from annobatch.client._errors import APIError, from_response, from_transport
+from annobatch.schemas import Page
 
 T = TypeVar("T")
 
@@ -84,7 +85,7 @@ class Requester:
         type_: type[T],
         *,
         json: Any = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, Any] | None = None,
         dry_run: bool = False,
         idempotency_key: str | None = None,
     ) -> T:
@@ -111,12 +112,42 @@ class Requester:
                 code="unexpected-response",
             ) from None
 
-    def _send(self, request: httpx.Request) -> httpx.Response:
+    def paginate(
+        self,
+        method: str,
+        path: str,
+        type_: type[Page[T]],
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Iterator[T]:
+        """Every item of a cursor-paginated listing, one page at a time: the same request again
+        with `cursorId` until the server's `metadata.nextCursorId` is null."""
+        cursor: str | None = None
+        while True:
+            query = dict(params or {})
+            if cursor is not None:
+                query["cursorId"] = cursor
+            page = self.call(method, path, type_, json=json, params=query)
+            yield from page.data
+            cursor = page.metadata.next_cursor_id
+            if cursor is None:
+                return
+
+    def get_url(self, url: str) -> bytes:
+        """The body of a signed URL the server handed out (no credentials), with the same retries."""
+        request = self.http.build_request(
+            "GET", url, headers={"User-Agent": USER_AGENT}, timeout=self.timeout
+        )
+        return self._send(request, authenticate=False).content
+
+    def _send(self, request: httpx.Request, authenticate: bool = True) -> httpx.Response:
         attempt = 0
         while True:
             retry_after: str | None = None
             try:
-                response = self.http.send(request, auth=self.auth or httpx.USE_CLIENT_DEFAULT)
+                auth = (self.auth or httpx.USE_CLIENT_DEFAULT) if authenticate else None
+                response = self.http.send(request, auth=auth)
             except httpx.TransportError as e:
                 if not (attempt < self.retry.retries):
                     raise from_transport(e, self.host, self.timeout) from None

@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
-from annobatch.server import controllers, errors
+from annobatch.server import controllers, dashboard, errors
 from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
 from annobatch.server.headers import secure_headers
@@ -18,11 +19,13 @@ from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
 from annobatch.server.throttle import TokenLimits
 from annobatch.services import Services
+from annobatch.services.direct_uploads import DirectUploads, PresignedDownloads
 from annobatch.services.downloads import DownloadSigner
 from annobatch.services.identity import Authority, load_signing_key
 from annobatch.services.uploads import UploadSigner
 from annobatch.settings import Settings
-from annobatch.storage.blobs import open_blob_store
+from annobatch.storage.blobs import BlobStore, open_blob_store
+from annobatch.storage.blobs_s3 import S3BlobStore
 from annobatch.storage.database import Database, open_database
 
 
@@ -36,7 +39,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.connect()
         key = await load_signing_key(database, settings.secret_key)
-        blobs = open_blob_store(settings.data_dir)
+        blobs = open_blob_store(settings.data_dir, settings.blobs_url)
+        if isinstance(blobs, S3BlobStore):
+            await blobs.client()  # made once; presigning URLs (no call of the store) needs it
+        direct = direct_uploads(settings, blobs)
         shared.start(
             Services.over(
                 database,
@@ -45,14 +51,19 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
                 settings.task_lease_seconds,
                 secret_key=settings.secret_key,
                 max_file_bytes=settings.max_upload_bytes,
+                direct_uploads=direct,
             )
         )
         app.state.settings = settings
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
+        dashboard.start(app, key, app.state.authority, settings)
         app.state.upload_signer = UploadSigner.from_signing_key(key, settings.upload_url_ttl_seconds)
-        app.state.download_signer = DownloadSigner.from_signing_key(key, settings.download_url_ttl_seconds)
+        app.state.upload_links = direct or app.state.upload_signer
+        app.state.download_signer = download_links(
+            settings, blobs, DownloadSigner.from_signing_key(key, settings.download_url_ttl_seconds)
+        )
         app.state.token_limits = TokenLimits.from_settings(settings)
         stop_sweeping = shared.services.housekeeping.start_sweeping(settings.sweep_policy())
         try:
@@ -69,12 +80,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         dependencies=shared.api_dependencies(),
     )
     app = Litestar(
-        route_handlers=[*controllers.PUBLIC, api],
+        route_handlers=[*controllers.PUBLIC, api, dashboard.router(shared), dashboard.static_router()],
         cors_config=cors(settings),
         dependencies=shared.public_dependencies(),
         dto=JsonBody,
         return_dto=None,
-        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        # A path that names nothing answers a browser with the dashboard's 404 page.
+        exception_handlers={**errors.HANDLERS, HTTPException: dashboard.errors.http_error_or_page},  # type: ignore[dict-item]
+        template_config=dashboard.template_config(),
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="annobatch", version="0.1.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes,
@@ -84,6 +97,20 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     edge = limit_body_reads(normalize_paths(app.asgi_handler), settings.body_read_timeout_seconds)
     app.asgi_handler = secure_headers(edge)
     return app
+
+
+def direct_uploads(settings: Settings, blobs: BlobStore) -> DirectUploads | None:
+    """With S3 blobs and ANNOBATCH_S3_UPLOADS=presigned, files go straight to the bucket."""
+    if settings.s3_uploads != "presigned" or not isinstance(blobs, S3BlobStore):
+        return None
+    return DirectUploads(blobs, settings.upload_url_ttl_seconds, settings.max_upload_bytes)
+
+
+def download_links(settings: Settings, blobs: BlobStore, signer: DownloadSigner) -> DownloadSigner:
+    """With S3 blobs and ANNOBATCH_S3_DOWNLOADS=presigned, download URLs point at the bucket."""
+    if settings.s3_downloads != "presigned" or not isinstance(blobs, S3BlobStore):
+        return signer
+    return PresignedDownloads.over(signer, blobs)
 
 
 def cors(settings: Settings) -> CORSConfig | None:

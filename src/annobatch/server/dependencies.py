@@ -126,6 +126,9 @@ _SERVICES: dict[str, Callable[[Services], object]] = {
     "workforce": lambda s: s.workforce,
     "pre_annotations": lambda s: s.pre_annotations,
     "cloud_pre_annotations": lambda s: s.cloud_pre_annotations,
+    "scene_views": lambda s: s.scene_views,
+    "work_pages": lambda s: s.work_pages,
+    "dashboard": lambda s: s.dashboard,
 }
 
 

@@ -11,7 +11,7 @@ from annobatch import domain
 from annobatch.server.bodies import MISSING_BODY
 from annobatch.server.limits import BodyReadTimeout
 from annobatch.storage.database import Unavailable
-from annobatch.storage.errors import OutOfSpace
+from annobatch.storage.errors import OutOfSpace, StoreUnavailable
 
 log = logging.getLogger("annobatch.server")
 
@@ -102,6 +102,17 @@ def unavailable(_: Request, exc: Exception) -> Response[dict[str, str]]:
     return Response(body, status_code=503, headers={"Retry-After": "1"})
 
 
+def store_unavailable(_: Request, exc: Exception) -> Response[dict[str, str]]:
+    """The object store holding uploaded files is away or refuses the server's keys: 503 with a
+    hint when to retry; nothing of the request was kept. The connection closes, since an
+    upload's body may be left unread."""
+    log.warning("object store unavailable: %s", exc)
+    response = error_response(503, str(exc), "unavailable")
+    response.headers["Retry-After"] = "2"
+    response.headers["Connection"] = "close"
+    return response
+
+
 def out_of_space(_: Request, exc: Exception) -> Response[dict[str, str]]:
     """A full disk under the database or the blob store: 507, nothing of the request was kept.
     The connection closes, since an upload's body may be left unread."""
@@ -129,6 +140,7 @@ HANDLERS = {
     domain.DomainError: domain_error,
     Unavailable: unavailable,
     OutOfSpace: out_of_space,
+    StoreUnavailable: store_unavailable,
     BodyReadTimeout: body_read_timeout,
     ValidationException: validation_error,
     HTTPException: http_error,

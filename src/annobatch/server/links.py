@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from litestar import Request
 
-from annobatch.services.downloads import DownloadSigner
+from annobatch.services.deliveries import DeliveredAnnotation
+from annobatch.services.direct_uploads import UploadLinks
+from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.uploads import UploadSigner
 
 
@@ -24,7 +26,20 @@ def upload_signer(request: Request) -> UploadSigner:
     return found
 
 
+def upload_links(request: Request) -> UploadLinks:
+    """What makes a scene's upload URLs: the upload signer, or presigned URLs of the S3 store."""
+    found: UploadLinks = request.app.state.upload_links
+    return found
+
+
 def download_signer(request: Request) -> DownloadSigner:
     """The app's download signer, made when the app starts from its signing key."""
     found: DownloadSigner = request.app.state.download_signer
     return found
+
+
+def annotation_link(request: Request, found: DeliveredAnnotation) -> SignedUrl:
+    """The signed URL of a delivered annotation's content (straight at the bucket with presigned
+    S3 downloads)."""
+    signer = download_signer(request)
+    return signer.annotation_url(public_base(request), found.id, blob_key=found.row.blob_key)

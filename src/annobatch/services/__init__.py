@@ -12,16 +12,20 @@ from annobatch.services.batches import BatchService
 from annobatch.services.calibrations import CalibrationService
 from annobatch.services.cloud_pre_annotations import CloudPreAnnotationService
 from annobatch.services.cloud_storage import CloudStorage
+from annobatch.services.dashboard import DashboardService
 from annobatch.services.deliveries import DeliveryService
+from annobatch.services.direct_uploads import DirectUploads
 from annobatch.services.downloads import DownloadService
 from annobatch.services.housekeeping import HousekeepingService
 from annobatch.services.inputs import InputService
 from annobatch.services.pre_annotations import PreAnnotationService
 from annobatch.services.projects import ProjectService
 from annobatch.services.scene_recovery import SceneRecoveryService
+from annobatch.services.scene_views import SceneViewService
 from annobatch.services.scenes import SceneService
 from annobatch.services.scenes_v2 import SceneV2Service
 from annobatch.services.work import WorkService
+from annobatch.services.work_pages import WorkPageService
 from annobatch.services.workforce import WorkforceService
 from annobatch.storage.blobs import BlobStore, NoBlobStore
 from annobatch.storage.database import Database
@@ -50,6 +54,9 @@ class Services:
     scenes_v2: SceneV2Service
     pre_annotations: PreAnnotationService
     cloud_pre_annotations: CloudPreAnnotationService
+    scene_views: SceneViewService
+    work_pages: WorkPageService
+    dashboard: DashboardService
 
     @classmethod
     def over(
@@ -60,17 +67,21 @@ class Services:
         task_lease_seconds: int = DEFAULT_LEASE_SECONDS,
         secret_key: str = "",
         max_file_bytes: int | None = None,
+        direct_uploads: DirectUploads | None = None,
     ) -> Services:
         """The services over `db`; without a blob store, the scene operations that touch files
         refuse. `scene_limits`: how large one scene may be (the domain's defaults otherwise);
         `task_lease_seconds`: how long a held task stays held without a save; `secret_key`: the
         configured signing key (else the database's), which seals storage keys; `max_file_bytes`:
-        the largest file copied from an organization's bucket."""
+        the largest file copied from an organization's bucket; `direct_uploads`: files uploaded
+        straight to an S3 blob store, recorded at the commit."""
         store = blobs or NoBlobStore()
-        scenes = SceneService(db, store, scene_limits)
+        scenes = SceneService(db, store, scene_limits, direct_uploads)
         cloud = CloudStorage(db, store, secret_key, max_file_bytes)
         # An indexed pre-annotation's document is read from the organization's bucket.
         pre_annotations = PreAnnotationService(db, store, cloud.read_pre_annotation)
+        work = WorkService(db, store, task_lease_seconds)
+        scene_views = SceneViewService(db, store)
         return cls(
             db=db,
             accounts=AccountService(db),
@@ -84,9 +95,12 @@ class Services:
             deliveries=DeliveryService(db, store),
             housekeeping=HousekeepingService(db, blobs or NoBlobStore(), task_lease_seconds),
             workforce=WorkforceService(db),
-            work=WorkService(db, store, task_lease_seconds),
+            work=work,
             cloud=cloud,
             scenes_v2=SceneV2Service(scenes, cloud),
             pre_annotations=pre_annotations,
             cloud_pre_annotations=CloudPreAnnotationService(cloud, pre_annotations),
+            scene_views=scene_views,
+            work_pages=WorkPageService(db, store, work, scene_views),
+            dashboard=DashboardService(db),
         )

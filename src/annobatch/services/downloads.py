@@ -64,10 +64,15 @@ class DownloadSigner:
         sig = self.signature(target, expires)
         return SignedUrl(f"{base}{DOWNLOAD_PATH}/{target}?expires={expires}&signature={sig}", expires)
 
-    def annotation_url(self, base: str, annotation_id: str, now: float | None = None) -> SignedUrl:
+    def annotation_url(
+        self, base: str, annotation_id: str, now: float | None = None, blob_key: str | None = None
+    ) -> SignedUrl:
+        """`blob_key`: where the content is, for a signer that points straight at the store."""
         return self.sign(base, annotation_target(annotation_id), now)
 
-    def file_url(self, base: str, scene_id: str, position: int, now: float | None = None) -> SignedUrl:
+    def file_url(
+        self, base: str, scene_id: str, position: int, now: float | None = None, blob_key: str | None = None
+    ) -> SignedUrl:
         return self.sign(base, file_target(scene_id, position), now)
 
     def verify(

@@ -199,6 +199,15 @@ class Authority:
             self._organizations.clear()
         self._organizations.add(org)
 
+    async def credential_usable(self, client_id: str) -> bool:
+        """Whether the credential is neither revoked nor expired (as fresh as `recheck` allows):
+        what a dashboard session asks on each page, as a token is asked on each request."""
+        return await self._still_valid(client_id)
+
+    async def require_organization(self, org: int) -> None:
+        """NotFound unless organization `org` exists (staff switching organization)."""
+        await self._require_organization(org)
+
     def forget(self) -> None:
         self._checked.clear()
 

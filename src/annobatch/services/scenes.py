@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -24,6 +24,7 @@ import msgspec
 from annobatch import domain, schemas
 from annobatch.domain import Conflict, InvalidInput, NotFound, ResourceKind, SceneStatus, SceneType
 from annobatch.services.blob_deletions import finish_deletions
+from annobatch.services.direct_uploads import DirectUploads
 from annobatch.services.file_checks import StoredFile, frame_timestamps, inspect_files
 from annobatch.services.identity import Caller
 from annobatch.services.lookups import (
@@ -46,8 +47,7 @@ from annobatch.services.transactions import Write, fingerprint, reading, run_wri
 from annobatch.services.work_progress import cancel_work, check_completion, start_work
 from annobatch.storage.blobs import BlobInfo, BlobStore
 from annobatch.storage.database import Database, TransactionAborted
-from annobatch.storage.queries.inputs import InputFilter
-from annobatch.storage.records import InputRow, ResourceRecord, SceneRecord, now_micros
+from annobatch.storage.records import ResourceRecord, SceneRecord, now_micros
 from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 
@@ -63,7 +63,6 @@ class CreatedScene:
 class SceneDetail:
     scene: SceneRecord
     resources: list[ResourceRecord]
-    inputs: list[InputRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +74,17 @@ class Invalidated:
 class SceneService:
     """Scenes: the creation flow (initialize, create, uploads, commit), reading, invalidation."""
 
-    def __init__(self, db: Database, blobs: BlobStore, limits: domain.SceneLimits | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        limits: domain.SceneLimits | None = None,
+        direct_uploads: DirectUploads | None = None,
+    ) -> None:
         self.db = db
         self.blobs = blobs
+        #: Files uploaded straight to an S3 store (presigned URLs), recorded at the commit.
+        self.direct_uploads = direct_uploads
         self.limits = limits or domain.SceneLimits()
 
     async def initialize(self, caller: Caller, workspace_id: str | None) -> str:
@@ -221,6 +228,8 @@ class SceneService:
         takes too: from then on its files cannot change, and the files looked at are exactly the
         ones recorded at that moment."""
         sid = parse_uuid("scene", scene_id)
+        if self.direct_uploads is not None:
+            await self._adopt_direct_uploads(caller, sid, self.direct_uploads)
         scene, resources = await transact(self.db, lambda uow: self._start_commit(uow, caller, sid))
         if resources is None:
             return scene
@@ -229,6 +238,27 @@ class SceneService:
         if done.status == SceneStatus.FAILED:
             await transact(self.db, lambda uow: self._recheck_batches(uow, caller, sid))
         return done
+
+    async def _adopt_direct_uploads(self, caller: Caller, sid: str, direct: DirectUploads) -> None:
+        """Record the files uploaded straight to the store (each checked and copied by `adopt`)
+        before the commit looks for them; a file uploaded through the server is kept as it is."""
+        async with reading(self.db) as uow:
+            scene = await load_scene(uow, caller, sid)
+            if scene.status != SceneStatus.PENDING:
+                return
+            waiting = [r for r in await uow.scenes.resources(sid) if r.upload and r.blob_key is None]
+        for r in waiting:
+            adopted = await direct.adopt(sid, r.position)
+            if adopted is None:
+                continue  # not uploaded: the commit says which files are missing
+            blob, content_type = adopted
+            try:
+                replaced = await self.record_upload(sid, r.position, blob, content_type)
+            except BaseException:
+                await self.blobs.delete(blob.key)
+                raise
+            if replaced is not None:
+                await self.delete_recorded([replaced])
 
     @staticmethod
     async def _recheck_batches(uow: UnitOfWork, caller: Caller, sid: str) -> None:
@@ -335,24 +365,6 @@ class SceneService:
             if SceneStatus(scene.status).is_invalidated and not include_invalidated:
                 raise NotFound(f"scene {scene_id} is invalidated", "scene-not-found")
             return SceneDetail(scene, await uow.scenes.resources(scene.id))
-
-    async def view(self, scene_id: str) -> SceneDetail | None:
-        """Everything the view page shows of a scene. The scene's uuid is the permission."""
-        try:
-            scene_id = parse_uuid("scene", scene_id)
-        except InvalidInput:
-            return None
-        async with reading(self.db) as uow:
-            scene = await uow.scenes.get_any_org(scene_id)
-            if scene is None:
-                return None
-            inputs = await uow.inputs.page(
-                Scope(scene.organization_id),
-                InputFilter(scene_ids=(scene_id,), include_invalidated=True),
-                None,
-                1000,
-            )
-            return SceneDetail(scene, await uow.scenes.resources(scene_id), inputs)
 
     # ---------------------------------------------------------------------------- invalidation
 

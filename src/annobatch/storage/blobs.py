@@ -2,8 +2,8 @@
 
 A blob becomes visible only when it is complete: a writer streams to a temporary name, makes the
 bytes durable, then renames. A dropped connection leaves nothing under the blob's key, and the
-same key can be written again. An S3-compatible store fits the same interface (multipart upload
-to the key, completed on `commit`, aborted on `abort`).
+same key can be written again. The S3-compatible store (`blobs_s3`) keeps the same promises with a
+multipart upload to the key, completed on `commit`, aborted on `abort`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -358,6 +358,11 @@ class NoBlobStore(BlobStore):
         self._refuse()
 
 
-def open_blob_store(data_dir: str | Path) -> BlobStore:
-    """The blob store of a data directory."""
-    return LocalBlobStore(Path(data_dir) / "blobs")
+def open_blob_store(data_dir: str | Path, url: str = "", env: Mapping[str, str] | None = None) -> BlobStore:
+    """The blob store of a data directory; with `url` (`s3://bucket/prefix`), the bucket, reached
+    with the AWS_* settings of `env` (the process environment if none)."""
+    if not url:
+        return LocalBlobStore(Path(data_dir) / "blobs")
+    from annobatch.storage.blobs_s3 import S3BlobStore, S3Location
+
+    return S3BlobStore(S3Location.parse(url, os.environ if env is None else env))

@@ -204,6 +204,26 @@ class TaskRecord(Record, frozen=True):
     finished: int | None
 
 
+class TaskListing(Record, frozen=True):
+    """A task with the names a person reads beside it: its project, batch and scene."""
+
+    task: TaskRecord
+    project: str
+    batch: str
+    scene_id: str
+    scene_external_id: str
+
+
+class WaitingWork(Record, frozen=True):
+    """How many `todo` tasks of one kind in one project a member may claim, and how many of those
+    are assigned to them."""
+
+    project_id: int
+    kind: str
+    waiting: int
+    assigned_to_me: int
+
+
 class AnnotationRecord(Record, frozen=True):
     """One immutable version of one input's annotation of one type (`tables.annotation_versions`)."""
 
@@ -357,3 +377,17 @@ class PreAnnotationRow(Record, frozen=True):
 
     pre: PreAnnotationRecord
     scene_external_id: str
+
+
+class DashboardInputRow(Record, frozen=True):
+    """An input as a batch's page lists it: its scene, where it is, and its scene's error."""
+
+    id: str
+    scene_id: str
+    scene_external_id: str
+    scene_type: str
+    status: str
+    work_status: str
+    phase: int
+    error_message: str | None
+    created: int

@@ -18,6 +18,7 @@ from annobatch.storage.queries.batches import BatchQueries
 from annobatch.storage.queries.blob_deletions import BlobDeletionQueries
 from annobatch.storage.queries.calibrations import CalibrationQueries
 from annobatch.storage.queries.credentials import CredentialQueries
+from annobatch.storage.queries.dashboard import DashboardQueries
 from annobatch.storage.queries.deliveries import DeliveryQueries
 from annobatch.storage.queries.downloads import DownloadQueries
 from annobatch.storage.queries.events import EventQueries
@@ -88,6 +89,7 @@ class UnitOfWork:
     annotation_versions = _Group(AnnotationVersionQueries)
     deliveries = _Group(DeliveryQueries)
     storage_credentials = _Group(StorageCredentialQueries)
+    dashboard = _Group(DashboardQueries)
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

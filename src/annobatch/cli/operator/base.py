@@ -180,7 +180,7 @@ def run(work: Callable[[Services], Awaitable[T]], e: Env | None = None, *, files
             problem = await schema_problem(db, url)
             if problem:
                 raise OperatorError(problem)
-            blobs = open_blob_store(settings.data_dir) if files else None
+            blobs = open_blob_store(settings.data_dir, settings.blobs_url) if files else None
             return await work(
                 Services.over(
                     db,

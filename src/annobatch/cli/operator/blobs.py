@@ -15,7 +15,7 @@ _DEFAULTS = SweepPolicy()
 
 @click.group()
 def blobs() -> None:
-    """Uploaded files (blobs) under the data directory."""
+    """Uploaded files (blobs): under the data directory, or in the bucket of ANNOBATCH_BLOBS."""
 
 
 @blobs.command("sweep")

@@ -14,7 +14,6 @@ missing, and the credentials files are kept while they still work."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import shutil
 import sys
@@ -27,6 +26,7 @@ import msgspec
 
 from annobatch import CREDENTIALS_ENV, HOST_ENV, schemas
 from annobatch.cli.operator.base import common_options, connect, env, shown_url
+from annobatch.cli.operator.demo_pictures import street_boxes, street_png
 from annobatch.cli.operator.org import credentials_document, write_credentials
 from annobatch.cli.operator.serve import prepare, run_server
 from annobatch.domain import BatchAction, NotFound, Role, SceneType
@@ -56,15 +56,6 @@ DELIVERED = 3
 PRE_BATCH = "2024-w11"
 PRE_SCENE = "crossing-101"
 PRE_EXTERNAL_ID = "model-v1"
-
-#: A real 8x8 grey baseline JPEG: what the demo's camera scenes show.
-DEMO_JPEG = base64.b64decode(
-    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ"
-    "EBAQEBAQEBAQEBAQEBD/wAALCAAIAAgBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUF"
-    "BAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVW"
-    "V1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi"
-    "4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/ACv/2Q=="
-)
 
 
 @dataclass(frozen=True)
@@ -183,14 +174,20 @@ async def _demo_member(ops: Services, org: int, role: Role, name: str, path: Pat
     return member, new
 
 
+def _picture(scene: int) -> tuple[int, bool]:
+    """Scene number `scene`'s street: the car a little further on in each, a cyclist in every
+    other one (shift, cyclist)."""
+    return 20 * (scene - 1), scene % 2 == 1
+
+
 def demo_annotation(scene: int) -> dict[str, Any]:
-    """An OpenLABEL document for scene number `scene`: a car and a pedestrian (a cyclist too in
-    every other scene), boxes in the camera image of frame 0."""
-    classes = ["car", "pedestrian"] + (["cyclist"] if scene % 2 else [])
-    objects = {f"{i}": {"name": f"{c}-{i}", "type": c} for i, c in enumerate(classes, 1)}
+    """An OpenLABEL document for scene number `scene`: a box around each thing in its picture
+    (a car and a pedestrian, a cyclist too in every other scene), in the camera image of frame 0."""
+    boxes = street_boxes(*_picture(scene))
+    objects = {f"{i}": {"name": f"{c}-{i}", "type": c} for i, c in enumerate(boxes, 1)}
     frame_objects = {
-        f"{i}": {"object_data": {"bbox": [{"name": "box", "stream": "CAM", "val": [1.0 + i, 2.0, 3.0, 2.5]}]}}
-        for i in range(1, len(classes) + 1)
+        f"{i}": {"object_data": {"bbox": [{"name": "box", "stream": "CAM", "val": val}]}}
+        for i, val in enumerate(boxes.values(), 1)
     }
     frame = {"frame_properties": {"timestamp": 0, "streams": {"CAM": {}}}, "objects": frame_objects}
     return {
@@ -203,13 +200,18 @@ async def _one_chunk(data: bytes) -> Any:
 
 
 async def _demo_scene(
-    ops: Services, store: BlobStore, caller: Caller, external_id: str, batch: str | None = WORK_BATCH
+    ops: Services,
+    store: BlobStore,
+    caller: Caller,
+    external_id: str,
+    number: int,
+    batch: str | None = WORK_BATCH,
 ) -> str:
-    """A committed camera scene of one image in the work batch (in no project with `batch=None`),
-    made as the official client makes one (initialize, create, upload, commit), in process.
-    Answers its uuid."""
+    """A committed camera scene of one image (scene number `number`'s street) in the work batch
+    (in no project with `batch=None`), made as the official client makes one (initialize, create,
+    upload, commit), in process. Answers its uuid."""
     sid = await ops.scenes.initialize(caller, None)
-    image = {"filename": "CAM.jpg", "resourceId": "CAM.jpg", "sensorName": "CAM"}
+    image = {"filename": "CAM.png", "resourceId": "CAM.png", "sensorName": "CAM"}
     body = msgspec.convert(
         {"externalId": external_id, "frame": {"images": [image]}, "internalId": sid}, schemas.CamerasScene
     )
@@ -217,8 +219,8 @@ async def _demo_scene(
         caller, None, SceneType.CAMERAS, body, project=WORK_PROJECT if batch else None, batch=batch,
         write=Write(),
     )  # fmt: skip
-    blob = await store.put(f"scenes/{sid}/0-demo", _one_chunk(DEMO_JPEG))
-    await ops.scenes.record_upload(sid, 0, blob, "image/jpeg")
+    blob = await store.put(f"scenes/{sid}/0-demo", _one_chunk(street_png(*_picture(number))))
+    await ops.scenes.record_upload(sid, 0, blob, "image/png")
     await ops.scenes.commit(caller, sid)
     return sid
 
@@ -237,8 +239,8 @@ async def _demo_work(
         pass
     await ops.workforce.set_classes(caller, WORK_PROJECT, WORK_TYPE, WORK_CLASSES)
     await ops.batches.create_batch(caller, WORK_PROJECT, WORK_BATCH, title="Week 10")
-    for external_id in WORK_SCENES:
-        await _demo_scene(ops, store, caller, external_id)
+    for number, external_id in enumerate(WORK_SCENES, 1):
+        await _demo_scene(ops, store, caller, external_id, number)
     await ops.batches.transition_batch(caller, WORK_PROJECT, WORK_BATCH, BatchAction.PUBLISH)
     first: str | None = None
     for n in range(DELIVERED + 1):
@@ -265,8 +267,9 @@ async def _demo_pre_annotated(ops: Services, store: BlobStore, org: int) -> None
     except NotFound:
         pass
     await ops.batches.create_batch(caller, WORK_PROJECT, PRE_BATCH, title="Week 11")
-    sid = await _demo_scene(ops, store, caller, PRE_SCENE, batch=None)
-    document = demo_annotation(len(WORK_SCENES) + 1)
+    number = len(WORK_SCENES) + 1
+    sid = await _demo_scene(ops, store, caller, PRE_SCENE, number, batch=None)
+    document = demo_annotation(number)
     pre = await ops.pre_annotations.create(caller, sid, PRE_EXTERNAL_ID, document)
     await ops.inputs.create_input(caller, None, WORK_PROJECT, PRE_BATCH, Write(), pre_annotation_id=pre.id)
 
@@ -397,6 +400,7 @@ def instructions(world: DemoWorld, creds: str, data: str, url: str, default_port
         f"    {annobatch} {where} tasks list --org {world.org.name} --project {WORK_PROJECT}",
         f"    {annobatch} {where} tasks next --credentials {reviewer_file}",
         "",
+        f"The dashboard: {url}/sign-in (the client id and secret of {creds}; the workforce's too)",
         f"Serving on {url}; Ctrl-C stops it.",
     ]
     return "\n".join(lines)

@@ -129,6 +129,14 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     server.serve()
 
 
+def blob_location(settings: Settings) -> str:
+    """Where uploaded files go, as `serve` says it."""
+    if not settings.blobs_url:
+        return str(settings.data_dir / "blobs")
+    uploads = "presigned uploads" if settings.s3_uploads == "presigned" else "uploads through the server"
+    return f"{settings.blobs_url} ({uploads})"
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -193,6 +201,6 @@ def serve(
         pool = f" (up to {size} connections per worker, {size * workers} in all)"
     info(
         f"annobatch serving http://{host}:{port} with {workers} worker{'s' if workers > 1 else ''} "
-        f"on {shown_url(settings.database_url)}{pool}"
+        f"on {shown_url(settings.database_url)}{pool}, files in {blob_location(settings)}"
     )
     run_server(settings, host, port, workers)

@@ -2,7 +2,7 @@
 
 `API` answers authenticated callers only (`create_app` puts it behind the `authenticate` hook);
 `PUBLIC` needs no token: the token endpoint, the health check, the signed upload and download
-URLs and the scene pages, whose unguessable uuids are the permission.
+URLs. (The scene pages a `viewLink` opens are the dashboard's: `server/dashboard/scenes.py`.)
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from annobatch.server.controllers.scene_recovery import SceneRecoveryController
 from annobatch.server.controllers.scenes import SceneController, SceneCreationController
 from annobatch.server.controllers.tasks import TaskController
 from annobatch.server.controllers.uploads import UploadController
-from annobatch.server.controllers.view import ViewController
 from annobatch.server.controllers.workforce import WorkforceController
 from annobatch.server.controllers.workspaces import WorkspaceController
 
@@ -71,7 +70,6 @@ PUBLIC: list[type[Controller]] = [
     HealthController,
     UploadController,
     DownloadController,
-    ViewController,
 ]
 
 __all__ = ["API", "PUBLIC"]

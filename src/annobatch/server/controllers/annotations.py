@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from annobatch import presenters, schemas
-from annobatch.server.links import download_signer, public_base
+from annobatch.server.links import annotation_link
 from annobatch.services.deliveries import DEFAULT_PAGE, MAX_ANNOTATION_PAGE, DeliveryService
 from annobatch.services.identity import Caller
 
@@ -37,7 +37,7 @@ class AnnotationByIdController(Controller):
         annotation: FromPath[str],
     ) -> schemas.Envelope[schemas.SignedAnnotation]:
         found = await deliveries.annotation(caller, annotation)
-        signed = download_signer(request).annotation_url(public_base(request), found.id)
+        signed = annotation_link(request, found)
         return schemas.Envelope(presenters.signed_annotation(found, signed))
 
     @get(
@@ -59,8 +59,7 @@ class AnnotationByIdController(Controller):
         limit: Limit = DEFAULT_PAGE,
     ) -> schemas.Page[schemas.ProjectAnnotation]:
         page = await deliveries.project_annotations(caller, project, annotation_type, batch, cursor_id, limit)
-        signer, base = download_signer(request), public_base(request)
-        items = [presenters.project_annotation(a, signer.annotation_url(base, a.id)) for a in page.items]
+        items = [presenters.project_annotation(a, annotation_link(request, a)) for a in page.items]
         return schemas.Page(items, schemas.PageMetadata(page.next_cursor))
 
     @get(
@@ -91,7 +90,7 @@ class InputAnnotationController(Controller):
         input_uuid: FromPath[str],
     ) -> schemas.Envelope[schemas.InputAnnotation]:
         found = await deliveries.for_input(caller, input_uuid)
-        signed = download_signer(request).annotation_url(public_base(request), found.id)
+        signed = annotation_link(request, found)
         return schemas.Envelope(presenters.input_annotation(found, signed))
 
 
@@ -108,7 +107,4 @@ class SceneAnnotationController(Controller):
         scene: FromPath[str],
     ) -> schemas.Envelope[list[schemas.InputAnnotation]]:
         found = await deliveries.for_scene(caller, scene)
-        signer, base = download_signer(request), public_base(request)
-        return schemas.Envelope(
-            [presenters.input_annotation(a, signer.annotation_url(base, a.id)) for a in found]
-        )
+        return schemas.Envelope([presenters.input_annotation(a, annotation_link(request, a)) for a in found])

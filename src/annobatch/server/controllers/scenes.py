@@ -13,7 +13,7 @@ from annobatch import domain, presenters, schemas
 from annobatch.domain import SceneType
 from annobatch.server.bodies import MISSING_BODY, SCENE_BODY_LIMIT, JsonBody, OptionalBody
 from annobatch.server.dependencies import WRITE
-from annobatch.server.links import public_base, upload_signer
+from annobatch.server.links import public_base, upload_links
 from annobatch.server.params import WorkspaceId, flag
 from annobatch.services.identity import Caller
 from annobatch.services.placement import input_id_for_scene
@@ -89,7 +89,7 @@ class SceneCreationController(Controller):
         # id known now: the official client reports it as the create's `requestInputUuid`.
         input_id = None if created.scene.project_id is None else input_id_for_scene(created.scene.id)
         return schemas.Envelope(
-            presenters.scene_job_created(created, public_base(request), upload_signer(request), input_id)
+            presenters.scene_job_created(created, public_base(request), upload_links(request), input_id)
         )
 
     @post("/{scene:str}/actions/commit", status_code=200, summary="Every file is uploaded: finish the scene")
@@ -126,7 +126,7 @@ class SceneController(Controller):
     ) -> schemas.Envelope[schemas.SceneCreatedV2]:
         created = await scenes_v2.create(caller, data, write)
         return schemas.Envelope(
-            presenters.scene_created_v2(created, public_base(request), upload_signer(request))
+            presenters.scene_created_v2(created, public_base(request), upload_links(request))
         )
 
     @patch(

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
 from annobatch.storage.queries._sql import b, bucket, in_list, insert, one_of, params, shaped
-from annobatch.storage.records import TaskRecord
+from annobatch.storage.records import TaskListing, TaskRecord, WaitingWork
 
 _T, _I, _B, _PM, _S = t.tasks, t.inputs, t.batches, t.project_members, t.scenes
 
@@ -102,6 +102,27 @@ Q_STARTED_IN_BATCH = Query(
 )
 
 
+_P = t.projects
+Q_HELD_BY = Query(
+    sa.select(*_T.c, _P.c.external_id, _B.c.external_id, _S.c.id, _S.c.external_id)
+    .select_from(
+        _T.join(_P, _P.c.id == _T.c.project_id)
+        .join(_B, _B.c.id == _T.c.batch_id)
+        .join(_I, _I.c.id == _T.c.input_id)
+        .join(_S, _S.c.id == _I.c.scene_id)
+    )
+    .where(
+        _T.c.organization_id == b("org"),
+        sa.or_(
+            sa.and_(_T.c.status == "ongoing", _T.c.holder == b("uid")),
+            sa.and_(_T.c.status == "todo", _T.c.assignee == b("uid")),
+        ),
+    )
+    .order_by(_T.c.created, _T.c.id)
+    .limit(b("limit"))
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimFilter:
     """Which `todo` tasks a claimer may take.
@@ -124,6 +145,24 @@ class ClaimFilter:
 
 def _row(r: Sequence[Any]) -> TaskRecord:
     return TaskRecord(*r)
+
+
+def _claimable(f: ClaimFilter, kinds: Any) -> list[Any]:
+    """The conditions on a task (joined with its input and batch) that `f`'s claimer may take."""
+    conds: list[Any] = [
+        _T.c.status == "todo",
+        _T.c.organization_id == b("org"),
+        kinds,
+        _I.c.status == "created",
+        one_of(_B.c.status, WORKING_BATCH_STATUSES),
+    ]
+    if f.project_id is not None:
+        conds.append(_T.c.project_id == b("project_id"))
+    if f.member:
+        conds.append(_T.c.project_id.in_(sa.select(_PM.c.project_id).where(_PM.c.user_id == b("uid"))))
+    if not f.any_assignee:
+        conds.append(sa.or_(_T.c.assignee.is_(None), _T.c.assignee == b("uid")))
+    return conds
 
 
 class TaskQueries:
@@ -167,26 +206,11 @@ class TaskQueries:
         key = ("claim", f.member, f.any_assignee, f.project_id is not None, bucket(len(f.kinds)))
 
         def build() -> Any:
-            conds: list[Any] = [
-                _T.c.status == "todo",
-                _T.c.organization_id == b("org"),
-                kinds,
-                _I.c.status == "created",
-                one_of(_B.c.status, WORKING_BATCH_STATUSES),
-            ]
-            if f.project_id is not None:
-                conds.append(_T.c.project_id == b("project_id"))
-            if f.member:
-                conds.append(
-                    _T.c.project_id.in_(sa.select(_PM.c.project_id).where(_PM.c.user_id == b("uid")))
-                )
-            if not f.any_assignee:
-                conds.append(sa.or_(_T.c.assignee.is_(None), _T.c.assignee == b("uid")))
             mine_first = sa.case((_T.c.assignee == b("uid"), 0), else_=1)
             return (
                 sa.select(_T.c.id, _T.c.input_id, _T.c.batch_id, _B.c.status)
                 .select_from(_T.join(_I, _I.c.id == _T.c.input_id).join(_B, _B.c.id == _T.c.batch_id))
-                .where(*conds)
+                .where(*_claimable(f, kinds))
                 .order_by(mine_first, _I.c.created, _T.c.created, _T.c.id)
                 .limit(1)
                 .with_for_update(key_share=True, skip_locked=True, of=[_T, _I])
@@ -194,6 +218,34 @@ class TaskQueries:
 
         row = await self.tx.fetch_one(shaped(key, build), values)
         return None if row is None else (row[0], row[1], int(row[2]), row[3])
+
+    async def waiting(self, f: ClaimFilter) -> list[WaitingWork]:
+        """What the filter's claimer could claim, counted per project and kind (none locked)."""
+        values: dict[str, Any] = {"org": f.org, "uid": f.user_id}
+        kinds, kind_values = in_list(_T.c.kind, "k", f.kinds)
+        values.update(kind_values)
+        if f.project_id is not None:
+            values["project_id"] = f.project_id
+        key = ("waiting", f.member, f.any_assignee, f.project_id is not None, bucket(len(f.kinds)))
+
+        def build() -> Any:
+            mine = sa.func.sum(sa.case((_T.c.assignee == b("uid"), 1), else_=0))
+            return (
+                sa.select(_T.c.project_id, _T.c.kind, sa.func.count(), mine)
+                .select_from(_T.join(_I, _I.c.id == _T.c.input_id).join(_B, _B.c.id == _T.c.batch_id))
+                .where(*_claimable(f, kinds))
+                .group_by(_T.c.project_id, _T.c.kind)
+                .order_by(_T.c.project_id, _T.c.kind)
+            )
+
+        rows = await self.tx.fetch_all(shaped(key, build), values)
+        return [WaitingWork(int(r[0]), r[1], int(r[2]), int(r[3] or 0)) for r in rows]
+
+    async def held_by(self, org: int, user_id: int, limit: int = 100) -> list[TaskListing]:
+        """The ongoing tasks a user holds and the todo tasks assigned to them, oldest first, with
+        their project's, batch's and scene's names."""
+        rows = await self.tx.fetch_all(Q_HELD_BY, {"org": org, "uid": user_id, "limit": limit})
+        return [TaskListing(_row(r[: len(_T.c)]), *r[len(_T.c) :]) for r in rows]
 
     async def start(self, task_id: str, holder: int, now: int) -> TaskRecord | None:
         """todo → ongoing, held by `holder` from `now`; None if it was no longer todo."""

@@ -1,0 +1,56 @@
+"""Calibration models: `SensorCalibration(external_id=..., calibration={sensor: ...})`."""
+
+from annobatch.model.calibration.calib import SensorCalibration, SensorCalibrationEntry
+from annobatch.model.calibration.camera import (
+    BaseStandardCameraCalibration,
+    CameraMatrix,
+    CustomCameraCalibration,
+    CutAngles,
+    CylindricalCalibration,
+    DistortionCenter,
+    DistortionCoefficients,
+    FisheyeCalibration,
+    FusedCylindricalCalibration,
+    KannalaCalibration,
+    KannalaDistortionCoefficients,
+    LensProjectionCoefficients,
+    PinholeCalibration,
+    PrincipalPoint,
+    PrincipalPointDistortionCalibration,
+    PrincipalPointDistortionCoefficients,
+    PrincipalPointFisheyeCalibration,
+    PrincipalPointFisheyeCoefficients,
+    UndistortionCoefficients,
+)
+from annobatch.model.calibration.common import BaseCalibration, CalibrationType, Position, RotationQuaternion
+from annobatch.model.calibration.lidar import LidarCalibration, LidarFieldOfView
+
+__all__ = [
+    "BaseCalibration",
+    "BaseStandardCameraCalibration",
+    "CalibrationType",
+    "CameraMatrix",
+    "CustomCameraCalibration",
+    "CutAngles",
+    "CylindricalCalibration",
+    "DistortionCenter",
+    "DistortionCoefficients",
+    "FisheyeCalibration",
+    "FusedCylindricalCalibration",
+    "KannalaCalibration",
+    "KannalaDistortionCoefficients",
+    "LensProjectionCoefficients",
+    "LidarCalibration",
+    "LidarFieldOfView",
+    "PinholeCalibration",
+    "Position",
+    "PrincipalPoint",
+    "PrincipalPointDistortionCalibration",
+    "PrincipalPointDistortionCoefficients",
+    "PrincipalPointFisheyeCalibration",
+    "PrincipalPointFisheyeCoefficients",
+    "RotationQuaternion",
+    "SensorCalibration",
+    "SensorCalibrationEntry",
+    "UndistortionCoefficients",
+]

@@ -1,0 +1,7 @@
+"""Where the official client has these models (the same module path under `kognic.io`)."""
+
+from annobatch.model.calibration.camera import (
+    FisheyeCalibration,
+)
+
+__all__ = ["FisheyeCalibration"]

@@ -1,0 +1,8 @@
+"""Where the official client has these models (the same module path under `kognic.io`)."""
+
+from annobatch.model.calibration.camera import (
+    CutAngles,
+    FusedCylindricalCalibration,
+)
+
+__all__ = ["CutAngles", "FusedCylindricalCalibration"]

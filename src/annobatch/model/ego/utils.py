@@ -1,0 +1,3 @@
+"""Time on the wire."""
+
+UnixTimestampNs = int  # a Unix timestamp in nanoseconds

@@ -1,0 +1,4 @@
+"""Kept where the official client keeps its deprecated aliases (`kognic.io.model.input…`): the same
+models as `annobatch.model.scene…`."""
+
+__all__ = []

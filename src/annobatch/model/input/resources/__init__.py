@@ -1,0 +1,11 @@
+"""Kept where the official client keeps its deprecated aliases (`kognic.io.model.input…`): the same
+models as `annobatch.model.scene…`."""
+
+from annobatch.model.scene.resources import Image, ImageMetadata, MissingFileError, PointCloud
+
+__all__ = [
+    "Image",
+    "ImageMetadata",
+    "MissingFileError",
+    "PointCloud",
+]

@@ -1,0 +1,8 @@
+"""Kept where the official client keeps its deprecated aliases (`kognic.io.model.input…`): the same
+models as `annobatch.model.scene…`."""
+
+from annobatch.model.scene.resources import PointCloud
+
+__all__ = [
+    "PointCloud",
+]

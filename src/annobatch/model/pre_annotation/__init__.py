@@ -1,0 +1,3 @@
+from annobatch.schemas import CreatedPreAnnotation, ResolvedPreAnnotation
+
+__all__ = ["CreatedPreAnnotation", "ResolvedPreAnnotation"]

@@ -1,0 +1,3 @@
+from annobatch.schemas import CreatedPreAnnotation
+
+__all__ = ["CreatedPreAnnotation"]

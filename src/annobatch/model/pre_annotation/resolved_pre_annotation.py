@@ -1,0 +1,3 @@
+from annobatch.schemas import ResolvedPreAnnotation
+
+__all__ = ["ResolvedPreAnnotation"]

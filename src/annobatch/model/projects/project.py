@@ -1,0 +1,3 @@
+from annobatch.schemas import Project
+
+__all__ = ["Project"]

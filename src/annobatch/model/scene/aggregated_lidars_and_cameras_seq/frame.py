@@ -1,0 +1,15 @@
+"""A frame of an aggregated lidars-and-cameras sequence: its ego pose is required."""
+
+from __future__ import annotations
+
+from annobatch.model.ego.vehicle_pose import EgoVehiclePose
+from annobatch.model.scene.abstract.sequence_frame import SequenceFrame
+from annobatch.model.scene.resources.image import Image
+from annobatch.model.scene.resources.point_cloud import PointCloud
+
+
+class Frame(SequenceFrame, kw_only=True):
+    point_clouds: list[PointCloud]
+    ego_vehicle_pose: EgoVehiclePose
+    images: list[Image] = []
+    unix_timestamp: int | None = None

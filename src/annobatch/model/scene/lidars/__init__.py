@@ -1,0 +1,4 @@
+from annobatch.model.scene.lidars.frame import Frame
+from annobatch.model.scene.lidars.lidars import Lidars
+
+__all__ = ["Frame", "Lidars"]

@@ -1,0 +1,5 @@
+"""Workspaces."""
+
+from annobatch.schemas import Workspace
+
+__all__ = ["Workspace"]

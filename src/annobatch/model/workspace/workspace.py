@@ -1,0 +1,3 @@
+from annobatch.schemas import Workspace
+
+__all__ = ["Workspace"]
