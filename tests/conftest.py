@@ -35,6 +35,8 @@ PG_ENV = "ANNOBATCH_TEST_DATABASE_URL"
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     backends = ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        backends = ["sqlite"]
     if "database_url" in metafunc.fixturenames:
         metafunc.parametrize("backend", backends, scope="function")
     if "live" in metafunc.fixturenames:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from browser_kit import (  # noqa: F401  (fixtures)
     Seeder,
     browser,
@@ -19,6 +20,9 @@ from browser_kit import (  # noqa: F401  (fixtures)
 )
 
 from conftest import Live, unique
+
+#: The dashboard's queries run on both databases in tests/server; a browser adds nothing per database.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_a_wrong_secret_is_told_on_the_sign_in_page(page: Any, live: Live, seed: Seeder) -> None:

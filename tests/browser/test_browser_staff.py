@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from browser_kit import (  # noqa: F401  (fixtures)
     Seeder,
     browser,
@@ -19,6 +20,9 @@ from browser_kit import (  # noqa: F401  (fixtures)
 from playwright.sync_api import expect
 
 from conftest import Live, unique
+
+#: The dashboard's queries run on both databases in tests/server; a browser adds nothing per database.
+pytestmark = pytest.mark.sqlite_only
 
 
 def staff_world(seed: Seeder) -> tuple[str, Any]:

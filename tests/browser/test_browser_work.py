@@ -22,6 +22,9 @@ from annobatch.storage.blobs import open_blob_store
 from conftest import Live
 from work_pages_world import BATCH, PROJECT, TYPE, StreetWorld, boxes, street_world
 
+#: The dashboard's queries run on both databases in tests/server; a browser adds nothing per database.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def streets(live: Live) -> StreetWorld:

@@ -20,6 +20,9 @@ from annobatch.storage.blobs import open_blob_store
 from conftest import Live
 from work_pages_world import PROJECT, TYPE, StreetWorld, street_world
 
+#: The dashboard's queries run on both databases in tests/server; a browser adds nothing per database.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def drive(live: Live) -> StreetWorld:

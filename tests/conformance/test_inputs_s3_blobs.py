@@ -20,6 +20,9 @@ from conftest import Live, World, fresh_postgres_database
 from liveserver import LiveServer
 from s3_server import S3Server
 
+#: The blob store is what varies here; S3 blobs on PostgreSQL are covered by tests/scale.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture(scope="module", params=["stream", "presigned"])
 def live(
