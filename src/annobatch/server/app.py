@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
@@ -32,12 +33,17 @@ from annobatch.storage.database import Database, open_database
 
 def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     """The annobatch server. `db` may be handed in (tests); otherwise it is opened from the
-    settings when the app starts."""
-    database = db or open_database(settings.database_url, **settings.database_options())
-    shared = Shared(database)
+    settings when the app starts.
+
+    The app starts with `app.state.settings`: everything but the CORS origins and the body limits
+    is read when it starts, so an app that is not running may be started again with other settings
+    of the same shape (the test suite reuses one app over a fresh database per test)."""
+    shared = Shared()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        settings: Settings = app.state.settings
+        database = db or open_database(settings.database_url, **settings.database_options())
         await database.connect()
         key = await load_signing_key(database, settings.secret_key)
         blobs = open_blob_store(settings.data_dir, settings.blobs_url)
@@ -45,6 +51,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             await blobs.client()  # made once; presigning URLs (no call of the store) needs it
         direct = direct_uploads(settings, blobs)
         shared.start(
+            database,
             Services.over(
                 database,
                 blobs,
@@ -54,9 +61,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
                 max_file_bytes=settings.max_upload_bytes,
                 direct_uploads=direct,
                 **settings.job_options(),
-            )
+            ),
         )
-        app.state.settings = settings
         app.state.authority = Authority(
             database, key, settings.token_ttl_seconds, settings.revocation_check_seconds
         )
@@ -93,6 +99,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         exception_handlers={**errors.HANDLERS, HTTPException: dashboard.errors.http_error_or_page},  # type: ignore[dict-item]
         template_config=dashboard.template_config(),
         lifespan=[lifespan],
+        state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(title="annobatch", version="0.1.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes,
         debug=False,

@@ -138,12 +138,19 @@ class Shared:
     """What the requests of one app share: its database and its services (made when the app
     starts, as the blob store needs the data directory)."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self) -> None:
+        self._db: Database | None = None
         self._services: Services | None = None
 
-    def start(self, services: Services) -> None:
+    def start(self, db: Database, services: Services) -> None:
+        self._db = db
         self._services = services
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the app has not started: its database is opened by its lifespan")
+        return self._db
 
     @property
     def services(self) -> Services:
