@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections import Counter
@@ -60,6 +61,15 @@ class Cluster:
             os.killpg(replica.proc.pid, signal.SIGKILL)
         replica.proc.wait(10)
         replica.proc = None
+        # Its workers may outlive it by a moment, their socket still taking connections (which
+        # they would then cut): it is gone once its port refuses them.
+        deadline = time.monotonic() + 10
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", replica.port)) != 0:
+                    return
+            assert time.monotonic() < deadline, f"replica{index + 1} still takes connections"
+            time.sleep(0.01)
 
     def restart(self, index: int, timeout: float = 30) -> None:
         """Start a killed replica again on its port (its earlier log kept beside), and wait until
