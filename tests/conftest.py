@@ -1,7 +1,6 @@
 """Fixtures shared by every test: a fresh database per test (SQLite always; PostgreSQL too when
 ANNOBATCH_TEST_DATABASE_URL is set), the app in process, and a small world of organizations,
-credentials and projects. The conformance suite's live server runs a third time as two replicas
-behind haproxy (PostgreSQL and S3 blobs), one replica killed midway."""
+credentials and projects."""
 
 from __future__ import annotations
 
