@@ -25,6 +25,8 @@ from liveserver import LiveServer, free_port, start_serving, stop_group
 HAPROXY_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "haproxy.cfg"
 #: In an `option httplog` line: `<backend>/<server> TR/Tw/Tc/Tr/Ta <status> `.
 _LOG_LINE = re.compile(r" (\S+)/(\S+) -?\d+/-?\d+/-?\d+/-?\d+/-?\d+ (\d{3}) ")
+#: A replica's log line at level ERROR or above (`annobatch.server.app.from_env` sets the format).
+_ERROR = re.compile(r" (ERROR|CRITICAL) annobatch")
 #: The 5xx the official client retries (connection errors too); any other failure ends its call.
 RETRIED = frozenset({502, 503, 504})
 
@@ -51,6 +53,17 @@ class Cluster:
 
     def statuses(self) -> Counter[int]:
         return Counter(status for _, status in self.answers())
+
+    def logged_errors(self) -> list[str]:
+        """The errors the replicas logged (an unexpected error, a background job that failed),
+        their logs from before a restart too."""
+        logs = (log for r in self.replicas for log in sorted(r.data_dir.glob("server-*.log")))
+        return [
+            line
+            for log in logs
+            for line in log.read_text(errors="replace").splitlines()
+            if _ERROR.search(line)
+        ]
 
     def kill(self, index: int) -> None:
         """SIGKILL a replica and every worker of its group: no goodbye to the balancer nor the
@@ -134,7 +147,8 @@ class Outage:
     a third of the way, and started again two thirds of the way while the tests go on (it rejoins
     once the balancer's checks pass). The tests in between run on the replica left, the first of
     them before the balancer has noticed: its requests to the dead replica are refused and sent to
-    the other. `check` afterwards: no request failed that the client does not retry."""
+    the other. `check` afterwards: no request failed that the client does not retry, and no replica
+    logged an error."""
 
     cluster: Cluster
     planned: int
@@ -161,6 +175,7 @@ class Outage:
     def check(self) -> None:
         failed = {status for _, status in self.cluster.answers() if status >= 500}
         assert failed <= RETRIED, f"the balancer answered {self.cluster.statuses()}"
+        assert not self.cluster.logged_errors(), "\n".join(self.cluster.logged_errors())
 
 
 @contextlib.contextmanager
