@@ -55,6 +55,7 @@ from _common import scratch_postgres_database
 from _compare_annobatch import T0, Annobatch, check_page, page_load, prepare, python_bin, serve
 from _compare_load import MARK, Load, _complete, render
 from _compare_measure import machine, process_tree, uptime
+from api import postgres_version
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 WORKERS = 2
@@ -472,6 +473,9 @@ def generator(mode: str, plan: Plan, *args: Any) -> Any:
     proc.start()
     try:
         yield parent
+    except BaseException:
+        proc.kill()  # interrupted, or a failure: no need to wait for the load to end
+        raise
     finally:
         proc.join(OP_TIMEOUT + 30)
         if proc.is_alive():
@@ -616,6 +620,15 @@ def verdict(minutes: list[Minute], unfinished: int) -> list[str]:
                 f"| worker {i + 1} {label}, end beside the end of minute 1 | {a:.1f} MiB | {b:.1f} MiB |"
                 f" {change:+.1%} | within 10% | {_met(abs(change) <= 0.1)} |"
             )
+    kept = all(
+        m.figures["all"]["per_s"] >= 0.98 * m.figures["offered"]
+        and m.figures["in_flight"] <= m.figures["offered"]
+        for m in minutes
+    )
+    lines.append(
+        "| the server kept up: every minute it answered ≥ 98% of the operations offered, and less than"
+        f" a second's worth was in flight at the minute's end | | | | yes | {_met(kept)} |"
+    )
     errors = sum(sum(m.figures["all"]["errors"].values()) for m in minutes)
     lines.append(f"| errors over the run | | {errors} | | 0 | {_met(errors == 0)} |")
     lines.append(f"| operations unanswered when the load stopped | | {unfinished} | | | |")
@@ -630,7 +643,7 @@ def _met(ok: bool) -> str:
 
 
 def run(admin_url: str, minutes: int, probe: float, warmup: float, connections: int, share: float,
-        upload_mib: float) -> None:  # fmt: skip
+        upload_mib: float, fixed_rate: float | None) -> None:  # fmt: skip
     from inputs import jpeg_of_size
 
     print(f"Machine: {machine()}", flush=True)
@@ -656,15 +669,23 @@ def run(admin_url: str, minutes: int, probe: float, warmup: float, connections: 
                 + ", ".join(f"{k} {n}" for k, n in MIX.items()),
                 flush=True,
             )
-            print(f"Phase 1: closed loop, {connections} connections, {warmup:g} s + {probe:g} s", flush=True)
-            with generator("closed", plan, connections, warmup, probe) as pipe:
-                got = receive(pipe, warmup + probe + OP_TIMEOUT + 120)
-            most = got["summary"]
-            plan.start += got["used"]
-            print(kind_table(f"\n**Maximum: closed loop, {connections} connections**", most), flush=True)
-            rate = share * most["all"]["per_s"]
-            print(f"\nPhase 2: open loop at {share:.0%} of {most['all']['per_s']:,.1f} = {rate:,.1f} ops/s,"
-                  f" {minutes} minutes", flush=True)  # fmt: skip
+            if fixed_rate is None:
+                print(
+                    f"Phase 1: closed loop, {connections} connections, {warmup:g} s + {probe:g} s", flush=True
+                )
+                with generator("closed", plan, connections, warmup, probe) as pipe:
+                    got = receive(pipe, warmup + probe + OP_TIMEOUT + 120)
+                most = got["summary"]
+                plan.start += got["used"]
+                print(kind_table(f"\n**Maximum: closed loop, {connections} connections**", most), flush=True)
+                rate = share * most["all"]["per_s"]
+                what = f"{share:.0%} of the maximum"
+                most_s = most["all"]["per_s"]
+                print(f"\nPhase 2: open loop at {what}, {most_s:,.1f}: {rate:,.1f} ops/s, {minutes} minutes",
+                      flush=True)  # fmt: skip
+            else:
+                rate, what = fixed_rate, "given with --rate"
+                print(f"Open loop at {rate:,.1f} ops/s (--rate), {minutes} minutes", flush=True)
             rows: list[Minute] = []
             cpu = sum(cpu_seconds(p) for p in workers)
             with generator("open", plan, rate, minutes) as pipe:
@@ -683,7 +704,7 @@ def run(admin_url: str, minutes: int, probe: float, warmup: float, connections: 
                     rows.append(m)
                     print(progress(m), flush=True)
     print()
-    print(f"**Open loop at {rate:,.1f} operations/s ({share:.0%} of the maximum), every minute**")
+    print(f"**Open loop at {rate:,.1f} operations/s ({what}), every minute**")
     print()
     print(minute_table(rows))
     print()
@@ -693,7 +714,14 @@ def run(admin_url: str, minutes: int, probe: float, warmup: float, connections: 
     print()
     print("**Verdict**")
     print()
-    print("\n".join(verdict(rows, unfinished)))
+    lines = verdict(rows, unfinished)
+    print("\n".join(lines))
+    if any("the server kept up" in line and line.endswith("NO |") for line in lines):
+        print(
+            "\nThe server did not keep up with the offered rate (the machine had less to give than when"
+            " the maximum was measured, or the maximum was overestimated): the latencies above measure"
+            " the queue behind it. Run again on a quieter machine, or give --rate."
+        )
     rss, pss = rows[-1].server
     print(f"\nThe server's main process at the end: RSS {rss:.1f} MiB, PSS {pss:.1f} MiB")
     print(f"After: {uptime()}")
@@ -707,12 +735,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--warmup", type=float, default=5.0, help="closed-loop unmeasured seconds (default 5)")
     ap.add_argument("--connections", type=int, default=64, help="closed-loop connections (default 64)")
     ap.add_argument("--share", type=float, default=0.8, help="open-loop rate over the maximum (default 0.8)")
+    ap.add_argument(
+        "--rate", type=float, default=None, help="open-loop operations/s: skip the maximum and offer this"
+    )
     ap.add_argument("--upload-mib", type=float, default=1.0, help="size of each upload (default 1)")
     o = ap.parse_args(argv)
     if o.minutes < 2:
         ap.error("--minutes must be at least 2: the verdict compares the last minute with the first")
     admin = os.environ.get("ANNOBATCH_BENCH_DATABASE_URL", DEFAULT_PG)
-    run(admin, o.minutes, o.probe, o.warmup, o.connections, o.share, o.upload_mib)
+    version = postgres_version(admin)
+    if version is None:
+        raise SystemExit(f"PostgreSQL at {admin} is not reachable: this bench runs on PostgreSQL only")
+    print(f"PostgreSQL {version}", flush=True)
+    run(admin, o.minutes, o.probe, o.warmup, o.connections, o.share, o.upload_mib, o.rate)
 
 
 if __name__ == "__main__":
