@@ -328,7 +328,7 @@ class Runner:
                 except (OpError, OSError, TimeoutError) as e:
                     what = "timeout" if isinstance(e, TimeoutError) else str(e) or type(e).__name__
                     self.window.errors[kind][what] += 1
-                    if c is not None:
+                    if c is not None and not what.isdigit():  # an answer (a status) leaves it usable
                         c.close()
                 else:
                     self.window.latencies[kind].append(time.perf_counter_ns() - due_ns)
@@ -620,6 +620,14 @@ def verdict(minutes: list[Minute], unfinished: int) -> list[str]:
                 f"| worker {i + 1} {label}, end beside the end of minute 1 | {a:.1f} MiB | {b:.1f} MiB |"
                 f" {change:+.1%} | within 10% | {_met(abs(change) <= 0.1)} |"
             )
+    for i in range(len(first.memory)):
+        rss = [m.memory[i][0] for m in minutes[1:]]
+        half = rss[len(rss) // 2 :]
+        lines.append(
+            f"| worker {i + 1} RSS after minute 1: lowest and highest over the last half, least-squares"
+            f" trend | {min(half):.1f} MiB | {max(half):.1f} MiB | {_slope(rss):+.2f} MiB/min | (to read the"
+            " above by) | |"
+        )
     kept = all(
         m.figures["all"]["per_s"] >= 0.98 * m.figures["offered"]
         and m.figures["in_flight"] <= m.figures["offered"]
@@ -633,6 +641,15 @@ def verdict(minutes: list[Minute], unfinished: int) -> list[str]:
     lines.append(f"| errors over the run | | {errors} | | 0 | {_met(errors == 0)} |")
     lines.append(f"| operations unanswered when the load stopped | | {unfinished} | | | |")
     return lines
+
+
+def _slope(ys: list[float]) -> float:
+    """Least-squares slope of `ys` over 0, 1, 2, … (0 for fewer than two)."""
+    n = len(ys)
+    if n < 2:
+        return 0.0
+    mx, my = (n - 1) / 2, sum(ys) / n
+    return sum((x - mx) * (y - my) for x, y in enumerate(ys)) / sum((x - mx) ** 2 for x in range(n))
 
 
 def _met(ok: bool) -> str:
