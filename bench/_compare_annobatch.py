@@ -148,10 +148,13 @@ def seed(a: Annobatch, count: int, tag: int, batch: str | None) -> float:
 
 
 @contextlib.contextmanager
-def serve(a: Annobatch, client: tuple[str, str], venv_bin: Path) -> Iterator[None]:
-    """`annobatch serve` with `a.workers` granian workers on a free loopback port."""
+def serve(
+    a: Annobatch, client: tuple[str, str], venv_bin: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """`annobatch serve` with `a.workers` granian workers on a free loopback port; `extra_env`
+    adds to (or overrides) its environment."""
     a.port = free_port()
-    env = {**os.environ, "ANNOBATCH_DATA": str(a.data), "ANNOBATCH_PUBLIC_URL": a.base}
+    env = {**os.environ, "ANNOBATCH_DATA": str(a.data), "ANNOBATCH_PUBLIC_URL": a.base, **(extra_env or {})}
     cmd = [str(venv_bin / "annobatch"), "serve", "--port", str(a.port), "--workers", str(a.workers)]
     log = a.data / "server.log"
     with log.open("ab") as out:
