@@ -73,21 +73,28 @@ def limit_body_reads(app: ASGIApp, idle_seconds: float, min_rate: float = MIN_BO
             return message
 
         await app(scope, bounded_receive, send)
-        if not done and not stalled and _announced(scope) - received <= DRAIN_BYTES:
-            await _drain(receive)
+        if not done and not stalled:
+            left = _left_unread(scope, received)
+            if left is not None and left <= DRAIN_BYTES:
+                await _drain(receive)
 
     return wrapped
 
 
-def _announced(scope: Scope) -> int:
-    """The body's announced length (`Content-Length`); a chunked body counts as small."""
+def _left_unread(scope: Scope, received: int) -> int | None:
+    """How much of the request's body was not read: None when it has none (no `Content-Length`
+    or 0, and not chunked: a GET), 0 for a chunked one (its length is unknown)."""
+    chunked = False
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
-                return int(value)
+                length = int(value)
             except ValueError:
-                return 0
-    return 0
+                return None
+            return length - received if length > received else None
+        if name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    return 0 if chunked else None
 
 
 async def _drain(receive: Receive) -> None:
