@@ -22,6 +22,9 @@ Q_PROJECT = Query(_PROJECT_BY_EXT)
 # Row locks are FOR NO KEY UPDATE: they exclude every other writer of the row, and not the
 # key-share locks that foreign-key checks take when a batch, scene, input or event is inserted.
 Q_PROJECT_FOR_UPDATE = Query(_PROJECT_BY_EXT.with_for_update(key_share=True))
+# FOR SHARE: holders share it with each other (creates of new batches), and it excludes every
+# FOR NO KEY UPDATE, so every other change of the project waits for them and they for it.
+Q_PROJECT_FOR_SHARE = Query(_PROJECT_BY_EXT.with_for_update(read=True))
 _PROJECT_BY_ID = sa.select(*_P.c).where(_P.c.id == b("id"))
 Q_PROJECT_BY_ID = Query(_PROJECT_BY_ID)
 Q_PROJECT_BY_ID_FOR_UPDATE = Query(_PROJECT_BY_ID.with_for_update(key_share=True))
@@ -82,10 +85,13 @@ class ProjectQueries:
             pid, org, project, title, description, status, now, now, 0, DEFAULT_WORKFLOW_TEXT
         )
 
-    async def get(self, org: int, project: str, lock: bool = False) -> ProjectRecord | None:
-        row = await self.tx.fetch_one(
-            Q_PROJECT_FOR_UPDATE if lock else Q_PROJECT, {"org": org, "project": project}
-        )
+    async def get(
+        self, org: int, project: str, lock: bool = False, shared: bool = False
+    ) -> ProjectRecord | None:
+        """The project, optionally locked: alone (`lock`), or `shared` with others who lock it
+        shared, against every lock that is not (PostgreSQL; SQLite writers are serial already)."""
+        q = Q_PROJECT_FOR_SHARE if shared else Q_PROJECT_FOR_UPDATE if lock else Q_PROJECT
+        row = await self.tx.fetch_one(q, {"org": org, "project": project})
         return None if row is None else ProjectRecord(*row)
 
     async def by_id(self, project_id: int, lock: bool = False) -> ProjectRecord:
