@@ -4,6 +4,7 @@ makes with its time, and the CPU a create costs this process and the database's 
 
     .venv/bin/python bench/batch_creates.py                        # 1 and 8 creators, 4 s each
     .venv/bin/python bench/batch_creates.py --creators 8 --seconds 10
+    .venv/bin/python bench/batch_creates.py --creators 16 --exclusive   # how long a lone lock waits
 
 PostgreSQL: `ANNOBATCH_BENCH_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test) names
 a server to make a scratch database on (dropped afterwards). The backends' CPU is read from
@@ -80,14 +81,14 @@ def _cpu(pids: list[int]) -> float:
     return total / TICKS
 
 
-async def run(url: str, creators: int, seconds: float) -> None:
+async def run(url: str, creators: int, seconds: float, exclusive: bool) -> None:
     import asyncpg
 
     from annobatch.services import Services
     from annobatch.services.identity import operator
     from annobatch.storage.database import open_database
 
-    db = open_database(url)
+    db = open_database(url, pool_size=max(10, creators + 2))
     await db.connect()
     admin = await asyncpg.connect(url)
     try:
@@ -115,8 +116,20 @@ async def run(url: str, creators: int, seconds: float) -> None:
                     trips[what].append(dt)
                 n += 1
 
+        waits: list[float] = []
+
+        async def exclusive_changes() -> None:
+            # A change that locks the project alone, every 0.5 s while the creates run.
+            while time.perf_counter() < stop - 0.5:
+                await asyncio.sleep(0.5)
+                t = time.perf_counter()
+                types = ["object-detection", f"t{len(waits)}"]
+                await ops.projects.set_project_annotation_types(staff, "p", types)
+                waits.append(time.perf_counter() - t)
+
         client0, db0, t0 = time.process_time(), _cpu(backends), time.perf_counter()
-        await asyncio.gather(*(creator(k) for k in range(creators)))
+        others = [exclusive_changes()] if exclusive else []
+        await asyncio.gather(*(creator(k) for k in range(creators)), *others)
         elapsed = time.perf_counter() - t0
         client, backend = time.process_time() - client0, _cpu(backends) - db0
     finally:
@@ -130,6 +143,8 @@ async def run(url: str, creators: int, seconds: float) -> None:
     )
     cpu = f"this process {client / n * 1e3:.3f} ms, PostgreSQL backends {backend / n * 1e3:.3f} ms"
     print(f"  CPU per create: {cpu}")
+    if waits:
+        print(f"  a change locking the project alone took {', '.join(f'{w * 1e3:.0f}' for w in waits)} ms")
     for what, times in sorted(trips.items(), key=lambda kv: -sum(kv[1])):
         print(
             f"  {len(times) / n:3.1f} x {what:50} mean {statistics.mean(times) * 1e3:6.3f} ms, "
@@ -141,6 +156,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--creators", default="1,8", help="concurrent creators, one run each (default 1,8)")
     ap.add_argument("--seconds", type=float, default=4.0, help="measured seconds per run (default 4)")
+    ap.add_argument(
+        "--exclusive",
+        action="store_true",
+        help="also set the project's default types every 0.5 s (it locks the project alone) and time it",
+    )
     a = ap.parse_args()
     from annobatch.storage.migrate import upgrade
 
@@ -149,7 +169,7 @@ def main() -> None:
     for creators in (int(c) for c in a.creators.split(",")):
         with scratch_postgres_database(admin_url) as url:
             upgrade(url)
-            asyncio.run(run(url, creators, a.seconds))
+            asyncio.run(run(url, creators, a.seconds, a.exclusive))
 
 
 if __name__ == "__main__":
