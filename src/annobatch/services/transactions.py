@@ -21,7 +21,10 @@ a batch, an input naming a scene) never conflict with. The one exception is a pl
 it locks its project `FOR SHARE`, which other creates share and every `FOR NO KEY UPDATE` excludes,
 so that creates in one project never wait for each other's commit; it takes no other lock, and
 never a stronger one on the project (two holders of a shared lock that both asked for more would
-deadlock). Nothing locks organizations, workspaces or credentials: they are only read or inserted.
+deadlock). On PostgreSQL every project lock, shared or not, also takes an advisory lock on the
+project in the same mode just before the row's (`storage.queries.projects`): the lock manager
+grants those in turn, so a stream of creates cannot keep a lone locker of the project waiting.
+Nothing locks organizations, workspaces or credentials: they are only read or inserted.
 
 A path that must find out what to lock (the scene's project, the batches of its inputs) reads it
 first without a lock, takes the locks in order, and reads it again: if it changed meanwhile, it
