@@ -27,11 +27,14 @@ from annobatch.settings import Settings
 from annobatch.storage import tables
 from annobatch.storage.database import Database, open_database
 from annobatch.storage.migrate import upgrade
+from balancer import Outage, haproxy_binary, outage_midway
 from liveserver import LiveServer
 from s3_server import s3  # noqa: F401  (the session's SeaweedFS, a fixture)
 
 T = TypeVar("T")
 PG_ENV = "ANNOBATCH_TEST_DATABASE_URL"
+#: Tests here run a third time through the balancer (`balanced`) when they take `live`.
+CONFORMANCE = Path(__file__).parent / "conformance"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -41,6 +44,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database_url" in metafunc.fixturenames:
         metafunc.parametrize("backend", backends, scope="function")
     if "live" in metafunc.fixturenames:
+        if "postgres" in backends and CONFORMANCE in metafunc.definition.path.parents and haproxy_binary():
+            backends = [*backends, "balanced"]
         metafunc.parametrize("live_backend", backends, scope="session")
 
 
@@ -229,26 +234,32 @@ def bearer(client: TestClient[Any], cred: NewCredential, org: int | None = None)
 
 @dataclass
 class Live:
-    """A running server and set-up helpers on its database."""
+    """A running server and set-up helpers on its database. `balanced`: the server is one of the
+    replicas behind the balancer, which the tests speak to."""
 
     server: LiveServer
     world: World
+    balanced: Outage | None = None
 
     @property
     def url(self) -> str:
-        return self.server.url
+        return self.balanced.cluster.url if self.balanced else self.server.url
 
 
 @pytest.fixture(scope="session")
 def live(
     live_backend: str,
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     postgres_admin_url: str | None,
     runner: asyncio.Runner,
 ) -> Iterator[Live]:
     """One real server (granian on a free loopback port) per backend for the session. Tests share
-    it, so each creates organizations with unique names (`unique`)."""
+    it, so each creates organizations with unique names (`unique`). `balanced`: two replicas on
+    PostgreSQL and the session's S3 bucket behind haproxy (`deploy/haproxy.cfg`), one of them
+    killed and started again between tests (`Outage`, `pytest_runtest_setup`)."""
     data = tmp_path_factory.mktemp(f"live-{live_backend}")
+    balanced = None
     with contextlib.ExitStack() as stack:
         if live_backend == "sqlite":
             url = f"sqlite:///{data / 'annobatch.db'}"
@@ -256,12 +267,33 @@ def live(
         else:
             assert postgres_admin_url is not None
             url = stack.enter_context(fresh_postgres_database(postgres_admin_url, runner))
-        server = LiveServer(data, url).start()
-        stack.callback(server.stop)
+        if live_backend == "balanced":
+            planned = sum(_balanced(item) for item in request.session.items)
+            blob_env = request.getfixturevalue("s3").blob_env()
+            balanced = stack.enter_context(outage_midway(data, url, blob_env, planned))
+            server = balanced.cluster.replicas[-1]  # the one never killed
+        else:
+            server = LiveServer(data, url).start()
+            stack.callback(server.stop)
         database = open_database(url)
         runner.run(database.connect())
         stack.callback(lambda: runner.run(database.close()))
-        yield Live(server, World(Services.over(database), runner))
+        yield Live(server, World(Services.over(database), runner), balanced)
+
+
+def _balanced(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("live_backend") == "balanced"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Once a test's fixtures are set up, the balanced server's outage takes its turn (a replica
+    killed or started again) before the test runs."""
+    yield
+    live = getattr(item, "funcargs", {}).get("live")
+    if isinstance(live, Live) and live.balanced is not None:
+        live.balanced.before_test()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"])

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from kognic.io.model.scene.scene_request import Frame, ImageResource, LocalFile, Resource, SceneRequest
-from test_inputs_official_client import JPEG, Tenant, stored_scene, tenant
+from test_inputs_official_client import JPEG, Tenant, blobs, stored_scene, tenant
 
 from annobatch.services.identity import operator
 from annobatch.services.storage_keys import StorageKeys
-from annobatch.storage.blobs import LocalBlobStore
 from conftest import Live
 from s3_server import LOCKED, OTHER, SHARED, Keys, S3Server
 
@@ -60,7 +59,7 @@ def test_create_scene_with_local_files_uploads_and_commits(live: Live, tmp_path:
     assert status(t, created.scene_uuid) == ("created", None)
     rec, (r,) = stored_scene(live, created.scene_uuid)
     assert rec is not None and r.resource_id == str(img) and r.size == len(JPEG)
-    assert live.world.run(LocalBlobStore(live.server.data_dir / "blobs").read(r.blob_key or "")) == JPEG
+    assert live.world.run(blobs(live).read(r.blob_key or "")) == JPEG
 
 
 def test_create_scene_with_cloud_resources_reads_the_organizations_bucket(live: Live, s3: S3Server) -> None:

@@ -25,7 +25,7 @@ from annobatch.storage.blobs_s3 import S3BlobStore
 from annobatch.storage.database import open_database
 from annobatch.storage.migrate import upgrade
 from annobatch.storage.unit_of_work import UnitOfWork
-from balancer import Cluster, cluster, haproxy_binary
+from balancer import RETRIED, Cluster, cluster, haproxy_binary
 from conftest import World, fresh_postgres_database, unique
 from delivery_seeds import Seed
 from liveserver import six_host_client
@@ -38,8 +38,6 @@ pytestmark = pytest.mark.skipif(
 
 SCENES = 24
 THREADS = 4
-#: The client retries these (and connection errors); any other failure would end its flow.
-RETRIED = {502, 503, 504}
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from litestar.testing import TestClient
 
 import annobatch
@@ -20,7 +21,9 @@ from annobatch.services import Services
 from annobatch.services.identity import operator
 from annobatch.services.jobs import JobWorker
 from annobatch.settings import Settings
-from annobatch.storage.database import Database
+from annobatch.storage import tables
+from annobatch.storage.database import Database, Query
+from annobatch.storage.queries._sql import b
 from conftest import World, bearer
 from webhook_receiver import Receiver, webhook_receiver
 
@@ -310,3 +313,80 @@ def test_staff_run_a_dead_delivery_again_over_the_api(hooks: Hooks, receiver: Re
     assert hooks.client.get("/v1/jobs", headers=staff).json()["data"] == []
     bad = hooks.client.get("/v1/jobs?status=sleeping", headers=staff)
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid-status")
+
+
+def _stored_secret(hooks: Hooks, sub_id: str) -> str:
+    async def go() -> str:
+        async with hooks.ops.db.transaction() as tx:
+            rows = await tx.fetch_all(Q_SECRET, {"id": sub_id})
+        return str(rows[0][0])
+
+    return hooks.world.run(go())
+
+
+Q_SECRET = Query(
+    sa.select(tables.webhook_subscriptions.c.secret).where(tables.webhook_subscriptions.c.id == b("id"))
+)
+Q_SET_SECRET = Query(
+    sa.update(tables.webhook_subscriptions)
+    .where(tables.webhook_subscriptions.c.id == b("id"))
+    .values(secret=b("secret"))
+)
+
+
+def test_the_signing_secret_is_kept_sealed_and_answered_in_the_clear_once(
+    hooks: Hooks, receiver: Receiver
+) -> None:
+    key = {"Idempotency-Key": "hook-1"}
+    first = hooks.subscribe(receiver.url, ["batch.transitioned"], {**hooks.headers, **key}).json()["data"]
+    again = hooks.subscribe(receiver.url, ["batch.transitioned"], {**hooks.headers, **key}).json()["data"]
+    assert first["secret"].startswith("whsec_") and again == first  # the same answer, the same secret
+    stored = _stored_secret(hooks, first["id"])
+    assert stored.startswith("v1:") and first["secret"] not in stored and first["secret"][6:] not in stored
+
+    def idempotency_bodies() -> list[bytes]:
+        async def go() -> list[bytes]:
+            async with hooks.ops.db.transaction() as tx:
+                return [
+                    bytes(r[0]) for r in await tx.fetch_all(Query(sa.select(tables.idempotency_keys.c.body)))
+                ]
+
+        return hooks.world.run(go())
+
+    assert all(first["secret"].encode() not in body for body in idempotency_bodies())
+    hooks.new_batch()
+    assert hooks.work() == 1
+    [got] = receiver.received
+    assert annobatch.verify_webhook(got.body, got.headers, first["secret"])["type"] == "batch.transitioned"
+
+
+def test_a_secret_stored_in_the_clear_still_signs_and_a_sealed_one_moved_to_another_webhook_does_not(
+    hooks: Hooks, receiver: Receiver
+) -> None:
+    old = hooks.subscribed(receiver.url, ["batch.transitioned"])
+    other = hooks.subscribed(receiver.url + "?other", ["batch.transitioned"])
+
+    def set_secret(sub_id: str, value: str) -> None:
+        async def go() -> None:
+            async with hooks.ops.db.transaction(write=True) as tx:
+                await tx.execute(Q_SET_SECRET, {"id": sub_id, "secret": value})
+
+        hooks.world.run(go())
+
+    set_secret(old["id"], "whsec_stored-before-secrets-were-sealed")
+    moved = _stored_secret(hooks, other["id"])
+    third = hooks.subscribed(receiver.url + "?third", ["batch.transitioned"])
+    set_secret(third["id"], moved)  # another webhook's sealed secret: bound to that webhook
+    hooks.new_batch()
+    hooks.work()
+    by_path = {g.path: g for g in receiver.received}
+    legacy = annobatch.verify_webhook(
+        by_path["/hooks"].body, by_path["/hooks"].headers, "whsec_stored-before-secrets-were-sealed"
+    )
+    assert legacy["type"] == "batch.transitioned"
+    assert annobatch.verify_webhook(
+        by_path["/hooks?other"].body, by_path["/hooks?other"].headers, other["secret"]
+    )
+    assert "/hooks?third" not in by_path
+    [failed] = hooks.deliveries(third)
+    assert failed["status"] != "delivered" and "cannot be opened" in (failed["error"] or "")

@@ -1,5 +1,6 @@
 """Encoded answers kept per key and answered again while their version holds: the batch list of
-a project is read as one revision number instead of a thousand rows when nothing changed."""
+a project, or the project list of an organization, is read as one revision number instead of
+every row when nothing changed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Hashable
 
 class EncodedLists:
     """Encoded answers by key, each with the version it was made at; the least recently used go
-    first once `size` are kept. One per app (per worker): the batch controller's."""
+    first once `size` are kept. One per controller and app (per worker)."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size

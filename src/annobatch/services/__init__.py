@@ -114,7 +114,7 @@ class Services:
             work_pages=WorkPageService(db, store, work, scene_views),
             dashboard=DashboardService(db),
             jobs=JobService(db),
-            webhooks=WebhookService(db, webhooks),
+            webhooks=WebhookService(db, webhooks, secret_key=secret_key),
         )
 
     def job_kinds(self) -> dict[str, JobKind]:

@@ -138,15 +138,16 @@ class AccountService:
         return NewCredential(rec, secret)
 
     async def create_workforce_credential(
-        self, org: int, role: str, name: str, workspace: str | None = None
+        self, org: int, role: str, name: str, workspace: str | None = None, *, dry_run: bool = False
     ) -> NewCredential:
         """A new workforce credential (`annotator` or `reviewer`) named `name` (its events' actor),
-        with a numeric user id of its own that no other credential has. The secret is returned once."""
+        with a numeric user id of its own that no other credential has. The secret is returned once.
+        A dry run checks everything and keeps nothing (the credential answered does not work)."""
         role = domain.parse_workforce_role(role)
         name = domain.validate_member_name(name)
         secret = new_secret()
         client_id = new_client_id()
-        async with writing(self.db) as uow:
+        async with writing(self.db, dry_run) as uow:
             if await uow.organizations.by_id(org) is None:
                 raise NotFound(f"organization {org} not found", "organization-not-found")
             ws_id = None

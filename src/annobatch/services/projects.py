@@ -30,6 +30,17 @@ class ProjectService:
         async with reading(self.db) as uow:
             return await uow.projects.of(caller.org)
 
+    async def list_projects_unless(
+        self, caller: Caller, known: int | None
+    ) -> tuple[int, list[ProjectRecord] | None]:
+        """The organization's projects, unless `known` (its project-list revision) is still
+        current: then None, at the cost of one row read. Answers the current revision either way."""
+        async with reading(self.db) as uow:
+            now = await uow.projects.list_revision(caller.org)
+            if known == now:
+                return now, None
+            return now, await uow.projects.of(caller.org)
+
     async def list_all_projects(self) -> list[ProjectRecord]:
         async with reading(self.db) as uow:
             return await uow.projects.all()

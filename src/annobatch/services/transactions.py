@@ -13,7 +13,9 @@ hold a lock the other waits for (on PostgreSQL; a SQLite writer holds the whole 
 4. scenes, by id;
 5. a scene's files and its inputs (updated or deleted under the locks above);
 6. an input's tasks (a work operation locks the input first, then the task);
-7. annotation versions and reviews (only inserted, or updated under the input's lock).
+7. annotation versions and reviews (only inserted, or updated under the input's lock);
+8. the organization's project-list revision (`organizations.projects_revision`), bumped by a
+   project's creation or status change after every other lock it takes (only inserts follow).
 
 Rows are inserted last, and take no lock anyone waits for: every explicit lock is
 `FOR NO KEY UPDATE`, which the key-share locks of foreign-key checks (an event naming a project and
@@ -24,7 +26,8 @@ never a stronger one on the project (two holders of a shared lock that both aske
 deadlock). On PostgreSQL every project lock, shared or not, also takes an advisory lock on the
 project in the same mode just before the row's (`storage.queries.projects`): the lock manager
 grants those in turn, so a stream of creates cannot keep a lone locker of the project waiting.
-Nothing locks organizations, workspaces or credentials: they are only read or inserted.
+Nothing locks workspaces or credentials: they are only read or inserted; an organization's row is
+only updated as the last lock (8).
 
 A path that must find out what to lock (the scene's project, the batches of its inputs) reads it
 first without a lock, takes the locks in order, and reads it again: if it changed meanwhile, it
@@ -42,7 +45,7 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 | invalidate | the projects, then the batches, of the scenes' inputs → the scenes → their files and inputs |
 | delete an input | its project → its batch → the input |
 | record an upload, abandon a scene, the stale-scene sweep | the scene → its files |
-| project set-up, status, default types | project |
+| project set-up, status, default types | project (→ the organization's project-list revision) |
 | project workforce, workflow, classes | project |
 | batch workflow | project → batch |
 | claim a task | (project → batch, if it starts a `ready` batch) → the task and its input, `SKIP LOCKED` |

@@ -20,10 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from msgspec.structs import replace
 
 from annobatch import domain
 from annobatch.domain import NotFound, RetryPolicy
-from annobatch.services.identity import Caller
+from annobatch.services.identity import Caller, load_signing_key
+from annobatch.services.sealing import Sealer, Unreadable, is_sealed
 from annobatch.services.transactions import Write, fingerprint, reading, run_write, transact, writing
 from annobatch.services.webhook_sender import SendFailed, check_addresses, post
 from annobatch.storage.database import Database
@@ -42,6 +44,8 @@ __all__ = ["DELIVERY_JOB", "WebhookOptions", "WebhookService"]
 
 MAX_DESCRIPTION = 200
 MAX_SUBSCRIPTIONS = 100
+#: The context of the key webhook signing secrets are sealed under (`sealing`).
+_CONTEXT = b"annobatch webhook secrets v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +65,30 @@ class WebhookService:
     """Subscriptions (an organization's, or its workspace's), their delivery log and replays, and
     the job that sends one delivery."""
 
-    def __init__(self, db: Database, options: WebhookOptions | None = None) -> None:
+    def __init__(self, db: Database, options: WebhookOptions | None = None, secret_key: str = "") -> None:
         self.db = db
         self.options = options or WebhookOptions()
+        self.secret_key = secret_key
+        self._sealer: Sealer | None = None
+
+    async def sealer(self) -> Sealer:
+        """Subscriptions keep their signing secret sealed (`sealing`), bound to the subscription."""
+        if self._sealer is None:
+            self._sealer = Sealer.derived(await load_signing_key(self.db, self.secret_key), _CONTEXT)
+        return self._sealer
+
+    async def secret(self, sub: WebhookSubscriptionRecord) -> str:
+        """A subscription's signing secret in the clear (one stored before secrets were sealed is
+        kept as it was)."""
+        if not is_sealed(sub.secret):
+            return sub.secret
+        try:
+            return (await self.sealer()).open(sub.secret, sub.id.encode()).decode()
+        except Unreadable:
+            raise SendFailed(
+                f"the signing secret of webhook {sub.id} cannot be opened (the server's signing key "
+                "changed since it was made?): remove the webhook and subscribe again"
+            ) from None
 
     # ---------------------------------------------------------------------------- subscriptions
 
@@ -80,8 +105,8 @@ class WebhookService:
                 f"a description is at most {MAX_DESCRIPTION} characters", "invalid-body"
             )
         await check_addresses(target, self.options.allowed_networks)
-        secret = "whsec_" + secrets.token_urlsafe(32)
         sub_id = str(uuid.uuid4())
+        sealed = (await self.sealer()).seal(("whsec_" + secrets.token_urlsafe(32)).encode(), sub_id.encode())
 
         async def produce(uow: UnitOfWork) -> WebhookSubscriptionRecord:
             if len(await uow.webhooks.subscriptions(caller.scope)) >= MAX_SUBSCRIPTIONS:
@@ -90,13 +115,15 @@ class WebhookService:
                 )
             ws = None if caller.is_staff else caller.workspace_id
             rec = WebhookSubscriptionRecord(
-                sub_id, caller.org, ws, url, ",".join(kinds), secret, description, now_micros()
+                sub_id, caller.org, ws, url, ",".join(kinds), sealed, description, now_micros()
             )
             await uow.webhooks.subscribe(rec)
             return rec
 
         fp = fingerprint("webhook", url, list(kinds), description)
-        return await run_write(self.db, caller, write, fp, WebhookSubscriptionRecord, produce)
+        # Sealed in the database and in the idempotency record; the answer carries it in the clear.
+        made = await run_write(self.db, caller, write, fp, WebhookSubscriptionRecord, produce)
+        return replace(made, secret=await self.secret(made))
 
     async def subscriptions(self, caller: Caller) -> list[WebhookSubscriptionRecord]:
         async with reading(self.db) as uow:
@@ -167,9 +194,9 @@ class WebhookService:
             "User-Agent": "annobatch-webhooks/1",
             domain.WEBHOOK_ID_HEADER: delivery.id,
             domain.TIMESTAMP_HEADER: str(timestamp),
-            domain.SIGNATURE_HEADER: domain.sign_webhook(sub.secret, timestamp, body),
         }
         try:
+            headers[domain.SIGNATURE_HEADER] = domain.sign_webhook(await self.secret(sub), timestamp, body)
             target = domain.parse_webhook_url(sub.url, allow_http=self.options.allow_http)
             await check_addresses(target, self.options.allowed_networks)  # the host may have moved
             status = await post(target, body, headers, self.options.timeout_seconds)

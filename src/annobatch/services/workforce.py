@@ -43,18 +43,20 @@ class WorkforceService:
     # -------------------------------------------------------------------------- members
 
     async def create_member(
-        self, org: int, role: str, name: str, workspace: str | None = None
+        self, org: int, role: str, name: str, workspace: str | None = None, *, dry_run: bool = False
     ) -> NewCredential:
         """A new workforce credential (`annotator` or `reviewer`) of the organization; the secret
         is answered once."""
-        return await self.accounts.create_workforce_credential(org, role, name, workspace)
+        return await self.accounts.create_workforce_credential(org, role, name, workspace, dry_run=dry_run)
 
     async def list_members(self, org: int) -> list[CredentialRecord]:
         """The organization's workforce credentials, oldest first."""
         async with reading(self.db) as uow:
             return await uow.workforce.of_org(org)
 
-    async def add_to_project(self, caller: Caller, project: str, user_id: int) -> bool:
+    async def add_to_project(
+        self, caller: Caller, project: str, user_id: int, *, dry_run: bool = False
+    ) -> bool:
         """Staff make a workforce member of the organization a member of a project's workforce.
         Answers whether anything changed (already a member: nothing does)."""
         caller.require_staff("manage a project's workforce")
@@ -69,9 +71,11 @@ class WorkforceService:
             await record_event(uow, caller, p, None, "project.member-added", userId=user_id)
             return True
 
-        return await transact(self.db, produce)
+        return await transact(self.db, produce, dry_run=dry_run)
 
-    async def remove_from_project(self, caller: Caller, project: str, user_id: int) -> bool:
+    async def remove_from_project(
+        self, caller: Caller, project: str, user_id: int, *, dry_run: bool = False
+    ) -> bool:
         """Staff take a member out of a project's workforce; their todo tasks there are unassigned
         (a task they hold stays theirs until submitted, given up or its lease runs out). Answers
         whether they were a member."""
@@ -87,7 +91,7 @@ class WorkforceService:
             )
             return True
 
-        return await transact(self.db, produce)
+        return await transact(self.db, produce, dry_run=dry_run)
 
     async def project_members(self, caller: Caller, project: str) -> list[CredentialRecord]:
         """The project's workforce (staff and the organization's clients may see it: they assign
@@ -118,7 +122,9 @@ class WorkforceService:
 
     # -------------------------------------------------------------------------- workflows
 
-    async def set_project_workflow(self, caller: Caller, project: str, phases: Sequence[str]) -> str:
+    async def set_project_workflow(
+        self, caller: Caller, project: str, phases: Sequence[str], *, dry_run: bool = False
+    ) -> str:
         """Staff set the workflow of a project's batches (those without their own). Inputs already
         on their way follow it from their next phase on. Answers the workflow as stored."""
         caller.require_staff("set a workflow")
@@ -131,10 +137,16 @@ class WorkforceService:
                 await record_event(uow, caller, p, None, "project.workflow-set", workflow=text.split(","))
             return text
 
-        return await transact(self.db, produce)
+        return await transact(self.db, produce, dry_run=dry_run)
 
     async def set_batch_workflow(
-        self, caller: Caller, project: str, batch: str, phases: Sequence[str] | None
+        self,
+        caller: Caller,
+        project: str,
+        batch: str,
+        phases: Sequence[str] | None,
+        *,
+        dry_run: bool = False,
     ) -> str | None:
         """Staff set a batch's own workflow (None: the project's again), only while no task of it
         has started (409 after). Answers the batch's workflow as stored."""
@@ -157,12 +169,18 @@ class WorkforceService:
             )
             return text
 
-        return await transact(self.db, produce)
+        return await transact(self.db, produce, dry_run=dry_run)
 
     # -------------------------------------------------------------------------- taxonomies
 
     async def set_classes(
-        self, caller: Caller, project: str, annotation_type: str, classes: Sequence[str]
+        self,
+        caller: Caller,
+        project: str,
+        annotation_type: str,
+        classes: Sequence[str],
+        *,
+        dry_run: bool = False,
     ) -> list[str]:
         """Staff set the classes an object of an annotation type may have in a project (empty: any
         class). Answers them as stored."""
@@ -178,7 +196,7 @@ class WorkforceService:
             )
             return clean
 
-        return await transact(self.db, produce)
+        return await transact(self.db, produce, dry_run=dry_run)
 
     async def classes(self, caller: Caller, project: str) -> dict[str, list[str]]:
         """The project's taxonomy: annotation type → classes (types without one: absent)."""

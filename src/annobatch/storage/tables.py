@@ -28,6 +28,9 @@ organizations = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("created", Micros, nullable=False),
+    # Bumped in the same transaction as every change to what the project list shows (a project
+    # created, a project's status): a worker answers its kept list while it is unchanged.
+    sa.Column("projects_revision", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 workspaces = sa.Table(

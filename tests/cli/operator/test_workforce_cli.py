@@ -131,3 +131,74 @@ def test_workforce_add_without_out_prints_the_file_and_may_bind_a_workspace(
     [member] = work.ok("workforce", "list", "--org", "acme")
     assert member["userId"] == doc["userId"] and member["workspace"] is not None
     assert (member["role"], member["name"], member["projects"]) == ("reviewer", "rita", [])
+
+
+def test_every_workforce_change_has_a_dry_run_that_checks_everything_and_changes_nothing(
+    database_url: str, world: World, tmp_path: Path
+) -> None:
+    work = Work(world, database_url, tmp_path / "data")
+
+    def kinds() -> list[str]:
+        rows, _ = world.run(world.ops.projects.list_events(work.caller, "p1", None, 0, 500))
+        return [e.kind for e in rows]
+
+    dry = work.cli("workforce", "add", "--org", "acme", "--role", "annotator", "anna", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.strip() == "annotator 'anna' of 'acme' would be created (dry run: nothing changed)"
+    assert work.ok("workforce", "list", "--org", "acme") == []
+    assert_refused(
+        work.cli(
+            "workforce",
+            "add",
+            "--org",
+            "acme",
+            "--role",
+            "annotator",
+            "x",
+            "--workspace",
+            "nope",
+            "--dry-run",
+        ),
+        "nope",
+    )
+
+    anna = work.member("annotator", "anna", tmp_path / "anna.json")
+    events_before = len(kinds())
+    work.ok("project", "members", "remove", "--org", "acme", "p1", str(anna))
+    dry = work.cli("project", "members", "add", "--org", "acme", "p1", str(anna), "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.strip() == (
+        f"user(s) {anna} would be added to project p1; it has 0 member(s) (dry run: nothing changed)"
+    )
+    as_json = work.ok("project", "members", "add", "--org", "acme", "p1", str(anna), "--dry-run")
+    assert as_json == {"project": "p1", "dryRun": True, "wouldChange": [anna], "unchanged": []}
+    assert work.ok("project", "members", "list", "--org", "acme", "p1") == []
+    assert_refused(work.cli("project", "members", "add", "--org", "acme", "p1", "12345", "--dry-run"))
+    work.ok("project", "members", "add", "--org", "acme", "p1", str(anna))
+    dry = work.ok("project", "members", "remove", "--org", "acme", "p1", str(anna), "--dry-run")
+    assert dry["wouldChange"] == [anna]
+    assert [m["userId"] for m in work.ok("project", "members", "list", "--org", "acme", "p1")] == [anna]
+
+    dry = work.cli("project", "set-classes", "--org", "acme", "p1", "object-detection", "car", "--dry-run")
+    assert dry.stdout.strip() == "project p1, object-detection: classes car (dry run: nothing changed)"
+    assert_refused(
+        work.cli("project", "set-classes", "--org", "acme", "nope", "object-detection", "car", "--dry-run"),
+        "nope",
+    )
+    dry = work.ok("project", "set-workflow", "--org", "acme", "p1", "annotate", "--dry-run")
+    assert dry == {"project": "p1", "workflow": ["annotate"], "dryRun": True}
+
+    after = kinds()
+    assert "project.classes-set" not in after and "project.workflow-set" not in after
+    assert len(after) == events_before + 2  # the real removal and the real addition, nothing more
+
+
+def test_a_batch_workflow_dry_run_is_refused_once_work_has_started_as_the_change_is(
+    database_url: str, world: World, tmp_path: Path
+) -> None:
+    work = Work(world, database_url, tmp_path / "data")
+    work.scene("s1")
+    work.member("annotator", "anna", tmp_path / "anna.json")
+    work.ok("batch", "publish", "--org", "acme", "p1", "b1")
+    assert work.cli("tasks", "next", "--credentials", str(tmp_path / "anna.json")).exit_code == 0
+    assert_refused(work.cli("batch", "set-workflow", "--org", "acme", "p1", "b1", "annotate", "--dry-run"))

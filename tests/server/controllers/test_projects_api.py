@@ -83,3 +83,39 @@ def test_the_audit_log_pages_with_a_cursor(app_client, h) -> None:
         if cursor is None:
             break
     assert len(seen) == 6 and seen == sorted(seen)
+
+
+def _listed(client: TestClient[Any], headers: dict[str, str]) -> dict[str, str]:
+    r = client.get("/v1/projects", headers=headers)
+    assert r.status_code == 200, r.text
+    return {p["project"]: p["status"] for p in r.json()["data"]}
+
+
+def test_the_project_list_follows_every_change_to_the_organizations_projects(
+    app_client, acme, world: World
+) -> None:
+    h, staff = acme["client"], acme["staff"]
+    assert _listed(app_client, h) == {"p1": "ongoing"}
+    assert _listed(app_client, h) == {"p1": "ongoing"}  # answered from what this worker kept
+    body = {"project": "p2", "title": "Second"}
+    dry = app_client.post("/v1/projects", json=body, headers={**staff, "X-Dryrun": "true"})
+    assert dry.status_code == 200, dry.text
+    assert _listed(app_client, h) == {"p1": "ongoing"}
+    assert app_client.post("/v1/projects", json=body, headers=staff).status_code == 200
+    assert _listed(app_client, h) == {"p1": "ongoing", "p2": "ongoing"}
+    r = app_client.put("/v1/projects/p1/status", json={"status": "completed"}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert _listed(app_client, h) == {"p1": "completed", "p2": "ongoing"}
+    # A change made elsewhere (another worker or replica, the operator CLI) shows too.
+    world.project(acme["org"], "p3", ["x"])
+    assert _listed(app_client, h) == {"p1": "completed", "p2": "ongoing", "p3": "ongoing"}
+
+
+def test_a_kept_project_list_is_never_shown_to_another_organization(app_client, acme, world: World) -> None:
+    assert _listed(app_client, acme["client"]) == {"p1": "ongoing"}
+    other = world.org("globex")
+    ho = bearer(app_client, world.credential(other))
+    assert _listed(app_client, ho) == {}
+    world.project(other, "g1", ["x"])
+    assert _listed(app_client, ho) == {"g1": "ongoing"}
+    assert _listed(app_client, acme["client"]) == {"p1": "ongoing"}

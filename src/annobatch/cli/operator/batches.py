@@ -162,10 +162,7 @@ def batch_set_workflow(org_ref: str, project_id: str, batch_id: str, phases: str
     async def work(ops: Services) -> None:
         o = await ops.accounts.find_organization(org_ref)
         caller = operator(o.id)
-        if dry_run:
-            await ops.batches.get_batch(caller, project_id, batch_id)
-            return
-        await ops.workforce.set_batch_workflow(caller, project_id, batch_id, parsed)
+        await ops.workforce.set_batch_workflow(caller, project_id, batch_id, parsed, dry_run=dry_run)
 
     run(work)
     if env().as_json:

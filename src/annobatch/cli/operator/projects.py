@@ -175,10 +175,7 @@ def project_set_workflow(org_ref: str, project_id: str, phases: str, dry_run: bo
     async def work(ops: Services) -> None:
         o = await ops.accounts.find_organization(org_ref)
         caller = operator(o.id)
-        if dry_run:
-            await ops.projects.get_project(caller, project_id)
-            return
-        await ops.workforce.set_project_workflow(caller, project_id, parsed)
+        await ops.workforce.set_project_workflow(caller, project_id, parsed, dry_run=dry_run)
 
     run(work)
     if env().as_json:
@@ -195,21 +192,33 @@ def project_set_workflow(org_ref: str, project_id: str, phases: str, dry_run: bo
 @click.argument("project_id", metavar="PROJECT")
 @click.argument("annotation_type", metavar="TYPE")
 @click.argument("classes", metavar="car,pedestrian")
+@click.option("--dry-run", is_flag=True, help="Check the classes and the project, change nothing.")
 @common_options
-def project_set_classes(org_ref: str, project_id: str, annotation_type: str, classes: str) -> None:
+def project_set_classes(
+    org_ref: str, project_id: str, annotation_type: str, classes: str, dry_run: bool
+) -> None:
     """Set the classes an object of TYPE may have in PROJECT (its taxonomy); an empty list
     ("") allows any class."""
     names = split_types(classes)
 
     async def work(ops: Services) -> list[str]:
         o = await ops.accounts.find_organization(org_ref)
-        return list(await ops.workforce.set_classes(operator(o.id), project_id, annotation_type, names))
+        return list(
+            await ops.workforce.set_classes(
+                operator(o.id), project_id, annotation_type, names, dry_run=dry_run
+            )
+        )
 
     names = run(work)
     if env().as_json:
-        print_json({"project": project_id, "annotationType": annotation_type, "classes": names})
+        print_json(
+            {"project": project_id, "annotationType": annotation_type, "classes": names, "dryRun": dry_run}
+        )
         return
-    click.echo(f"project {project_id}, {annotation_type}: classes {', '.join(names) or 'any'}")
+    click.echo(
+        f"project {project_id}, {annotation_type}: classes {', '.join(names) or 'any'}"
+        + (" (dry run: nothing changed)" if dry_run else "")
+    )
 
 
 @project.group("members")
@@ -246,9 +255,11 @@ def members_list(org_ref: str, project_id: str) -> None:
     _show_members(project_id, run(work))
 
 
-def _change_members(org_ref: str, project_id: str, user_ids: tuple[int, ...], add: bool) -> None:
+def _change_members(
+    org_ref: str, project_id: str, user_ids: tuple[int, ...], add: bool, dry_run: bool
+) -> None:
     """Each user added (removed) in a transaction of its own; those already in (not in) the project
-    are named, nothing changes for them."""
+    are named, nothing changes for them. A dry run runs each change and rolls it back."""
 
     async def work(ops: Services) -> tuple[list[int], list[CredentialRecord]]:
         o = await ops.accounts.find_organization(org_ref)
@@ -256,42 +267,50 @@ def _change_members(org_ref: str, project_id: str, user_ids: tuple[int, ...], ad
         unchanged = []
         for user in user_ids:
             if add:
-                changed = await ops.workforce.add_to_project(caller, project_id, user)
+                changed = await ops.workforce.add_to_project(caller, project_id, user, dry_run=dry_run)
             else:
-                changed = await ops.workforce.remove_from_project(caller, project_id, user)
+                changed = await ops.workforce.remove_from_project(caller, project_id, user, dry_run=dry_run)
             if not changed:
                 unchanged.append(user)
         return unchanged, list(await ops.workforce.project_members(caller, project_id))
 
     unchanged, found = run(work)
-    if env().as_json:
-        _show_members(project_id, found)
-        return
     changed = [u for u in user_ids if u not in unchanged]
-    verb = "added to" if add else "removed from"
+    if env().as_json:
+        if dry_run:
+            print_json(
+                {"project": project_id, "dryRun": True, "wouldChange": changed, "unchanged": unchanged}
+            )
+        else:
+            _show_members(project_id, found)
+        return
+    verb = ("would be " if dry_run else "") + ("added to" if add else "removed from")
     parts = [f"user(s) {', '.join(map(str, changed))} {verb} project {project_id}"] if changed else []
     if unchanged:
         already = "already members" if add else "not members"
         parts.append(f"{', '.join(map(str, unchanged))} {already}")
-    click.echo(f"{'; '.join(parts)}; it has {len(found)} member(s)")
+    tail = " (dry run: nothing changed)" if dry_run else ""
+    click.echo(f"{'; '.join(parts)}; it has {len(found)} member(s){tail}")
 
 
 @members.command("add")
 @ORG_OPTION
 @click.argument("project_id", metavar="PROJECT")
 @click.argument("user_ids", metavar="USER_ID...", nargs=-1, required=True, type=int)
+@click.option("--dry-run", is_flag=True, help="Check each change, make none.")
 @common_options
-def members_add(org_ref: str, project_id: str, user_ids: tuple[int, ...]) -> None:
+def members_add(org_ref: str, project_id: str, user_ids: tuple[int, ...], dry_run: bool) -> None:
     """Make workforce members (by user id, see `annobatch workforce list`) members of PROJECT."""
-    _change_members(org_ref, project_id, user_ids, add=True)
+    _change_members(org_ref, project_id, user_ids, add=True, dry_run=dry_run)
 
 
 @members.command("remove")
 @ORG_OPTION
 @click.argument("project_id", metavar="PROJECT")
 @click.argument("user_ids", metavar="USER_ID...", nargs=-1, required=True, type=int)
+@click.option("--dry-run", is_flag=True, help="Check each change, make none.")
 @common_options
-def members_remove(org_ref: str, project_id: str, user_ids: tuple[int, ...]) -> None:
+def members_remove(org_ref: str, project_id: str, user_ids: tuple[int, ...], dry_run: bool) -> None:
     """Remove workforce members from PROJECT (the tasks they hold stay theirs until given up or
     their lease runs out)."""
-    _change_members(org_ref, project_id, user_ids, add=False)
+    _change_members(org_ref, project_id, user_ids, add=False, dry_run=dry_run)

@@ -36,8 +36,11 @@ def workforce() -> None:
 @click.option("--workspace", "ws_ref", metavar="WS", help="Bind the credential to one workspace.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the credentials file here (mode 600) instead of printing it.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Check the name, role and workspace; create nothing.")
 @common_options
-def workforce_add(org_ref: str, role: str, name: str, ws_ref: str | None, out: Path | None) -> None:
+def workforce_add(
+    org_ref: str, role: str, name: str, ws_ref: str | None, out: Path | None, dry_run: bool
+) -> None:
     """Create a workforce member NAME of ORG: a credential with ROLE and a numeric user id.
 
     The credentials file has the format the official client reads; the secret is shown once."""
@@ -45,9 +48,17 @@ def workforce_add(org_ref: str, role: str, name: str, ws_ref: str | None, out: P
 
     async def work(ops: Services) -> tuple[NewCredential, OrganizationRecord]:
         o = await ops.accounts.find_organization(org_ref)
-        return await ops.workforce.create_member(o.id, role, name, workspace=ws_ref), o
+        return await ops.workforce.create_member(o.id, role, name, workspace=ws_ref, dry_run=dry_run), o
 
     new, o = run(work)
+    if dry_run:  # the credential made was rolled back: nothing to show or write
+        if env().as_json:
+            print_json(
+                {"dryRun": True, "role": role, "name": name, "organization": o.name, "workspace": ws_ref}
+            )
+        else:
+            click.echo(f"{role} {name!r} of {o.name!r} would be created (dry run: nothing changed)")
+        return
     doc = credentials_document(new)
     what = f"{role} {name!r} (user id {new.record.user_id}, client id {new.record.client_id}) of {o.name!r}"
     if out is None:

@@ -56,14 +56,25 @@ def bucket(n: int) -> int:
     return size
 
 
+# `column IN (:prefix0, …)` clauses by (column, prefix, size), with their parameter names: made
+# once, as the statements that hold them are (`shaped`); building one cost more than running a
+# small insert.
+_IN_CLAUSES: dict[tuple[int, str, int], tuple[Any, sa.ColumnElement[bool], tuple[str, ...]]] = {}
+
+
 def in_list(
     column: sa.ColumnElement[Any], prefix: str, values: Sequence[Any]
 ) -> tuple[sa.ColumnElement[bool], dict[str, Any]]:
     """`column IN (:prefix0, …)` over `values` padded to their bucket, and its parameters."""
     n = bucket(len(values))
-    names = [f"{prefix}{i}" for i in range(n)]
+    key = (id(column), prefix, n)
+    hit = _IN_CLAUSES.get(key)
+    if hit is None or hit[0] is not column:
+        names = tuple(f"{prefix}{i}" for i in range(n))
+        hit = _IN_CLAUSES[key] = (column, column.in_([b(name) for name in names]), names)
+    _, clause, names = hit
     padded = list(values) + [values[-1]] * (n - len(values))
-    return column.in_([b(name) for name in names]), dict(zip(names, padded, strict=True))
+    return clause, dict(zip(names, padded, strict=True))
 
 
 def shaped(key: tuple[Any, ...], build: Callable[[], Any]) -> Query:

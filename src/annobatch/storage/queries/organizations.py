@@ -13,9 +13,10 @@ from annobatch.storage.records import OrganizationRecord, now_micros
 _O = t.organizations
 
 Q_ORG_INSERT = insert(_O, returning="id")
-Q_ORG_BY_ID = Query(sa.select(*_O.c).where(_O.c.id == b("id")))
-Q_ORG_BY_NAME = Query(sa.select(*_O.c).where(_O.c.name == b("name")))
-Q_ORGS = Query(sa.select(*_O.c).order_by(_O.c.id))
+_RECORD = (_O.c.id, _O.c.name, _O.c.created)
+Q_ORG_BY_ID = Query(sa.select(*_RECORD).where(_O.c.id == b("id")))
+Q_ORG_BY_NAME = Query(sa.select(*_RECORD).where(_O.c.name == b("name")))
+Q_ORGS = Query(sa.select(*_RECORD).order_by(_O.c.id))
 
 
 class OrganizationQueries:
@@ -28,7 +29,9 @@ class OrganizationQueries:
 
     async def create(self, name: str) -> OrganizationRecord:
         created = now_micros()
-        oid = await self.tx.fetch_val(Q_ORG_INSERT, {"name": name, "created": created})
+        oid = await self.tx.fetch_val(
+            Q_ORG_INSERT, {"name": name, "created": created, "projects_revision": 0}
+        )
         return OrganizationRecord(oid, name, created)
 
     async def by_id(self, org_id: int) -> OrganizationRecord | None:

@@ -14,7 +14,7 @@ from annobatch.storage.queries._sql import b, bucket, in_list, insert, shaped
 from annobatch.storage.records import ProjectRecord, now_micros
 from annobatch.storage.tables import DEFAULT_WORKFLOW_TEXT
 
-_P, _PAT = t.projects, t.project_annotation_types
+_P, _PAT, _O = t.projects, t.project_annotation_types, t.organizations
 
 _BY_EXT = (_P.c.organization_id == b("org"), _P.c.external_id == b("project"))
 _PROJECT_BY_EXT = sa.select(*_P.c).where(*_BY_EXT)
@@ -69,6 +69,16 @@ Q_PROJECTS_ALL = Query(sa.select(*_P.c).order_by(_P.c.organization_id, _P.c.crea
 Q_PROJECT_SET_STATUS = Query(
     sa.update(_P).where(_P.c.id == b("id")).values(status=b("status"), updated=b("updated"))
 )
+# The organization's project-list revision: bumped by every change to what the list shows.
+Q_LIST_REVISION = Query(sa.select(_O.c.projects_revision).where(_O.c.id == b("org")))
+Q_LIST_BUMP = Query(
+    sa.update(_O).where(_O.c.id == b("org")).values(projects_revision=_O.c.projects_revision + 1)
+)
+Q_LIST_BUMP_BY_PROJECT = Query(
+    sa.update(_O)
+    .where(_O.c.id == sa.select(_P.c.organization_id).where(_P.c.id == b("id")).scalar_subquery())
+    .values(projects_revision=_O.c.projects_revision + 1)
+)
 Q_PROJECT_SET_WORKFLOW = Query(
     sa.update(_P).where(_P.c.id == b("id")).values(workflow=b("workflow"), updated=b("updated"))
 )
@@ -117,6 +127,7 @@ class ProjectQueries:
             "workflow": DEFAULT_WORKFLOW_TEXT,
         }
         pid = await self.tx.fetch_val(Q_PROJECT_INSERT, values)
+        await self.tx.execute(Q_LIST_BUMP, {"org": org})
         return ProjectRecord(
             pid, org, project, title, description, status, now, now, 0, DEFAULT_WORKFLOW_TEXT
         )
@@ -164,6 +175,10 @@ class ProjectQueries:
         """The organization's projects, oldest first."""
         return [ProjectRecord(*r) for r in await self.tx.fetch_all(Q_PROJECTS, {"org": org})]
 
+    async def list_revision(self, org: int) -> int:
+        """The organization's project-list revision (`organizations.projects_revision`)."""
+        return int(await self.tx.fetch_val(Q_LIST_REVISION, {"org": org}) or 0)
+
     async def all(self) -> list[ProjectRecord]:
         """Every organization's projects (the operator's listing)."""
         return [ProjectRecord(*r) for r in await self.tx.fetch_all(Q_PROJECTS_ALL)]
@@ -172,6 +187,7 @@ class ProjectQueries:
         await self.tx.execute(
             Q_PROJECT_SET_STATUS, {"id": project_id, "status": status, "updated": now_micros()}
         )
+        await self.tx.execute(Q_LIST_BUMP_BY_PROJECT, {"id": project_id})
 
     async def set_workflow(self, project_id: int, workflow: str) -> None:
         """The phases of the project's batches (those without their own), comma-separated."""
