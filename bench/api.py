@@ -389,6 +389,8 @@ class Options:
     postgres: str | None
     storage_seconds: float
     postgres_version: str | None = None
+    #: the endpoints measured (`--only`); all of them, and the storage table, by default
+    only: tuple[str, ...] = tuple(ENDPOINTS)
 
 
 Cells = dict[tuple[str, int], Result]
@@ -432,6 +434,8 @@ def record_floor(backend: Backend, root: Path, floor_file: Path) -> None:
 
 def measure(label: str, loads: dict[str, Load], port: int, workers: int, opts: Options, into: Cells) -> None:
     for name, load in loads.items():
+        if name not in opts.only:
+            continue
         into[(name, workers)] = r = run_load(load, port, opts.concurrency, opts.warmup, opts.duration)
         print(f"  {label:10} {workers} worker(s) {name:8} {_fmt(r)}", flush=True)
 
@@ -682,6 +686,8 @@ def targets(
     w = opts.workers[0]
     for backend, res in by_backend.items():
         for name in ("projects", "batches"):
+            if name not in opts.only:
+                continue
             share = res[(name, w)].requests_per_s / floor[(name, w)].requests_per_s
             what = f"{ENDPOINTS[name].split(' (')[0]} ≥ 20% of the floor, {w} worker, {backend}"
             lines.append(f"| {what} | {share:.0%} | {_met(share >= 0.2)} |")
@@ -695,7 +701,7 @@ def targets(
         ratio = r.uow_us / r.raw_us
         what = f"`uow.{r.query}` within 2x of the raw driver, {r.backend}"
         lines.append(f"| {what} | {ratio:.2f}x | {_met(ratio <= 2)} |")
-    if "SQLite" in by_backend:
+    if "SQLite" in by_backend and "create" in opts.only:
         rate = by_backend["SQLite"][("create", w)].requests_per_s
         lines.append(
             f"| ≥ 500 batch creations/s on SQLite, {w} worker | {rate:,.0f}/s | {_met(rate >= 500)} |"
@@ -717,7 +723,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", default="1,2", help="granian worker counts (default 1,2)")
     ap.add_argument("--no-postgres", action="store_true", help="SQLite only")
     ap.add_argument("--storage-seconds", type=float, default=1.0, help="time per storage measurement")
+    ap.add_argument(
+        "--only",
+        default=",".join(ENDPOINTS),
+        help=f"endpoints to measure, of {','.join(ENDPOINTS)} (default all; fewer skip the storage table)",
+    )
     a = ap.parse_args(argv)
+    only = tuple(n for n in a.only.split(",") if n)
+    if not only or set(only) - set(ENDPOINTS):
+        ap.error(f"--only takes endpoints among {','.join(ENDPOINTS)}")
     pg = None if a.no_postgres else os.environ.get("ANNOBATCH_BENCH_DATABASE_URL", DEFAULT_PG)
     pg_version = None if pg is None else postgres_version(pg)
     if pg is not None and pg_version is None:
@@ -731,6 +745,7 @@ def main(argv: list[str] | None = None) -> None:
         pg,
         a.storage_seconds,
         pg_version,
+        only,
     )
     run(opts)
 
@@ -746,8 +761,9 @@ def run(opts: Options) -> None:
         for backend in backends:
             print(f"seeding {backend.name}: {PROJECTS} projects, {BATCHES:,} batches in one", flush=True)
             prepare(backend)
-            measure_storage = storage_sqlite if backend.name == "SQLite" else storage_postgres
-            rows += measure_storage(backend, opts.storage_seconds)
+            if opts.only == tuple(ENDPOINTS):
+                measure_storage = storage_sqlite if backend.name == "SQLite" else storage_postgres
+                rows += measure_storage(backend, opts.storage_seconds)
         floor, by_backend = api_cells(opts, backends, root)
     print()
     print(f"Machine: {machine()}" + (f", PostgreSQL {opts.postgres_version}" if opts.postgres else ""))
@@ -755,13 +771,14 @@ def run(opts: Options) -> None:
         f"Load: one generator process, HTTP/1.1 keep-alive over raw asyncio sockets, {opts.concurrency} "
         f"connections, {opts.warmup:g} s warm-up + {opts.duration:g} s measured per cell, loopback."
     )
-    for name in ENDPOINTS:
+    for name in opts.only:
         print()
         print(api_table(name, opts, floor, by_backend))
-    print()
-    print("**Storage: one query, `UnitOfWork(tx)` beside the raw driver running the same SQL**")
-    print()
-    print(storage_table(rows))
+    if rows:
+        print()
+        print("**Storage: one query, `UnitOfWork(tx)` beside the raw driver running the same SQL**")
+        print()
+        print(storage_table(rows))
     print()
     print("**Targets**")
     print()

@@ -61,6 +61,10 @@ class Session(Protocol):
 
     def move(self, project: str, batch: str, action: str) -> Answer: ...
 
+    def set_default_types(self, project: str, types: list[str]) -> Answer: ...
+
+    def list_batches(self, project: str) -> Answer: ...
+
 
 class Driver(Protocol):
     def session(self) -> Any: ...
@@ -94,6 +98,16 @@ class HttpSession:
             return _answer(self.http.post(f"/v1/projects/{project}/batches/{batch}/publish"))
         path = f"/v1/projects/{project}/batches/{batch}/actions/{action}"
         return _answer(self.http.post(path, headers=self.staff_headers))
+
+    def set_default_types(self, project: str, types: list[str]) -> Answer:
+        body = {"annotationTypes": types}
+        return _answer(
+            self.http.put(f"/v1/projects/{project}/annotation-types", json=body, headers=self.staff_headers)
+        )
+
+    def list_batches(self, project: str) -> Answer:
+        r = self.http.get(f"/v1/projects/{project}/batches")
+        return Answer(r.status_code, {"batches": [b["batch"] for b in r.json()["data"]]})
 
 
 def _answer(r: httpx.Response) -> Answer:
@@ -181,6 +195,14 @@ class OpsSession:
     def move(self, project: str, batch: str, action: str) -> Answer:
         caller = self.client if action == "publish" else self.staff
         return self._call(self.ops.batches.transition_batch(caller, project, batch, BatchAction(action)))
+
+    def set_default_types(self, project: str, types: list[str]) -> Answer:
+        found = self.runner.run(self.ops.projects.set_project_annotation_types(self.staff, project, types))
+        return Answer(200, {"annotationTypes": found})
+
+    def list_batches(self, project: str) -> Answer:
+        recs = self.runner.run(self.ops.batches.list_batches(self.client, project))
+        return Answer(200, {"batches": [b.external_id for b in recs]})
 
 
 @dataclass
@@ -286,6 +308,46 @@ def test_twenty_concurrent_creates_publishing_previous_batches_leave_exactly_one
     for b in batches[:-1]:
         assert transitions_of(events, b["batch"]) == [("publish", "open", "ready")]
     assert transitions_of(events, batches[-1]["batch"]) == []
+
+
+def test_first_creates_racing_a_change_of_the_default_types_all_inherit_the_same_types(
+    driver: Driver,
+) -> None:
+    # The first batch takes the project's defaults and every later one the latest batch's types:
+    # whichever way the change falls among the creates, the batches all get one list of types,
+    # the old defaults when a batch was created before the change, else the new ones.
+    names = [f"b{i:02d}" for i in range(12)]
+    calls: list[Callable[[Any], Answer]] = [lambda s, n=n: s.create_batch("p1", n, False) for n in names]
+    calls.insert(1, lambda s: s.set_default_types("p1", ["lane-marking"]))
+    answers = together(driver, calls)
+
+    assert [a.status for a in answers] == [200] * 13
+    events = driver.events("p1")
+    created = [e for e in events if e["kind"] == "batch.created"]
+    assert sorted(e["batch"] for e in created) == names
+    change = next(i for i, e in enumerate(events) if e["kind"] == "project.annotation-types-set")
+    any_before = any(e["kind"] == "batch.created" for e in events[:change])
+    expected = ["object-detection"] if any_before else ["lane-marking"]
+    assert [e["data"]["annotationTypes"] for e in created] == [expected] * 12
+    assert {b["status"] for b in driver.batches("p1")} == {"open"}
+
+
+def test_batches_created_side_by_side_are_all_in_every_list_read_after_them(driver: Driver) -> None:
+    # Lists read while the creates commit (and kept by the server's workers) never hide a batch
+    # once its create has answered; every batch inherits the first one's types.
+    with driver.session() as s:  # type: ignore[attr-defined]
+        assert s.create_batch("p1", "first", False).status == 200
+    names = [f"b{i:02d}" for i in range(12)]
+    calls: list[Callable[[Any], Answer]] = []
+    for n in names:
+        calls += [lambda s, n=n: s.create_batch("p1", n, False), lambda s: s.list_batches("p1")]
+    answers = together(driver, calls)
+
+    assert [a.status for a in answers] == [200] * len(calls)
+    for _ in range(6):
+        assert sorted(b["batch"] for b in driver.batches("p1")) == sorted(["first", *names])
+    created = [e for e in driver.events("p1") if e["kind"] == "batch.created"]
+    assert [e["data"]["annotationTypes"] for e in created] == [["object-detection"]] * 13
 
 
 def test_ten_concurrent_creates_of_one_batch_give_one_success_and_nine_409s(driver: Driver) -> None:

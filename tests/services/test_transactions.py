@@ -50,7 +50,7 @@ def test_a_write_commits_what_every_group_of_its_unit_wrote(db: Database, runner
         assert await projects(db, caller) == ["p1"]
         async with reading(db) as uow:
             p = await uow.projects.get(caller.org, "p1")
-            assert p is not None and p.batches_revision == 1
+            assert p is not None and await uow.batches.list_version(caller.org, "p1") == (p.id, 0, 1)
             assert (
                 len(await uow.events.page(caller.scope, project_id=p.id, batch_id=None, after=0, limit=10))
                 == 1

@@ -10,9 +10,10 @@ from msgspec.structs import replace
 from annobatch import domain
 from annobatch.domain import BatchAction, BatchStatus, Conflict
 from annobatch.services.identity import Caller
-from annobatch.services.lookups import load_batch, load_project, record_event
+from annobatch.services.lookups import load_batch, load_project, project_not_found, record_event, to_json
 from annobatch.services.transactions import Write, fingerprint, reading, run_write
 from annobatch.storage.database import Database
+from annobatch.storage.queries.batches import Audit, ListVersion
 from annobatch.storage.records import BatchRecord, ProjectRecord
 from annobatch.storage.unit_of_work import UnitOfWork
 
@@ -41,16 +42,19 @@ class BatchService:
             return await uow.batches.of(p.id)
 
     async def list_batches_unless(
-        self, caller: Caller, project: str, known: tuple[int, int] | None
-    ) -> tuple[tuple[int, int], list[BatchRecord] | None]:
-        """The project's batches, unless `known` (project id, batches revision) is still current:
-        then None, at the cost of one row read. Answers the current (id, revision) either way."""
+        self, caller: Caller, project: str, known: ListVersion | None
+    ) -> tuple[ListVersion, list[BatchRecord] | None]:
+        """The project's batches, unless `known` (the version of its list: project id, batches
+        revision, number of batches) is still current: then None, at the cost of one read.
+        Answers the current version either way."""
+        domain.validate_external_id("project", project)
         async with reading(self.db) as uow:
-            p = await load_project(uow, caller, project)
-            now = (p.id, p.batches_revision)
+            now = await uow.batches.list_version(caller.org, project)
+            if now is None:
+                raise project_not_found(project)
             if known == now:
                 return now, None
-            return now, await uow.batches.of(p.id)
+            return now, await uow.batches.of(now[0])
 
     async def get_batch(self, caller: Caller, project: str, batch: str) -> BatchView:
         async with reading(self.db) as uow:
@@ -78,18 +82,28 @@ class BatchService:
         """A new batch; it inherits the latest previous batch's annotation types (the project's
         defaults for the first batch) and starts `open`, or `pending` with nothing to inherit.
         With `publish_previous_batches` every other open batch is published in the same
-        transaction."""
+        transaction.
+
+        A plain create locks its project shared (the lock order): creates in one project run and
+        commit side by side, while every other change of the project, which locks it alone, waits
+        for them and they for it. What a new batch inherits changes only under that lone lock
+        (the types of a batch, the project's defaults), or by a concurrent create, whose batch
+        has the very types this one inherits. A create that publishes the open batches locks the
+        project alone, and so sees every batch created before it."""
         domain.validate_external_id("project", project)
         domain.validate_external_id("batch", batch)
         if title is not None:
             domain.validate_title("batch", title)
 
+        def duplicate() -> Conflict:
+            return Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
+
         async def produce(uow: UnitOfWork) -> BatchRecord:
-            p = await load_project(uow, caller, project, lock=True)
+            p = await load_project(uow, caller, project, lock=True, shared=not publish_previous_batches)
             domain.require_project_accepts_work(project, p.status)
             facts = await uow.batches.creation_facts(p.id, batch)
             if facts.taken:
-                raise Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
+                raise duplicate()
             plan = domain.plan_new_batch(facts.inherited, facts.defaults)
             published: list[str] = []
             if publish_previous_batches:
@@ -99,19 +113,15 @@ class BatchService:
                     prev = next(b for b in batches if b.external_id == ext)
                     await apply_action(uow, caller, p, prev, BatchAction.PUBLISH)
                     published.append(ext)
+            data = {"status": plan.status.value, "annotationTypes": plan.annotation_types}
+            audit = Audit(
+                caller.org, "batch.created", caller.email, to_json({**data, "publishedBatches": published})
+            )
             rec = await uow.batches.create_with_types(
-                p.id, batch, title or batch, plan.status.value, plan.annotation_types
+                p.id, batch, title or batch, plan.status.value, plan.annotation_types, audit
             )
-            await record_event(
-                uow,
-                caller,
-                p,
-                rec,
-                "batch.created",
-                status=plan.status.value,
-                annotationTypes=plan.annotation_types,
-                publishedBatches=published,
-            )
+            if rec is None:  # a concurrent create of the same batch committed first
+                raise duplicate()
             return rec
 
         fp = fingerprint("create_batch", project, batch, publish_previous_batches, title)

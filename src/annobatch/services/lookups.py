@@ -41,12 +41,19 @@ def parse_uuids(kind: str, values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(parse_uuid(kind, v) for v in values))
 
 
-async def load_project(uow: UnitOfWork, caller: Caller, project: str, lock: bool = False) -> ProjectRecord:
+async def load_project(
+    uow: UnitOfWork, caller: Caller, project: str, lock: bool = False, shared: bool = False
+) -> ProjectRecord:
+    """The caller's project, optionally locked (`ProjectQueries.get`: alone, or shared)."""
     domain.validate_external_id("project", project)
-    p = await uow.projects.get(caller.org, project, lock=lock)
+    p = await uow.projects.get(caller.org, project, lock=lock, shared=shared)
     if p is None:
-        raise NotFound(f"project {project} not found", "project-not-found")
+        raise project_not_found(project)
     return p
+
+
+def project_not_found(project: str) -> NotFound:
+    return NotFound(f"project {project} not found", "project-not-found")
 
 
 async def load_batch(uow: UnitOfWork, project: ProjectRecord, batch: str, lock: bool = False) -> BatchRecord:

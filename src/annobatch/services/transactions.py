@@ -19,8 +19,15 @@ hold a lock the other waits for (on PostgreSQL; a SQLite writer holds the whole 
 
 Rows are inserted last, and take no lock anyone waits for: every explicit lock is
 `FOR NO KEY UPDATE`, which the key-share locks of foreign-key checks (an event naming a project and
-a batch, an input naming a scene) never conflict with. Nothing locks workspaces or credentials:
-they are only read or inserted; an organization's row is only updated as the last lock (8).
+a batch, an input naming a scene) never conflict with. The one exception is a plain batch create:
+it locks its project `FOR SHARE`, which other creates share and every `FOR NO KEY UPDATE` excludes,
+so that creates in one project never wait for each other's commit; it takes no other lock, and
+never a stronger one on the project (two holders of a shared lock that both asked for more would
+deadlock). On PostgreSQL every project lock, shared or not, also takes an advisory lock on the
+project in the same mode just before the row's (`storage.queries.projects`): the lock manager
+grants those in turn, so a stream of creates cannot keep a lone locker of the project waiting.
+Nothing locks workspaces or credentials: they are only read or inserted; an organization's row is
+only updated as the last lock (8).
 
 A path that must find out what to lock (the scene's project, the batches of its inputs) reads it
 first without a lock, takes the locks in order, and reads it again: if it changed meanwhile, it
@@ -28,7 +35,8 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 
 | operation | locks, in order |
 | --- | --- |
-| create or move a batch, set its annotation types | project → batch(es) |
+| create a batch | project, shared (creates of other batches run beside it) |
+| create a batch publishing the open ones, move a batch, set its annotation types | project → batch(es) |
 | create a scene into a project (the scene is new: nothing of it to lock) | project → its batches |
 | place a created scene in a batch (`create_input`) | project → its batches → the scene |
 | commit | the scene's project → its batches → the scene → its files and inputs |

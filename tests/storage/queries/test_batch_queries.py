@@ -1,4 +1,4 @@
-"""A project's batches: order, the latest one, and the revision that every change bumps."""
+"""A project's batches: order, the latest one, and the version of the list that every change changes."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_the_latest_batch_is_the_newest_created_with_ties_broken_by_id(
     runner.run(go())
 
 
-def test_every_change_to_a_projects_batches_bumps_its_batches_revision(
+def test_every_change_to_a_projects_batches_changes_the_version_of_its_list(
     db: Database, runner: asyncio.Runner
 ) -> None:
     async def go() -> None:
@@ -33,17 +33,18 @@ def test_every_change_to_a_projects_batches_bumps_its_batches_revision(
             org = await uow.organizations.create("acme")
             p = await uow.projects.create(org.id, "p1", "P", "", "ongoing")
 
-            async def revision() -> int:
-                found = await uow.projects.get(org.id, "p1")
-                assert found is not None
-                return found.batches_revision
+            async def version() -> tuple[int, int, int] | None:
+                return await uow.batches.list_version(org.id, "p1")
 
+            assert await version() == (p.id, 0, 0)
+            # A new batch adds a row and writes nothing to the project's row: the count tells.
             b = await uow.batches.create(p.id, "b1", "b1", "pending")
-            assert await revision() == 1
+            assert await version() == (p.id, 0, 1)
             await uow.batches.set_types(b.id, ["x"])
-            assert await revision() == 2
+            assert await version() == (p.id, 1, 1)
             await uow.batches.set_status(b.id, "open")
-            assert await revision() == 3
+            assert await version() == (p.id, 2, 1)
+            assert await uow.batches.list_version(org.id, "p2") is None
             assert await uow.batches.by_id(b.id) == ("b1", "open", p.id)
             assert await uow.batches.types_by_batch([b.id, b.id + 1]) == {b.id: ["x"], b.id + 1: []}
 

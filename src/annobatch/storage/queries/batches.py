@@ -1,8 +1,11 @@
 """Batches: a project's batches by external id, their status and annotation types, and their
 inputs counted by status.
 
-Every change to a project's batches bumps the project's `batches_revision` in the same
-transaction: a kept batch list stays good while the revision it was built at is current.
+A kept batch list stays good while the version it was built at is current (`list_version`): the
+project's `batches_revision`, which every change to an existing batch bumps in the same
+transaction, and how many batches the project has. A new batch only adds a row (batches are never
+deleted, so the count only grows): creating one writes nothing to the project's row, and so
+concurrent creates in one project never wait for each other's commit.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from annobatch.storage import tables as t
 from annobatch.storage.database import Query, Tx
 from annobatch.storage.queries._sql import Scoped, b, bucket, in_list, insert, shaped
+from annobatch.storage.queries.events import EventQueries, is_webhook_kind
 from annobatch.storage.records import BatchRecord, now_micros
 from annobatch.storage.scope import Scope
 
@@ -23,6 +28,35 @@ _P, _B, _BAT, _I, _S = t.projects, t.batches, t.batch_annotation_types, t.inputs
 
 _BATCH_BY_EXT = sa.select(*_B.c).where(_B.c.project_id == b("project_id"), _B.c.external_id == b("batch"))
 Q_BATCH_INSERT = insert(_B, returning="id")
+_NEW_BATCH = {
+    "project_id": b("project_id"),
+    "external_id": b("batch"),
+    "title": b("title"),
+    "status": b("status"),
+    "created": b("created"),
+    "updated": b("created"),
+    "workflow": sa.null(),
+}
+# A new batch unless the project has one of that id already (then no row: the id is taken).
+Q_BATCH_INSERT_NEW = Query(
+    sqlite.insert(_B).values(_NEW_BATCH).on_conflict_do_nothing(index_elements=["project_id", "external_id"])
+    .returning(_B.c.id),
+    # The same, with its annotation types and its audit-log entry, in one statement: one round trip.
+    postgresql=sa.text(
+        "WITH nb AS ("
+        " INSERT INTO batches (project_id, external_id, title, status, created, updated, workflow)"
+        " VALUES (:project_id, :batch, :title, :status, :created, :created, NULL)"
+        " ON CONFLICT (project_id, external_id) DO NOTHING RETURNING id"
+        "), bat AS ("
+        " INSERT INTO batch_annotation_types (batch_id, annotation_type, position)"
+        " SELECT nb.id, u.annotation_type, u.n - 1"
+        " FROM nb, unnest(CAST(:types AS VARCHAR[])) WITH ORDINALITY AS u(annotation_type, n)"
+        "), audit AS ("
+        " INSERT INTO events (organization_id, project_id, batch_id, kind, actor, data, created)"
+        " SELECT :org, :project_id, nb.id, :kind, :actor, :data, :created FROM nb"
+        ") SELECT id FROM nb"
+    ),
+)  # fmt: skip
 Q_BATCH = Query(_BATCH_BY_EXT)
 # Row locks are FOR NO KEY UPDATE (see queries/projects.py).
 Q_BATCH_FOR_UPDATE = Query(_BATCH_BY_EXT.with_for_update(key_share=True))
@@ -47,8 +81,15 @@ Q_BATCH_SET_WORKFLOW = Query(
     sa.update(_B).where(_B.c.id == b("id")).values(workflow=b("workflow"), updated=b("updated"))
 )
 Q_BATCH_TOUCH = Query(sa.update(_B).where(_B.c.id == b("id")).values(updated=b("updated")))
+# A project's id and the version of its batch list (see the module's docstring), in one read.
+Q_LIST_VERSION = Query(
+    sa.select(
+        _P.c.id,
+        _P.c.batches_revision,
+        sa.select(sa.func.count()).where(_B.c.project_id == _P.c.id).scalar_subquery(),
+    ).where(_P.c.organization_id == b("org"), _P.c.external_id == b("project"))
+)
 _BUMP = {"batches_revision": _P.c.batches_revision + 1}
-Q_PROJECT_BUMP = Query(sa.update(_P).where(_P.c.id == b("project_id")).values(_BUMP))
 Q_PROJECT_BUMP_BY_BATCH = Query(
     sa.update(_P)
     .where(_P.c.id == sa.select(_B.c.project_id).where(_B.c.id == b("batch_id")).scalar_subquery())
@@ -97,6 +138,20 @@ Q_INPUT_COUNTS = Scoped(
 )
 
 
+#: The version of a project's batch list: (project id, batches revision, number of batches).
+ListVersion = tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """An audit-log entry about a new batch, written with it (`EventQueries.add`'s fields)."""
+
+    org: int
+    kind: str
+    actor: str
+    data: str
+
+
 @dataclass(frozen=True, slots=True)
 class CreationFacts:
     taken: bool
@@ -126,7 +181,6 @@ class BatchQueries:
             "workflow": None,
         }
         bid = await self.tx.fetch_val(Q_BATCH_INSERT, values)
-        await self.tx.execute(Q_PROJECT_BUMP, {"project_id": project_id})
         return BatchRecord(bid, project_id, batch, title, status, now, now)
 
     async def creation_facts(self, project_id: int, batch: str) -> CreationFacts:
@@ -141,14 +195,32 @@ class BatchQueries:
         return CreationFacts("taken" in kinds, inherited, types("default"))
 
     async def create_with_types(
-        self, project_id: int, batch: str, title: str, status: str, types: Sequence[str]
-    ) -> BatchRecord:
-        """A new batch and its annotation types (a new batch has none to replace)."""
-        rec = await self.create(project_id, batch, title, status)
-        rows = [{"batch_id": rec.id, "annotation_type": a, "position": i} for i, a in enumerate(types)]
+        self, project_id: int, batch: str, title: str, status: str, types: Sequence[str], audit: Audit
+    ) -> BatchRecord | None:
+        """A new batch, its annotation types (a new batch has none to replace) and its audit-log
+        entry; None, writing nothing, when the project has a batch of that id already (one a
+        concurrent create made, say). On PostgreSQL one statement: one round trip, not three
+        (an entry of a kind webhooks may name goes through `EventQueries.add`, which enqueues
+        its deliveries)."""
+        now = now_micros()
+        values = {"project_id": project_id, "batch": batch, "title": title, "status": status, "created": now}
+        if self.tx.dialect == "postgresql" and not is_webhook_kind(audit.kind):
+            more = {"types": list(types), "org": audit.org, "kind": audit.kind, "actor": audit.actor}
+            bid = await self.tx.fetch_val(Q_BATCH_INSERT_NEW, {**values, **more, "data": audit.data})
+            return None if bid is None else BatchRecord(bid, project_id, batch, title, status, now, now)
+        bid = await self.tx.fetch_val(Q_BATCH_INSERT_NEW, values)
+        if bid is None:
+            return None
+        rows = [{"batch_id": bid, "annotation_type": a, "position": i} for i, a in enumerate(types)]
         if rows:
             await self.tx.execute_many(Q_BAT_INSERT, rows)
-        return rec
+        await EventQueries(self.tx).add(audit.org, project_id, bid, audit.kind, audit.actor, audit.data)
+        return BatchRecord(bid, project_id, batch, title, status, now, now)
+
+    async def list_version(self, org: int, project: str) -> ListVersion | None:
+        """The version of the project's batch list (None: no such project)."""
+        row = await self.tx.fetch_one(Q_LIST_VERSION, {"org": org, "project": project})
+        return None if row is None else (row[0], row[1], row[2])
 
     async def get(self, project_id: int, batch: str, lock: bool = False) -> BatchRecord | None:
         q = Q_BATCH_FOR_UPDATE if lock else Q_BATCH

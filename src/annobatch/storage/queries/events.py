@@ -18,6 +18,13 @@ _E, _P, _B = t.events, t.projects, t.batches
 
 Q_EVENT_INSERT = insert(_E, returning="id")
 _WEBHOOK_KINDS = frozenset(WEBHOOK_EVENTS)
+
+
+def is_webhook_kind(kind: str) -> bool:
+    """Whether entries of this kind enqueue webhook deliveries (`EventQueries.add` does)."""
+    return kind in _WEBHOOK_KINDS
+
+
 _EVENT_COLS = (*_E.c, _P.c.external_id, _B.c.external_id)
 _EVENTS = (
     sa.select(*_EVENT_COLS)

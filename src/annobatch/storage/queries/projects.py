@@ -16,15 +16,54 @@ from annobatch.storage.tables import DEFAULT_WORKFLOW_TEXT
 
 _P, _PAT, _O = t.projects, t.project_annotation_types, t.organizations
 
-_PROJECT_BY_EXT = sa.select(*_P.c).where(_P.c.organization_id == b("org"), _P.c.external_id == b("project"))
+_BY_EXT = (_P.c.organization_id == b("org"), _P.c.external_id == b("project"))
+_PROJECT_BY_EXT = sa.select(*_P.c).where(*_BY_EXT)
 Q_PROJECT_INSERT = insert(_P, returning="id")
 Q_PROJECT = Query(_PROJECT_BY_EXT)
+
 # Row locks are FOR NO KEY UPDATE: they exclude every other writer of the row, and not the
 # key-share locks that foreign-key checks take when a batch, scene, input or event is inserted.
-Q_PROJECT_FOR_UPDATE = Query(_PROJECT_BY_EXT.with_for_update(key_share=True))
+# Creates of new batches lock the row FOR SHARE instead: they share it with each other, and it
+# excludes every FOR NO KEY UPDATE, so every other change of the project waits for them and they
+# for it. A row lock that is free for a sharer is granted at once, even while a lone locker
+# waits, so that creates one after another could keep a lone locker waiting for as long as they
+# come. Each project lock therefore also takes a transaction-scoped advisory lock on the project,
+# in the same mode, before the row (in the same statement; for a list of projects, in one just
+# before, in id order): PostgreSQL's lock manager queues a sharer behind a lone locker that
+# waits, and so every lock of a project is granted in turn.
+PROJECT_LOCK_CLASS = 1  # the advisory locks' first key (two-key space; the second: the project id)
+
+
+def _queued(stmt: Any, alone: bool) -> Query:
+    """`stmt` (the project's columns) locking its rows, behind the advisory lock of each (PostgreSQL),
+    which an extra last column takes; SQLite gets a NULL in its place."""
+    advisory = sa.func.pg_advisory_xact_lock if alone else sa.func.pg_advisory_xact_lock_shared
+    pg = stmt.add_columns(advisory(sa.literal(PROJECT_LOCK_CLASS), _P.c.id).label("queued"))
+    row_lock = {"key_share": True} if alone else {"read": True}
+    return Query(
+        stmt.add_columns(sa.null().label("queued")),
+        postgresql=pg.with_for_update(**row_lock),
+    )
+
+
+Q_PROJECT_FOR_UPDATE = _queued(_PROJECT_BY_EXT, alone=True)
+Q_PROJECT_FOR_SHARE = _queued(_PROJECT_BY_EXT, alone=False)
 _PROJECT_BY_ID = sa.select(*_P.c).where(_P.c.id == b("id"))
 Q_PROJECT_BY_ID = Query(_PROJECT_BY_ID)
-Q_PROJECT_BY_ID_FOR_UPDATE = Query(_PROJECT_BY_ID.with_for_update(key_share=True))
+Q_PROJECT_BY_ID_FOR_UPDATE = _queued(_PROJECT_BY_ID, alone=True)
+# The advisory locks of a list of projects (`in_list`'s parameters, in id order), by its size.
+_ADVISORY: dict[int, Query] = {}
+
+
+def _advisory_locks(n: int) -> Query:
+    q = _ADVISORY.get(n)
+    if q is None:
+        rows = ", ".join(f"(CAST(:p{i} AS INTEGER))" for i in range(n))
+        sql = f"SELECT pg_advisory_xact_lock({PROJECT_LOCK_CLASS}, v) FROM (VALUES {rows}) AS t(v)"
+        q = _ADVISORY[n] = Query(sql)
+    return q
+
+
 Q_PROJECTS = Query(sa.select(*_P.c).where(_P.c.organization_id == b("org")).order_by(_P.c.created, _P.c.id))
 Q_PROJECTS_ALL = Query(sa.select(*_P.c).order_by(_P.c.organization_id, _P.c.created, _P.c.id))
 Q_PROJECT_SET_STATUS = Query(
@@ -93,11 +132,14 @@ class ProjectQueries:
             pid, org, project, title, description, status, now, now, 0, DEFAULT_WORKFLOW_TEXT
         )
 
-    async def get(self, org: int, project: str, lock: bool = False) -> ProjectRecord | None:
-        row = await self.tx.fetch_one(
-            Q_PROJECT_FOR_UPDATE if lock else Q_PROJECT, {"org": org, "project": project}
-        )
-        return None if row is None else ProjectRecord(*row)
+    async def get(
+        self, org: int, project: str, lock: bool = False, shared: bool = False
+    ) -> ProjectRecord | None:
+        """The project, optionally locked: alone (`lock`), or `shared` with others who lock it
+        shared, against every lock that is not (PostgreSQL; SQLite writers are serial already)."""
+        q = Q_PROJECT_FOR_SHARE if shared else Q_PROJECT_FOR_UPDATE if lock else Q_PROJECT
+        row = await self.tx.fetch_one(q, {"org": org, "project": project})
+        return None if row is None else _record(row)
 
     async def by_id(self, project_id: int, lock: bool = False) -> ProjectRecord:
         """A project known to exist (a row points at it), optionally locked."""
@@ -105,7 +147,7 @@ class ProjectQueries:
             Q_PROJECT_BY_ID_FOR_UPDATE if lock else Q_PROJECT_BY_ID, {"id": project_id}
         )
         assert row is not None
-        return ProjectRecord(*row)
+        return _record(row)
 
     async def lock_ids(self, project_ids: Sequence[int]) -> None:
         """Lock these projects' rows, in id order (the lock order says projects by id)."""
@@ -113,6 +155,10 @@ class ProjectQueries:
             return
         ids = sorted(set(project_ids))
         clause, values = in_list(_P.c.id, "p", ids)
+
+        if self.tx.dialect == "postgresql":
+            # The advisory locks first, one by one in id order, as a lock of one project takes them.
+            await self.tx.fetch_all(_advisory_locks(len(values)), values)
 
         def build() -> Any:
             return sa.select(_P.c.id).where(clause).order_by(_P.c.id).with_for_update(key_share=True)
@@ -164,3 +210,9 @@ class ProjectQueries:
         for (a,) in await self.tx.fetch_all(Q_CATALOGUE, {"project_id": project_id}):
             seen.setdefault(a, None)
         return list(seen)
+
+
+def _record(row: tuple[Any, ...]) -> ProjectRecord:
+    """A project from a row of its columns, and of a lock's last column when it is one."""
+    n = len(ProjectRecord.__struct_fields__)
+    return ProjectRecord(*row[:n])
