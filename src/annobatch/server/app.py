@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from annobatch.server import controllers, dashboard, errors
 from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
+from annobatch.server.encoded_lists import KeptLists
 from annobatch.server.headers import secure_headers
 from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
@@ -73,6 +74,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             settings, blobs, DownloadSigner.from_signing_key(key, settings.download_url_ttl_seconds)
         )
         app.state.token_limits = TokenLimits.from_settings(settings)
+        app.state.kept_lists = KeptLists()
         stop_sweeping = shared.services.housekeeping.start_sweeping()
         stop_jobs = start_jobs(shared.services, settings)
         try:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 
 class EncodedLists:
     """Encoded answers by key, each with the version it was made at; the least recently used go
-    first once `size` are kept. One per controller and app (per worker)."""
+    first once `size` are kept."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
@@ -27,3 +28,12 @@ class EncodedLists:
         self._items.move_to_end(key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptLists:
+    """The encoded lists a running app keeps (`app.state.kept_lists`), made anew each time it
+    starts: a list kept before, over another database maybe, is never answered."""
+
+    projects: EncodedLists = field(default_factory=EncodedLists)
+    batches: EncodedLists = field(default_factory=EncodedLists)

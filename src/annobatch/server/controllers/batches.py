@@ -4,7 +4,8 @@ and the staff moves."""
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, MediaType, Response, Router, get, post, put
+from litestar import Controller, MediaType, Response, get, post, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -24,28 +25,25 @@ class BatchController(Controller):
     path = "/v1/projects/{project:str}/batches"
     tags = ["batches"]
 
-    def __init__(self, owner: Router) -> None:
-        super().__init__(owner)
-        # Litestar makes one controller per app (per worker): the encoded lists are this app's.
-        self.batch_lists = EncodedLists()
-
     @get(summary="All batches of a project")
     async def list_batches(
         self,
         caller: NamedDependency[Caller],
         batches: NamedDependency[BatchService],
         project: FromPath[str],
+        state: State,
     ) -> Response[schemas.Envelope[list[schemas.ProjectBatch]]]:
         # A project's list is kept encoded and answered again while the project's batches
         # revision is unchanged: one row read instead of building and encoding every batch.
+        kept: EncodedLists = state.kept_lists.batches
         key = (caller.org, project)
-        hit = self.batch_lists.get(key)
+        hit = kept.get(key)
         version, recs = await batches.list_batches_unless(caller, project, hit[0] if hit else None)  # type: ignore[arg-type]
         if recs is None and hit is not None:
             body = hit[1]
         else:
             body = msgspec.json.encode(schemas.Envelope([presenters.batch(project, b) for b in recs or []]))
-            self.batch_lists.put(key, version, body)
+            kept.put(key, version, body)
         return Response(content=body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
     @post(

@@ -4,7 +4,8 @@ set-up calls."""
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, MediaType, Response, Router, get, post, put
+from litestar import Controller, MediaType, Response, get, post, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -21,24 +22,20 @@ class ProjectController(Controller):
     path = "/v1/projects"
     tags = ["projects"]
 
-    def __init__(self, owner: Router) -> None:
-        super().__init__(owner)
-        # One controller per app (per worker): the encoded lists are this app's.
-        self.project_lists = EncodedLists()
-
     @get(summary="All projects of the caller's organization")
     async def list_projects(
-        self, caller: NamedDependency[Caller], projects: NamedDependency[ProjectService]
+        self, caller: NamedDependency[Caller], projects: NamedDependency[ProjectService], state: State
     ) -> Response[schemas.Envelope[list[schemas.Project]]]:
         # The organization's list is kept encoded and answered again while its project-list
         # revision is unchanged: one row read instead of every project built and encoded.
-        hit = self.project_lists.get(caller.org)
+        kept: EncodedLists = state.kept_lists.projects
+        hit = kept.get(caller.org)
         version, recs = await projects.list_projects_unless(caller, hit[0] if hit else None)  # type: ignore[arg-type]
         if recs is None and hit is not None:
             body = hit[1]
         else:
             body = msgspec.json.encode(schemas.Envelope([presenters.project(p) for p in recs or []]))
-            self.project_lists.put(caller.org, version, body)
+            kept.put(caller.org, version, body)
         return Response(content=body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
     @post(status_code=200, summary="Create a project (staff)", dependencies=WRITE)
