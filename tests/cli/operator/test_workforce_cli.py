@@ -108,6 +108,8 @@ def test_a_batch_workflow_is_fixed_once_its_work_has_started(
     work.ok("batch", "publish", "--org", "acme", "p1", "b1")
     assert work.cli("tasks", "next", "--credentials", str(tmp_path / "anna.json")).exit_code == 0
     assert_refused(work.cli("batch", "set-workflow", "--org", "acme", "p1", "b1", "annotate"))
+    # its dry run is refused as the change is
+    assert_refused(work.cli("batch", "set-workflow", "--org", "acme", "p1", "b1", "annotate", "--dry-run"))
 
 
 def test_classes_are_set_per_annotation_type(database_url: str, world: World, tmp_path: Path) -> None:
@@ -191,14 +193,3 @@ def test_every_workforce_change_has_a_dry_run_that_checks_everything_and_changes
     after = kinds()
     assert "project.classes-set" not in after and "project.workflow-set" not in after
     assert len(after) == events_before + 2  # the real removal and the real addition, nothing more
-
-
-def test_a_batch_workflow_dry_run_is_refused_once_work_has_started_as_the_change_is(
-    database_url: str, world: World, tmp_path: Path
-) -> None:
-    work = Work(world, database_url, tmp_path / "data")
-    work.scene("s1")
-    work.member("annotator", "anna", tmp_path / "anna.json")
-    work.ok("batch", "publish", "--org", "acme", "p1", "b1")
-    assert work.cli("tasks", "next", "--credentials", str(tmp_path / "anna.json")).exit_code == 0
-    assert_refused(work.cli("batch", "set-workflow", "--org", "acme", "p1", "b1", "annotate", "--dry-run"))
