@@ -5,8 +5,9 @@ every row when nothing changed."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class EncodedLists:
@@ -28,6 +29,23 @@ class EncodedLists:
         self._items.move_to_end(key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
+
+    async def answer(
+        self,
+        key: Hashable,
+        read: Callable[[Any], Awaitable[tuple[Any, Sequence[Any] | None]]],
+        encode: Callable[[Sequence[Any]], bytes],
+    ) -> bytes:
+        """The body for `key`: `read(version kept or None)` answers the current version and the
+        records, or None for them while the kept version is current; then the kept body is
+        answered, else the records are encoded and kept at their version."""
+        hit = self.get(key)
+        version, records = await read(hit[0] if hit else None)
+        if records is None and hit is not None:
+            return hit[1]
+        body = encode(records or [])
+        self.put(key, version, body)
+        return body
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,14 +36,11 @@ class BatchController(Controller):
         # A project's list is kept encoded and answered again while the project's batches
         # revision is unchanged: one row read instead of building and encoding every batch.
         kept: EncodedLists = state.kept_lists.batches
-        key = (caller.org, project)
-        hit = kept.get(key)
-        version, recs = await batches.list_batches_unless(caller, project, hit[0] if hit else None)  # type: ignore[arg-type]
-        if recs is None and hit is not None:
-            body = hit[1]
-        else:
-            body = msgspec.json.encode(schemas.Envelope([presenters.batch(project, b) for b in recs or []]))
-            kept.put(key, version, body)
+        body = await kept.answer(
+            (caller.org, project),
+            lambda known: batches.list_batches_unless(caller, project, known),
+            lambda recs: msgspec.json.encode(schemas.Envelope([presenters.batch(project, b) for b in recs])),
+        )
         return Response(content=body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
     @post(

@@ -29,13 +29,11 @@ class ProjectController(Controller):
         # The organization's list is kept encoded and answered again while its project-list
         # revision is unchanged: one row read instead of every project built and encoded.
         kept: EncodedLists = state.kept_lists.projects
-        hit = kept.get(caller.org)
-        version, recs = await projects.list_projects_unless(caller, hit[0] if hit else None)  # type: ignore[arg-type]
-        if recs is None and hit is not None:
-            body = hit[1]
-        else:
-            body = msgspec.json.encode(schemas.Envelope([presenters.project(p) for p in recs or []]))
-            kept.put(caller.org, version, body)
+        body = await kept.answer(
+            caller.org,
+            lambda known: projects.list_projects_unless(caller, known),
+            lambda recs: msgspec.json.encode(schemas.Envelope([presenters.project(p) for p in recs])),
+        )
         return Response(content=body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
     @post(status_code=200, summary="Create a project (staff)", dependencies=WRITE)
