@@ -17,6 +17,7 @@ from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
 from annobatch.server.encoded_lists import KeptLists
 from annobatch.server.headers import secure_headers
+from annobatch.server.hot_reads import answer_hot_reads
 from annobatch.server.limits import limit_body_reads
 from annobatch.server.paths import normalize_paths
 from annobatch.server.throttle import TokenLimits
@@ -107,7 +108,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         debug=False,
         logging_config=None,
     )
-    edge = limit_body_reads(normalize_paths(app.asgi_handler), settings.body_read_timeout_seconds)
+    hot = answer_hot_reads(app.asgi_handler, app.state, shared)
+    edge = limit_body_reads(normalize_paths(hot), settings.body_read_timeout_seconds)
     app.asgi_handler = secure_headers(edge)
     return app
 

@@ -42,7 +42,7 @@ from annobatch.storage.database import Database
 WORKFORCE = "workforce"
 WORKFORCE_ALSO = "also"
 WORKFORCE_ONLY = "only"
-_WORKFORCE_ROLES = frozenset({Role.ANNOTATOR, Role.REVIEWER})
+WORKFORCE_ROLES = frozenset({Role.ANNOTATOR, Role.REVIEWER})
 
 
 async def authenticate(request: Request[Any, Any, Any]) -> None:
@@ -58,7 +58,7 @@ async def authenticate(request: Request[Any, Any, Any]) -> None:
     headers = request.headers
     caller = await authority.caller(headers.get("authorization"), headers.get("x-organization-id"))
     reach = request.route_handler.opt.get(WORKFORCE)
-    if (reach is None and caller.role in _WORKFORCE_ROLES) or (
+    if (reach is None and caller.role in WORKFORCE_ROLES) or (
         reach == WORKFORCE_ONLY and caller.role is Role.CLIENT
     ):
         raise NotFound(NO_SUCH_ENDPOINT, "not-found")

@@ -3,7 +3,6 @@ set-up calls."""
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, MediaType, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -11,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from annobatch import presenters, schemas
 from annobatch.server.dependencies import WRITE
-from annobatch.server.encoded_lists import EncodedLists
+from annobatch.server.hot_reads import project_list
 from annobatch.server.params import EventCursor, EventLimit
 from annobatch.services.identity import Caller
 from annobatch.services.projects import ProjectService
@@ -26,14 +25,8 @@ class ProjectController(Controller):
     async def list_projects(
         self, caller: NamedDependency[Caller], projects: NamedDependency[ProjectService], state: State
     ) -> Response[schemas.Envelope[list[schemas.Project]]]:
-        # The organization's list is kept encoded and answered again while its project-list
-        # revision is unchanged: one row read instead of every project built and encoded.
-        kept: EncodedLists = state.kept_lists.projects
-        body = await kept.answer(
-            caller.org,
-            lambda known: projects.list_projects_unless(caller, known),
-            lambda recs: msgspec.json.encode(schemas.Envelope([presenters.project(p) for p in recs])),
-        )
+        # The plain case rarely gets here: `hot_reads` answers it before routing.
+        body = await project_list(state.kept_lists.projects, projects, caller)
         return Response(content=body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
     @post(status_code=200, summary="Create a project (staff)", dependencies=WRITE)
