@@ -95,15 +95,10 @@ class BatchService:
         if title is not None:
             domain.validate_title("batch", title)
 
-        def duplicate() -> Conflict:
-            return Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
-
         async def produce(uow: UnitOfWork) -> BatchRecord:
             p = await load_project(uow, caller, project, lock=True, shared=not publish_previous_batches)
             domain.require_project_accepts_work(project, p.status)
-            facts = await uow.batches.creation_facts(p.id, batch)
-            if facts.taken:
-                raise duplicate()
+            facts = await uow.batches.creation_facts(p.id)
             plan = domain.plan_new_batch(facts.inherited, facts.defaults)
             published: list[str] = []
             if publish_previous_batches:
@@ -120,8 +115,8 @@ class BatchService:
             rec = await uow.batches.create_with_types(
                 p.id, batch, title or batch, plan.status.value, plan.annotation_types, audit
             )
-            if rec is None:  # a concurrent create of the same batch committed first
-                raise duplicate()
+            if rec is None:  # the project has that batch (a concurrent create's, maybe): nothing written
+                raise Conflict(f"batch {batch} already exists in project {project}", "duplicate-batch")
             return rec
 
         fp = fingerprint("create_batch", project, batch, publish_previous_batches, title)
