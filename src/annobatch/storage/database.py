@@ -320,6 +320,14 @@ class _PostgresTx(Tx):
             raise failure from e
 
 
+#: Seconds a connection keeps a prepared statement before it prepares it again. PostgreSQL keeps
+#: the plan it made for a statement (a generic one after five runs) while the connection keeps the
+#: statement, and replans only when the tables' statistics change; where autovacuum is off they
+#: never do, and a plan made while a table held ten rows stays while it grows to a million. A
+#: statement prepared again is planned at the tables' present size. (asyncpg's default: 300 s.)
+STATEMENT_LIFETIME = 30
+
+
 class PostgresDatabase(Database):
     """PostgreSQL through an asyncpg pool. Writers serialise per project with row locks taken by
     the operations (`SELECT … FOR NO KEY UPDATE`), in the order `annobatch.services.transactions`
@@ -359,6 +367,7 @@ class PostgresDatabase(Database):
             reset=_keep_session,
             timeout=self.acquire_timeout,  # of each new connection's set-up
             server_settings=settings,
+            max_cached_statement_lifetime=STATEMENT_LIFETIME,
         )
         self._loop = asyncio.get_running_loop()
 
