@@ -11,7 +11,8 @@ so this is the figure to compare code against code (`--profile` shows where it g
 Endpoints (SQLite):
 - `GET /v1/projects`: an organization with 50 projects;
 - `POST /v2/inputs`: an input made from a scene that already exists (the create measured by
-  `compare.py`), each request a scene of its own.
+  `compare.py`), each request a scene of its own;
+- `POST /v1/projects/w/batches/{new}`: a new batch (`api.py`'s create), in a project of its own.
 """
 
 from __future__ import annotations
@@ -103,6 +104,20 @@ async def _creates(call: Call, headers: dict[str, str]) -> Callable[[], Awaitabl
     return one
 
 
+async def _batches(call: Call, headers: dict[str, str]) -> Callable[[], Awaitable[None]]:
+    n = 0
+    body = b'{"publishPreviousBatches": false}'
+
+    async def one() -> None:
+        nonlocal n
+        n += 1
+        path = f"/v1/projects/w/batches/b-{n}"
+        sent = await call("POST", path, {**headers, "content-type": "application/json"}, body)
+        assert sent[0]["status"] == 200, sent
+
+    return one
+
+
 async def _cpu_per_request(one: Callable[[], Awaitable[None]], requests: int) -> float:
     for _ in range(min(200, requests)):  # warm: statements prepared, caches filled
         await one()
@@ -129,12 +144,19 @@ async def _run(a: argparse.Namespace, data: Path) -> dict[str, list[float]]:
         ops = Services.over(db)
         for i in range(49):  # 50 projects with `p1`
             await ops.projects.create_project(operator(store.org), f"q{i:02}", title=f"Q{i}")
+        await ops.projects.create_project(  # where the batches are created
+            operator(store.org), "w", title="W", annotation_types=["object-detection"]
+        )
     finally:
         await db.close()
     call, stop = await _asgi(create_app(Settings(data_dir=data, database_url=store.url, public_url="")))
     try:
         headers = {"authorization": f"Bearer {await _token(call, client)}"}
-        endpoints = {"projects": await _projects(call, headers), "create": await _creates(call, headers)}
+        endpoints = {
+            "projects": await _projects(call, headers),
+            "create": await _creates(call, headers),
+            "batch": await _batches(call, headers),
+        }
         if a.profile:
             one = endpoints[a.profile]
             await _cpu_per_request(one, a.requests)
@@ -158,13 +180,17 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--requests", type=int, default=2000, help="timed requests per endpoint and repeat")
     ap.add_argument("--repeats", type=int, default=3, help="repeats, in turns (default 3)")
-    ap.add_argument("--profile", choices=["projects", "create"], help="cProfile one endpoint instead")
+    ap.add_argument("--profile", choices=["projects", "create", "batch"], help="cProfile one endpoint")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="annobatch-inprocess-") as tmp:
         found = asyncio.run(_run(a, Path(tmp)))
     if not found:
         return
-    labels = {"projects": "GET /v1/projects (50 projects)", "create": "POST /v2/inputs (from a scene)"}
+    labels = {
+        "projects": "GET /v1/projects (50 projects)",
+        "create": "POST /v2/inputs (from a scene)",
+        "batch": "POST /v1/projects/w/batches/{new}",
+    }
     print(f"| endpoint | CPU µs per request, median of {a.repeats} | each repeat |")
     print("|---|---:|---|")
     for name, values in found.items():
