@@ -151,7 +151,7 @@ class InputService:
             seen = await load_scene(uow, caller, scene_of)
             domain.require_scene_accepts_inputs(scene_of, seen.status)
             # The lock order: the project and its batches, then the scene (not invalidated meanwhile).
-            p, batch_id = await place_input(uow, caller, project, batch)
+            p, batch_id, batch_name = await place_input(uow, caller, project, batch)
             scene = await load_scene(uow, caller, scene_of, lock=True)
             domain.require_scene_accepts_inputs(scene_of, scene.status)
             existing = await uow.inputs.in_batch(scene_of, batch_id)
@@ -168,7 +168,8 @@ class InputService:
                     domain.require_pre_annotation_replaceable(rec.id, await _annotation_started(uow, rec.id))
                 await uow.pre_annotations.set_for_input(rec.id, pid)
                 await _pre_annotation_event(uow, caller, rec, scene.workspace_id, pid)
-            return (await uow.inputs.rows(caller.scope, [rec.id]))[0]
+            named = {batch_id: (p.external_id, batch_name)}
+            return (await uow.inputs.rows(caller.scope, [rec.id], named))[0]
 
         fp = fingerprint("input", sid, project, batch, pid, latest_pre_annotation)
         return await run_write(self.db, caller, write, fp, InputRow, produce)

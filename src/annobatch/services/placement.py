@@ -7,6 +7,7 @@ a batch published meanwhile. The locks are the first steps of the lock order
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 from annobatch import domain
 from annobatch.domain import BatchChoice, BatchStatus, NotFound
@@ -17,9 +18,15 @@ from annobatch.storage.records import InputRecord, ProjectRecord, SceneRecord, n
 from annobatch.storage.unit_of_work import UnitOfWork
 
 
-async def place_input(
-    uow: UnitOfWork, caller: Caller, project: str, batch: str | None
-) -> tuple[ProjectRecord, int]:
+class Placement(NamedTuple):
+    """Where a new input goes: its project, and the id and external id of its batch."""
+
+    project: ProjectRecord
+    batch_id: int
+    batch: str
+
+
+async def place_input(uow: UnitOfWork, caller: Caller, project: str, batch: str | None) -> Placement:
     """Choose the batch for a new input (`domain.choose_input_batch`), with the project row and
     then its batch rows locked: a concurrent publish waits for this transaction, or this one
     sees its result."""
@@ -32,7 +39,7 @@ async def place_input(
     domain.require_project_accepts_work(project, p.status)
     batches = await uow.batches.lock_all(p.id)
     chosen = domain.choose_input_batch(project, batch, _choices(batches))
-    return p, next(i for i, b, _ in batches if b == chosen)
+    return Placement(p, next(i for i, b, _ in batches if b == chosen), chosen)
 
 
 async def lock_placement(
@@ -81,7 +88,7 @@ async def insert_input(
         input_id or str(uuid.uuid4()), caller.org, project.id, batch_id, scene.id, status, now_micros()
     )
     await uow.inputs.create(rec)
-    await start_work(uow, rec)
+    await start_work(uow, rec, new=True)
     data = {"input": rec.id, "scene": scene.id, "externalId": scene.external_id, "status": status}
     await uow.events.add(
         caller.org, project.id, batch_id, "input.created", caller.email, to_json(data), scene.workspace_id

@@ -53,7 +53,7 @@ class SceneRecoveryService:
             seen = await load_scene(uow, caller, sid)
             domain.require_scene_retargetable(sid, seen.status)
             # The lock order: the new project and its batches, then the scene.
-            p, batch_id = await place_input(uow, caller, project, batch)
+            p, batch_id, _ = await place_input(uow, caller, project, batch)
             scene = await load_scene(uow, caller, sid, lock=True)
             domain.require_scene_retargetable(sid, scene.status)
             await uow.scenes.set_placement(sid, p.id, batch_id, batch is not None)

@@ -33,9 +33,10 @@ def new_task(inp: InputRecord, kind: TaskKind, phase: int, *, assignee: int | No
     )  # fmt: skip
 
 
-async def start_work(uow: UnitOfWork, inp: InputRecord) -> TaskRecord | None:
-    """Give an input whose scene is created its `annotate` task, unless it has tasks already."""
-    if inp.status != SceneStatus.CREATED or await uow.tasks.of_input(inp.id):
+async def start_work(uow: UnitOfWork, inp: InputRecord, new: bool = False) -> TaskRecord | None:
+    """Give an input whose scene is created its `annotate` task, unless it has tasks already
+    (`new`: it was inserted in this transaction, and has none)."""
+    if inp.status != SceneStatus.CREATED or (not new and await uow.tasks.of_input(inp.id)):
         return None
     return await uow.tasks.insert(new_task(inp, TaskKind.ANNOTATE, 0))
 

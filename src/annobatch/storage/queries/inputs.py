@@ -8,7 +8,7 @@ flat however many inputs there are (see `InputQueries.page`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,8 +155,11 @@ class InputQueries:
         """An input's status follows its scene's: every input of the scene moves with it."""
         await self.tx.execute(Q_INPUTS_SET_STATUS, {"scene_id": scene_id, "status": status})
 
-    async def rows(self, scope: Scope, input_ids: Sequence[str]) -> list[InputRow]:
-        """The scope's inputs among these ids, as listings show them."""
+    async def rows(
+        self, scope: Scope, input_ids: Sequence[str], names: Mapping[int, tuple[str, str]] | None = None
+    ) -> list[InputRow]:
+        """The scope's inputs among these ids, as listings show them; `names`: the external ids
+        (project, batch) of batches the caller knows already, by batch id."""
         if not input_ids:
             return []
         clause, values = in_list(_I.c.id, "v", input_ids)
@@ -169,7 +172,7 @@ class InputQueries:
             return stmt.where(_S.c.workspace_id == b("ws")) if narrowed else stmt
 
         q = shaped(("input-rows", bucket(len(input_ids)), narrowed), build)
-        return await self._named(await self.tx.fetch_all(q, {**scope_values(scope), **values}))
+        return await self._named(await self.tx.fetch_all(q, {**scope_values(scope), **values}), names)
 
     async def page(self, scope: Scope, f: InputFilter, after: Cursor | None, limit: int) -> list[InputRow]:
         """A page of the scope's inputs in (created, id) order, after the cursor: a range scan on an
@@ -209,8 +212,10 @@ class InputQueries:
         q = shaped(key, build)
         return await self._named(await self.tx.fetch_all(q, values))
 
-    async def _named(self, rows: Sequence[Sequence[Any]]) -> list[InputRow]:
-        names: dict[int, tuple[str, str]] = {}
+    async def _named(
+        self, rows: Sequence[Sequence[Any]], known: Mapping[int, tuple[str, str]] | None = None
+    ) -> list[InputRow]:
+        names: dict[int, tuple[str, str]] = dict(known or {})
         for r in rows:
             if r[4] not in names:
                 row = await self.tx.fetch_one(Q_BATCH_NAMES, {"id": r[4]})
