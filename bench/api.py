@@ -9,8 +9,8 @@ server and a database to connect to; the bench creates a database of its own the
 
 Every server is granian on a free loopback port (the app the way `annobatch serve` runs it); the
 load generator is a separate process speaking HTTP/1.1 over raw asyncio sockets, keep-alive, with a
-fixed number of connections, for a bounded time. The floor is a minimal ASGI app on the same
-server answering the very bytes the real endpoints answered.
+fixed number of connections, for a bounded time (`_compare_load.py`, as for `compare.py`). The
+floor is a minimal ASGI app on the same server answering the very bytes the real endpoints answered.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import json
-import multiprocessing as mp
 import os
 import platform
 import signal
@@ -29,177 +27,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from _common import free_port, scratch_postgres_database
+from _compare_load import MARK, Load, Result, run_load
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 PROJECTS = 50
 BATCHES = 1000
 BIG = "p00"  # the project holding 1,000 batches
-
-
-# ================================================================================ load generator
-
-
-@dataclass
-class Load:
-    """What to send: one request template; `unique` appends a fresh suffix to every path."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes = b""
-    unique: bool = False
-
-
-@dataclass
-class Result:
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    statuses: dict[int, int]
-
-
-def _request_bytes(load: Load, port: int, path: str) -> bytes:
-    lines = [f"{load.method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
-    lines += [f"{k}: {v}" for k, v in load.headers.items()]
-    if load.method != "GET":
-        lines.append(f"Content-Length: {len(load.body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + load.body
-
-
-class _Conn(asyncio.Protocol):
-    """One keep-alive connection sending its next request as soon as an answer is complete."""
-
-    def __init__(self, gen: _Generator, idx: int) -> None:
-        self.gen, self.idx, self.seq = gen, idx, 0
-        self.buf = bytearray()
-        self.need = -1
-        self.status = 0
-        self.started = 0
-        self.transport: asyncio.Transport | None = None
-        self.closed = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self._send()
-
-    def _send(self) -> None:
-        assert self.transport is not None
-        self.seq += 1
-        self.started = time.perf_counter_ns()
-        self.transport.write(self.gen.request(self.idx, self.seq))
-
-    def data_received(self, data: bytes) -> None:
-        self.buf += data
-        if self.need < 0:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buf[:end]).lower().split(b"\r\n")
-            self.status = int(head[0][9:12])
-            length = next((int(h[15:]) for h in head if h.startswith(b"content-length:")), None)
-            if length is None:
-                raise RuntimeError("the server answered without Content-Length")
-            self.need = end + 4 + length
-        if len(self.buf) >= self.need:
-            self.gen.done(self.started, time.perf_counter_ns(), self.status)
-            del self.buf[: self.need]
-            self.need = -1
-            if self.gen.running:
-                self._send()
-            elif self.transport is not None:
-                self.transport.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
-class _Generator:
-    def __init__(self, load: Load, port: int, warmup: float, duration: float) -> None:
-        self.load, self.port = load, port
-        self.fixed = _request_bytes(load, port, load.path)
-        self.tag = uuid.uuid4().hex[:6]
-        now = time.perf_counter_ns()
-        self.measure_from = now + int(warmup * 1e9)
-        self.measure_to = self.measure_from + int(duration * 1e9)
-        self.running = True
-        self.latencies: list[int] = []
-        self.statuses: Counter[int] = Counter()
-
-    def request(self, idx: int, seq: int) -> bytes:
-        if not self.load.unique:
-            return self.fixed
-        return _request_bytes(self.load, self.port, f"{self.load.path}{self.tag}-{idx}-{seq}")
-
-    def done(self, started: int, ended: int, status: int) -> None:
-        if started >= self.measure_from and ended <= self.measure_to:
-            self.latencies.append(ended - started)
-            self.statuses[status] += 1
-
-
-async def _generate(load: Load, port: int, concurrency: int, warmup: float, duration: float) -> Result:
-    loop = asyncio.get_running_loop()
-    gen = _Generator(load, port, warmup, duration)
-    conns: list[_Conn] = []
-    for i in range(concurrency):
-        _, proto = await loop.create_connection(functools.partial(_Conn, gen, i), "127.0.0.1", port)
-        conns.append(proto)
-    await asyncio.sleep(max(0.0, (gen.measure_to - time.perf_counter_ns()) / 1e9))
-    gen.running = False
-    for c in conns:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.shield(c.closed), 10)
-        if c.transport is not None:
-            c.transport.close()
-    lat = sorted(gen.latencies)
-    if not lat:
-        raise RuntimeError("no request completed within the measured window")
-    return Result(
-        requests_per_s=len(lat) / duration,
-        p50_ms=lat[len(lat) // 2] / 1e6,
-        p99_ms=lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1e6,
-        statuses=dict(gen.statuses),
-    )
-
-
-def _generator_process(
-    conn: Any, load: Load, port: int, concurrency: int, warmup: float, duration: float
-) -> None:
-    # Plain values only: the parent cannot unpickle classes of this process's main module.
-    try:
-        r = asyncio.run(_generate(load, port, concurrency, warmup, duration))
-        conn.send((r.requests_per_s, r.p50_ms, r.p99_ms, r.statuses))
-    except BaseException as e:  # reported to the parent, which fails loudly
-        conn.send(f"{type(e).__name__}: {e}")
-
-
-def run_load(load: Load, port: int, concurrency: int, warmup: float, duration: float) -> Result:
-    """Drive `load` from a separate process and return what it measured."""
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_generator_process, args=(child, load, port, concurrency, warmup, duration))
-    proc.start()
-    try:
-        if not parent.poll(warmup + duration + 60):
-            raise RuntimeError("the load generator did not finish")
-        got = parent.recv()
-    finally:
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
-    if isinstance(got, str):
-        raise RuntimeError(f"the load generator failed: {got}")
-    return Result(*got)
 
 
 # ======================================================================================= servers
@@ -407,8 +247,8 @@ def _app_loads(port: int, backend: Backend, project: str) -> dict[str, Load]:
         "projects": Load("GET", "/v1/projects", reader),
         "batches": Load("GET", f"/v1/projects/{BIG}/batches", reader),
         "create": Load(
-            "POST", f"/v1/projects/{project}/batches/b-", {**writer, "Content-Type": "application/json"},
-            b'{"publishPreviousBatches": false}', unique=True,
+            "POST", f"/v1/projects/{project}/batches/b-{MARK}",
+            {**writer, "Content-Type": "application/json"}, '{"publishPreviousBatches": false}',
         ),
     }  # fmt: skip
 
@@ -427,7 +267,7 @@ def record_floor(backend: Backend, root: Path, floor_file: Path) -> None:
         }
         create = loads["create"]
         recorded["POST"] = httpx.post(
-            f"{base}{create.path}1", headers=create.headers, content=create.body
+            base + create.path.replace(MARK, "first"), headers=create.headers, content=create.body
         ).text
     floor_file.write_text(json.dumps(recorded))
 
@@ -451,7 +291,7 @@ def api_cells(opts: Options, backends: list[Backend], root: Path) -> tuple[Cells
     floor_loads = {
         "projects": Load("GET", "/v1/projects", hdr),
         "batches": Load("GET", f"/v1/projects/{BIG}/batches", hdr),
-        "create": Load("POST", "/v1/projects/w/batches/b-", hdr, b'{"publishPreviousBatches": false}', True),
+        "create": Load("POST", f"/v1/projects/w/batches/b-{MARK}", hdr, '{"publishPreviousBatches": false}'),
     }
     for workers in opts.workers:
         with granian(
@@ -475,7 +315,7 @@ def api_cells(opts: Options, backends: list[Backend], root: Path) -> tuple[Cells
 
 def _fmt(r: Result) -> str:
     bad = {s: n for s, n in r.statuses.items() if s != 200}
-    return f"{r.requests_per_s:9,.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:6.2f} ms" + (
+    return f"{r.per_s:9,.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:6.2f} ms" + (
         f"  NON-200: {bad}" if bad else ""
     )
 
@@ -660,8 +500,8 @@ def api_table(
         cells = []
         for w in opts.workers:
             r = res[(name, w)]
-            share = 100 * r.requests_per_s / floor[(name, w)].requests_per_s
-            cells.append(f" {r.requests_per_s:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {share:.0f}% |")
+            share = 100 * r.per_s / floor[(name, w)].per_s
+            cells.append(f" {r.per_s:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {share:.0f}% |")
         lines.append(f"| {label} |" + "".join(cells))
     return "\n".join(lines)
 
@@ -689,13 +529,13 @@ def targets(
             if name not in opts.only:
                 continue
             goal = 0.4 if name == "projects" else 0.2  # issue goals: the project list at 40%
-            share = res[(name, w)].requests_per_s / floor[(name, w)].requests_per_s
+            share = res[(name, w)].per_s / floor[(name, w)].per_s
             what = f"{ENDPOINTS[name].split(' (')[0]} ≥ {goal:.0%} of the floor, {w} worker, {backend}"
             lines.append(f"| {what} | {share:.0%} | {_met(share >= goal)} |")
     for r in rows:
         if r.query == "batches.of":
             # What one worker could answer if it did nothing but this query on the raw driver.
-            ceiling = 1e6 / r.raw_us / floor[("batches", w)].requests_per_s
+            ceiling = 1e6 / r.raw_us / floor[("batches", w)].per_s
             what = f"(reference) the raw driver's `batches.of` alone, share of that floor, {r.backend}"
             lines.append(f"| {what} | {ceiling:.0%} | |")
     for r in rows:
@@ -703,7 +543,7 @@ def targets(
         what = f"`uow.{r.query}` within 2x of the raw driver, {r.backend}"
         lines.append(f"| {what} | {ratio:.2f}x | {_met(ratio <= 2)} |")
     if "SQLite" in by_backend and "create" in opts.only:
-        rate = by_backend["SQLite"][("create", w)].requests_per_s
+        rate = by_backend["SQLite"][("create", w)].per_s
         lines.append(
             f"| ≥ 500 batch creations/s on SQLite, {w} worker | {rate:,.0f}/s | {_met(rate >= 500)} |"
         )
@@ -714,8 +554,8 @@ def targets(
                 f"≥ 1,000 batch creations/s at p50 ≤ 5 ms on PostgreSQL, {workers} worker(s), "
                 f"{opts.concurrency} connections"
             )
-            ok = r.requests_per_s >= 1000 and r.p50_ms <= 5
-            lines.append(f"| {what} | {r.requests_per_s:,.0f}/s, p50 {r.p50_ms:.1f} ms | {_met(ok)} |")
+            ok = r.per_s >= 1000 and r.p50_ms <= 5
+            lines.append(f"| {what} | {r.per_s:,.0f}/s, p50 {r.p50_ms:.1f} ms | {_met(ok)} |")
     return "\n".join(lines)
 
 
