@@ -8,7 +8,8 @@ so this is the figure to compare code against code (`--profile` shows where it g
     .venv/bin/python bench/inprocess.py --profile create       # cProfile of one endpoint
     PYTHONPATH=/path/to/other/checkout/src .venv/bin/python bench/inprocess.py   # other code
 
-Endpoints (SQLite):
+Endpoints (SQLite; with `--postgres`, the first and the last on PostgreSQL, whose backends' CPU
+is not counted):
 - `GET /v1/projects`: an organization with 50 projects;
 - `POST /v2/inputs`: an input made from a scene that already exists (the create measured by
   `compare.py`), each request a scene of its own;
@@ -19,17 +20,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import _compare_annobatch as ab
+from _common import scratch_postgres_database
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 SCENE_TAG = 0x77
 Call = Callable[[str, str, dict[str, str], bytes], Awaitable[list[dict[str, Any]]]]
@@ -127,6 +134,15 @@ async def _cpu_per_request(one: Callable[[], Awaitable[None]], requests: int) ->
     return (time.process_time() - started) / requests * 1e6
 
 
+@dataclass
+class _Postgres(ab.Annobatch):
+    database_url: str = ""
+
+    @property
+    def url(self) -> str:
+        return self.database_url
+
+
 async def _run(a: argparse.Namespace, data: Path) -> dict[str, list[float]]:
     from annobatch.server.app import create_app
     from annobatch.services import Services
@@ -135,9 +151,12 @@ async def _run(a: argparse.Namespace, data: Path) -> dict[str, list[float]]:
     from annobatch.storage.database import open_database
 
     store = ab.Annobatch(name="in process", data=data, workers=1)
+    if a.database_url:
+        store = _Postgres(name="in process", data=data, workers=1, database_url=a.database_url)
     client = await asyncio.to_thread(ab.prepare, store)
-    total = (a.requests + 200) * (a.repeats + (1 if a.profile else 0))
-    await asyncio.to_thread(ab.seed, store, total, SCENE_TAG, None)
+    if not a.database_url:
+        total = (a.requests + 200) * (a.repeats + (1 if a.profile else 0))
+        await asyncio.to_thread(ab.seed, store, total, SCENE_TAG, None)
     db = open_database(store.url)
     await db.connect()
     try:
@@ -157,6 +176,8 @@ async def _run(a: argparse.Namespace, data: Path) -> dict[str, list[float]]:
             "create": await _creates(call, headers),
             "batch": await _batches(call, headers),
         }
+        if a.database_url:
+            del endpoints["create"]  # its scenes are seeded with SQLite's SQL
         if a.profile:
             one = endpoints[a.profile]
             await _cpu_per_request(one, a.requests)
@@ -181,8 +202,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--requests", type=int, default=2000, help="timed requests per endpoint and repeat")
     ap.add_argument("--repeats", type=int, default=3, help="repeats, in turns (default 3)")
     ap.add_argument("--profile", choices=["projects", "create", "batch"], help="cProfile one endpoint")
+    ap.add_argument(
+        "--postgres",
+        action="store_true",
+        help="on a scratch database of ANNOBATCH_BENCH_DATABASE_URL's server (the process's CPU only)",
+    )
     a = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="annobatch-inprocess-") as tmp:
+    a.database_url = None
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="annobatch-inprocess-"))
+        if a.postgres:
+            admin = os.environ.get("ANNOBATCH_BENCH_DATABASE_URL", DEFAULT_PG)
+            a.database_url = stack.enter_context(scratch_postgres_database(admin))
         found = asyncio.run(_run(a, Path(tmp)))
     if not found:
         return
