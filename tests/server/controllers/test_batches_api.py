@@ -79,6 +79,16 @@ def test_a_duplicate_batch_is_a_conflict(app_client, acme) -> None:
     assert r.json() == {"message": "batch b1 already exists in project p1", "code": "duplicate-batch"}
 
 
+def test_a_duplicate_that_would_publish_the_open_batches_changes_nothing(app_client, acme) -> None:
+    for b in ("b1", "b2"):
+        _create(app_client, acme["client"], b)
+    r = _create(app_client, acme["client"], "b1", publishPreviousBatches=True)
+    assert r.status_code == 409 and r.json()["code"] == "duplicate-batch"
+    assert _statuses(app_client, acme["client"]) == {"b1": "open", "b2": "open"}
+    events = app_client.get("/v1/projects/p1/events", headers=acme["client"]).json()["data"]
+    assert sorted(e["kind"] for e in events) == ["batch.created", "batch.created", "project.created"]
+
+
 def test_publish_moves_open_to_ready_and_again_is_a_no_op(app_client, acme) -> None:
     _create(app_client, acme["client"], "b1")
     first = app_client.post("/v1/projects/p1/batches/b1/publish", headers=acme["client"])
