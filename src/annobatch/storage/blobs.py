@@ -17,7 +17,7 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -173,10 +173,10 @@ class GatheringWriter(BlobWriter):
 
 
 class _LocalWriter(GatheringWriter):
-    """Each full buffer is written to the temporary file by a worker thread while the event loop
-    checksums it (hashlib releases the interpreter lock: the two run at once); the commit is one
-    such turn, the thread writing the last chunks, then fsync, rename and the directory's fsync.
-    The disk never holds up the event loop; the checksum does, a slice at a time."""
+    """While the body streams, each full buffer is written and checksummed by two worker threads
+    at once (both release the interpreter lock), as the next one fills. The commit is one turn of
+    one thread: the last chunks written, fsync, rename, the directory's fsync; the event loop
+    checksums those chunks meanwhile (it waits for the thread anyway), a slice at a time."""
 
     buffer_size = _BUFFER
 
@@ -189,13 +189,19 @@ class _LocalWriter(GatheringWriter):
 
     async def _hand_over(self) -> None:
         await self._settle()
-        await self._turn(self._write_sync)
-
-    async def _turn(self, store: Callable[[list[bytes]], None]) -> None:
-        """Start `store` on the gathered chunks in a worker thread (`inflight` until it ends),
-        and checksum them meanwhile."""
         chunks = self._take_chunks()
-        self.inflight = asyncio.get_running_loop().run_in_executor(None, store, chunks)
+        loop = asyncio.get_running_loop()
+        self.inflight = asyncio.gather(
+            loop.run_in_executor(None, self._checksum, chunks),
+            loop.run_in_executor(None, self._write_sync, chunks),
+        )
+
+    def _checksum(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self.digest.update(chunk)
+
+    async def _checksum_between(self, chunks: list[bytes]) -> None:
+        """Checksum on the event loop, letting other tasks run after each slice."""
         hashed = 0
         for chunk in chunks:
             view = memoryview(chunk)
@@ -208,7 +214,7 @@ class _LocalWriter(GatheringWriter):
                 hashed += len(piece)
 
     async def _settle(self) -> None:
-        """Wait for the thread's turn to end, and raise what it raised. A cancelled wait leaves
+        """Wait for the threads' turn to end, and raise what it raised. A cancelled wait leaves
         the turn `inflight` (`abort` waits for it: the file must not be closed under a thread
         still writing it)."""
         if self.inflight is not None:
@@ -230,7 +236,9 @@ class _LocalWriter(GatheringWriter):
             raise RuntimeError("the blob writer is closed")
         try:
             await self._settle()
-            await self._turn(self._publish)
+            chunks = self._take_chunks()
+            self.inflight = asyncio.get_running_loop().run_in_executor(None, self._publish, chunks)
+            await self._checksum_between(chunks)
             await self._settle()
         except BaseException:
             await self.abort()
