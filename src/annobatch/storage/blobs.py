@@ -194,6 +194,7 @@ class _LocalWriter(GatheringWriter):
         self.inflight = asyncio.gather(
             loop.run_in_executor(None, self._checksum, chunks),
             loop.run_in_executor(None, self._write_sync, chunks),
+            return_exceptions=True,  # both threads end before either's failure is raised
         )
 
     def _checksum(self, chunks: list[bytes]) -> None:
@@ -218,8 +219,11 @@ class _LocalWriter(GatheringWriter):
         the turn `inflight` (`abort` waits for it: the file must not be closed under a thread
         still writing it)."""
         if self.inflight is not None:
-            await asyncio.shield(self.inflight)
+            outcomes = await asyncio.shield(self.inflight)
             self.inflight = None
+            for outcome in outcomes or ():
+                if isinstance(outcome, BaseException):
+                    raise outcome
 
     def _write_sync(self, chunks: list[bytes]) -> None:
         with _space_errors():
