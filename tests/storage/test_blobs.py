@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -103,6 +105,57 @@ def test_writing_past_the_limit_is_too_large_and_leaves_nothing(store: BlobStore
         asyncio.run(store.put("k/one", chunks_of(b"0123456789A", 3), limit=10))
     assert committed(store) == [] and partial_uploads(store) == []
     assert asyncio.run(store.put("k/one", chunks_of(b"0123456789", 3), limit=10)).size == 10
+
+
+def test_going_past_the_limit_after_a_buffer_was_stored_leaves_nothing(store: BlobStore) -> None:
+    mib = 1024 * 1024
+    with pytest.raises(TooLarge, match=f"over the limit of {5 * mib} bytes"):
+        # The first 4 MiB are written (a local turn, an S3 part) before the limit is crossed.
+        asyncio.run(store.put("k/one", chunks_of(b"x" * (6 * mib), mib), limit=5 * mib))
+    assert committed(store) == [] and partial_uploads(store) == []
+
+
+def test_a_chunk_larger_than_the_buffer_is_checksummed_whole(store: BlobStore) -> None:
+    data = os.urandom(9 * 1024 * 1024 + 7)  # one chunk, checksummed in slices
+    info = asyncio.run(store.put("k/big", chunks_of(data, len(data))))
+    assert (info.size, info.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert asyncio.run(store.read("k/big")) == data
+
+
+def test_a_cancelled_upload_ends_its_write_before_it_removes_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is closed and removed only once the worker thread writing it is done: a file
+    descriptor closed under a running write could meanwhile belong to another file."""
+    store = LocalBlobStore(tmp_path)
+    writing, go_on = threading.Event(), threading.Event()
+    done_writes: list[int] = []
+    real_write = os.write
+
+    def held_write(fd: int, data: Any) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".part"):
+            writing.set()
+            go_on.wait(30)
+            done_writes.append(real_write(fd, data))
+            return done_writes[-1]
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", held_write)
+
+    async def go() -> None:
+        upload = asyncio.create_task(store.put("k/one", chunks_of(bytes(6 * 1024 * 1024), 1024 * 1024)))
+        await asyncio.to_thread(writing.wait, 30)  # the first buffer is being written
+        upload.cancel()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not upload.done()  # the cancelled upload waits for the write
+        go_on.set()
+        with pytest.raises(asyncio.CancelledError):
+            await upload
+
+    asyncio.run(go())
+    assert sum(done_writes) == 4 * 1024 * 1024  # the whole first buffer, none of it refused
+    assert store.keys() == [] and store.incoming_files() == []
 
 
 def test_writing_a_key_again_replaces_it_atomically(store: BlobStore) -> None:

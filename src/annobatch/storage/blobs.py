@@ -117,10 +117,13 @@ def _space_errors() -> Iterator[None]:
         raise
 
 
-#: Chunks are gathered to this size before worker threads checksum and write them, so that neither
-#: the disk nor the hashing holds up the event loop, and small network chunks cost one thread hop
-#: per buffer. One buffer is written while the next one fills.
+#: Chunks are gathered to this size before they are handed over to be stored (the local store:
+#: written by a worker thread; the S3 store: sent as a part), so that small network chunks cost
+#: one thread hop per buffer. One buffer is stored while the next one fills.
 _BUFFER = 4 * 1024 * 1024
+
+#: The most hashed on the event loop at a time: between two such slices other tasks run.
+_HASH_SLICE = 256 * 1024
 
 
 class GatheringWriter(BlobWriter):
@@ -155,9 +158,14 @@ class GatheringWriter(BlobWriter):
 
     def _take(self) -> bytes:
         """The gathered bytes, as one buffer; nothing is gathered afterwards."""
-        data = self.pending[0] if len(self.pending) == 1 else b"".join(self.pending)
-        self.pending, self.pending_size = [], 0
-        return data
+        chunks = self._take_chunks()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _take_chunks(self) -> list[bytes]:
+        """The gathered chunks as they came (not copied into one buffer); nothing is gathered
+        afterwards."""
+        chunks, self.pending, self.pending_size = self.pending, [], 0
+        return chunks
 
     @abc.abstractmethod
     async def _hand_over(self) -> None:
@@ -165,6 +173,11 @@ class GatheringWriter(BlobWriter):
 
 
 class _LocalWriter(GatheringWriter):
+    """While the body streams, each full buffer is written and checksummed by two worker threads
+    at once (both release the interpreter lock), as the next one fills. The commit is one turn of
+    one thread: the last chunks written, fsync, rename, the directory's fsync; the event loop
+    checksums those chunks meanwhile (it waits for the thread anyway), a slice at a time."""
+
     buffer_size = _BUFFER
 
     def __init__(self, store: LocalBlobStore, key: str, limit: int | None) -> None:
@@ -175,59 +188,77 @@ class _LocalWriter(GatheringWriter):
         self.file: int | None = None
 
     async def _hand_over(self) -> None:
-        await self._flush()
-
-    async def _flush(self) -> None:
-        """Hand the gathered chunks to a worker thread, once the previous buffer is written."""
         await self._settle()
-        if not self.pending:
-            return
-        data = self._take()
+        chunks = self._take_chunks()
         loop = asyncio.get_running_loop()
-        # Checksum and write in two worker threads at once (both release the interpreter lock).
         self.inflight = asyncio.gather(
-            loop.run_in_executor(None, self.digest.update, data),
-            loop.run_in_executor(None, self._write_sync, data),
+            loop.run_in_executor(None, self._checksum, chunks),
+            loop.run_in_executor(None, self._write_sync, chunks),
+            return_exceptions=True,  # both threads end before either's failure is raised
         )
 
-    async def _settle(self) -> None:
-        if self.inflight is not None:
-            inflight, self.inflight = self.inflight, None
-            await inflight
+    def _checksum(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self.digest.update(chunk)
 
-    def _write_sync(self, data: bytes) -> None:
+    async def _checksum_between(self, chunks: list[bytes]) -> None:
+        """Checksum on the event loop, letting other tasks run after each slice."""
+        hashed = 0
+        for chunk in chunks:
+            view = memoryview(chunk)
+            for start in range(0, len(view), _HASH_SLICE):
+                if hashed >= _HASH_SLICE:
+                    await asyncio.sleep(0)
+                    hashed = 0
+                piece = view[start : start + _HASH_SLICE]
+                self.digest.update(piece)
+                hashed += len(piece)
+
+    async def _settle(self) -> None:
+        """Wait for the threads' turn to end, and raise what it raised. A cancelled wait leaves
+        the turn `inflight` (`abort` waits for it: the file must not be closed under a thread
+        still writing it)."""
+        if self.inflight is not None:
+            outcomes = await asyncio.shield(self.inflight)
+            self.inflight = None
+            for outcome in outcomes or ():
+                if isinstance(outcome, BaseException):
+                    raise outcome
+
+    def _write_sync(self, chunks: list[bytes]) -> None:
         with _space_errors():
             if self.file is None:
                 self.file = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-            view = memoryview(data)
-            while view:
-                n = os.write(self.file, view)
-                view = view[n:]
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    n = os.write(self.file, view)
+                    view = view[n:]
 
     async def commit(self) -> BlobInfo:
         if self.done:
             raise RuntimeError("the blob writer is closed")
         try:
-            await self._flush()
             await self._settle()
-            await asyncio.to_thread(self._publish)
+            chunks = self._take_chunks()
+            self.inflight = asyncio.get_running_loop().run_in_executor(None, self._publish, chunks)
+            await self._checksum_between(chunks)
+            await self._settle()
         except BaseException:
             await self.abort()
             raise
         self.done = True
         return BlobInfo(self.key, self.size, self.digest.hexdigest())
 
-    def _publish(self) -> None:
-        if self.file is None:  # an empty blob
-            self._write_sync(b"")
+    def _publish(self, chunks: list[bytes]) -> None:
+        """The last chunks; the file durable, then named, then its name durable."""
+        self._write_sync(chunks)  # opens the file of an empty blob
         assert self.file is not None
         with _space_errors():
             os.fsync(self.file)  # a network file system may report a full disk only now
             os.close(self.file)
             self.file = None
-            self.final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.temp, self.final)
-        self.store.sync_dir(self.final.parent)
+            self.store.rename(self.temp, self.final)
 
     async def abort(self) -> None:
         if self.done:
@@ -335,6 +366,17 @@ class LocalBlobStore(BlobStore):
 
     def incoming_files(self) -> list[Path]:
         return sorted(self.incoming.iterdir())
+
+    def rename(self, temp: Path, final: Path) -> None:
+        """Give a durable file its final name, durably: the rename, then an fsync of the directory
+        holding the name. The key's directory is made when the rename finds none (a new scene's
+        first file): tried first, it costs nothing when the directory is there."""
+        try:
+            os.replace(temp, final)
+        except FileNotFoundError:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, final)
+        self.sync_dir(final.parent)
 
     @staticmethod
     def sync_dir(path: Path) -> None:
