@@ -164,6 +164,20 @@ def test_writing_a_key_again_replaces_it_atomically(store: BlobStore) -> None:
     assert asyncio.run(store.read("k/one")) == b"second"
 
 
+def test_a_directory_made_for_a_key_has_its_name_made_durable_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalBlobStore(tmp_path)
+    synced: list[Path] = []
+    monkeypatch.setattr(LocalBlobStore, "sync_dir", staticmethod(synced.append))
+    asyncio.run(store.put("scenes/s1/0-a", chunks_of(b"x", 1)))
+    # Both new directories' names (in the root, in scenes/), then the file's name.
+    assert sorted(synced) == sorted([tmp_path, tmp_path / "scenes", tmp_path / "scenes" / "s1"])
+    synced.clear()
+    asyncio.run(store.put("scenes/s1/1-b", chunks_of(b"y", 1)))
+    assert synced == [tmp_path / "scenes" / "s1"]  # the directory was there: only the file's name
+
+
 def test_an_empty_blob_is_a_blob(store: BlobStore) -> None:
     info = asyncio.run(store.put("k/empty", chunks_of(b"", 1)))
     assert info.size == 0 and asyncio.run(store.read("k/empty")) == b""

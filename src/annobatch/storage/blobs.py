@@ -370,12 +370,17 @@ class LocalBlobStore(BlobStore):
     def rename(self, temp: Path, final: Path) -> None:
         """Give a durable file its final name, durably: the rename, then an fsync of the directory
         holding the name. The key's directory is made when the rename finds none (a new scene's
-        first file): tried first, it costs nothing when the directory is there."""
+        first file): tried first, it costs nothing when the directory is there. A directory made
+        here has its own name made durable too (an fsync of its parent), or a crash could lose
+        the directory, and the file with it, on a file system that does not order its metadata."""
         try:
             os.replace(temp, final)
         except FileNotFoundError:
+            made = list(itertools.takewhile(lambda d: not d.exists(), (final.parent, *final.parent.parents)))
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, final)
+            for d in made:
+                self.sync_dir(d.parent)
         self.sync_dir(final.parent)
 
     @staticmethod
