@@ -26,7 +26,7 @@ from annobatch.services.inputs import EntryRow
 from annobatch.services.pre_annotations import ResolvedPreAnnotation as ResolvedPreAnnotationView
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.scenes_v2 import CreatedSceneV2
-from annobatch.services.work import TaskDetail
+from annobatch.services.task_queue import TaskDetail
 from annobatch.storage.records import (
     AnnotationRecord,
     BatchRecord,
