@@ -13,20 +13,15 @@ import msgspec
 from annobatch import schemas
 from annobatch.domain import ResourceKind, SceneStatus, SceneType
 from annobatch.services.batches import BatchView
-from annobatch.services.deliveries import (
-    DeliveredAnnotation,
-    RequestInputView,
-    RequestView,
-    ReviewDetail,
-    request_uid,
-)
+from annobatch.services.delivery_views import DeliveredAnnotation, RequestInputView, RequestView, ReviewDetail
 from annobatch.services.direct_uploads import UploadLinks
 from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.inputs import EntryRow
 from annobatch.services.pre_annotations import ResolvedPreAnnotation as ResolvedPreAnnotationView
+from annobatch.services.request_ids import request_uid
 from annobatch.services.scenes import CreatedScene, SceneDetail
 from annobatch.services.scenes_v2 import CreatedSceneV2
-from annobatch.services.work import TaskDetail
+from annobatch.services.task_queue import TaskDetail
 from annobatch.storage.records import (
     AnnotationRecord,
     BatchRecord,

@@ -17,7 +17,7 @@ from kognic.io.model.input.request_input import RequestInput
 
 from annobatch import presenters
 from annobatch.domain import InvalidInput, NotFound, Phase, TaskKind
-from annobatch.services import deliveries
+from annobatch.services import deliveries, request_ids
 from annobatch.services.deliveries import DeliveryService, ProgressCounts, project_uuid, request_uid
 from annobatch.services.identity import Caller
 from annobatch.storage.database import Database
@@ -483,7 +483,7 @@ def test_the_wire_model_of_the_official_client_can_be_filled_from_a_view(
 
 
 def test_an_unknown_uid_derives_an_organizations_ids_again_only_once_they_changed(seed: Seed) -> None:
-    index = deliveries._UuidIndex(request_uid)
+    index = request_ids._UuidIndex(request_uid)
     derived: list[int] = []
     census = [(2, 2)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar import Request
 
-from annobatch.services.deliveries import DeliveredAnnotation
+from annobatch.services.delivery_views import DeliveredAnnotation
 from annobatch.services.direct_uploads import UploadLinks
 from annobatch.services.downloads import DownloadSigner, SignedUrl
 from annobatch.services.uploads import UploadSigner

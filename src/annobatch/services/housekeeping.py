@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from annobatch.domain import DEFAULT_LEASE_SECONDS, SweepPolicy, orphaned_blobs
 from annobatch.services.blob_deletions import finish_deletions
+from annobatch.services.leases import expire_leases
 from annobatch.services.scene_recovery import SceneRecoveryService
 from annobatch.services.transactions import reading, writing
-from annobatch.services.work import expire_leases
 from annobatch.storage.blobs import BlobStore
 from annobatch.storage.database import Database
 from annobatch.storage.records import JobRecord, now_micros

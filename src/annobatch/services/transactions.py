@@ -61,7 +61,7 @@ raises `TransactionAborted` and runs again from the start (`transact`). The path
 
 A work operation that finds, under its locks, that it must move its batch (`ready → in-progress`,
 `in-progress → completed`, or back) and does not hold the batch's lock rolls back and runs again
-taking the project and the batch first (`services.work`); a claim takes its task and input with
+taking the project and the batch first (`services.work_transactions`); a claim takes its task and input with
 `SKIP LOCKED`, so it never waits for a row at all.
 """
 

@@ -19,8 +19,8 @@ from annobatch.domain.tasks import TaskStatus
 from annobatch.domain.workflow import TaskKind
 from annobatch.services import Services
 from annobatch.services.identity import Caller, operator
+from annobatch.services.task_queue import MAX_TASK_PAGE
 from annobatch.services.transactions import Write, reading
-from annobatch.services.work import MAX_TASK_PAGE
 from annobatch.storage.records import InputRow, OrganizationRecord, TaskRecord
 from annobatch.storage.scope import Scope
 

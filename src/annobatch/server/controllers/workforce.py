@@ -22,8 +22,9 @@ from annobatch.server.bodies import OptionalBody
 from annobatch.server.dependencies import WORKFORCE, WORKFORCE_ONLY, WRITE
 from annobatch.server.links import download_signer, public_base
 from annobatch.services.identity import Caller
+from annobatch.services.task_queue import MAX_TASK_PAGE
 from annobatch.services.transactions import Write
-from annobatch.services.work import MAX_TASK_PAGE, WorkService
+from annobatch.services.work import WorkService
 from annobatch.services.workforce import WorkforceService
 
 CursorId = Annotated[
