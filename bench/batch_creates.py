@@ -81,7 +81,7 @@ def _cpu(pids: list[int]) -> float:
     return total / TICKS
 
 
-async def run(url: str, creators: int, seconds: float, exclusive: bool) -> None:
+async def run(url: str, creators: int, seconds: float, exclusive: bool, every: float = 0.0) -> None:
     import asyncpg
 
     from annobatch.services import Services
@@ -127,8 +127,27 @@ async def run(url: str, creators: int, seconds: float, exclusive: bool) -> None:
                 await ops.projects.set_project_annotation_types(staff, "p", types)
                 waits.append(time.perf_counter() - t)
 
+        async def growth() -> None:
+            # Every `every` seconds: the project's batches so far, creates/s and each round
+            # trip's mean over the interval (does a create slow down as the project grows?).
+            seen, since = 0, time.perf_counter()
+            while time.perf_counter() < stop - every:
+                await asyncio.sleep(every)
+                now, n = time.perf_counter(), len(latencies)
+                means = "  ".join(
+                    f"{what.split(' ')[0]} {statistics.mean(t[seen_trips[what] :]) * 1e3:.2f}"
+                    for what, t in trips.items()
+                    if len(t) > seen_trips[what]
+                )
+                seen_trips.update({what: len(t) for what, t in trips.items()})
+                print(f"  {n + 160:7,} batches  {(n - seen) / (now - since):6,.0f} creates/s  ms: {means}")
+                seen, since = n, now
+
+        seen_trips: dict[str, int] = defaultdict(int)
         client0, db0, t0 = time.process_time(), _cpu(backends), time.perf_counter()
         others = [exclusive_changes()] if exclusive else []
+        if every:
+            others.append(growth())
         await asyncio.gather(*(creator(k) for k in range(creators)), *others)
         elapsed = time.perf_counter() - t0
         client, backend = time.process_time() - client0, _cpu(backends) - db0
@@ -157,6 +176,13 @@ def main() -> None:
     ap.add_argument("--creators", default="1,8", help="concurrent creators, one run each (default 1,8)")
     ap.add_argument("--seconds", type=float, default=4.0, help="measured seconds per run (default 4)")
     ap.add_argument(
+        "--every",
+        type=float,
+        default=0.0,
+        help="also print creates/s and each round trip's mean every this many seconds (a long run: "
+        "does a create slow down as the project grows?)",
+    )
+    ap.add_argument(
         "--exclusive",
         action="store_true",
         help="also set the project's default types every 0.5 s (it locks the project alone) and time it",
@@ -169,7 +195,7 @@ def main() -> None:
     for creators in (int(c) for c in a.creators.split(",")):
         with scratch_postgres_database(admin_url) as url:
             upgrade(url)
-            asyncio.run(run(url, creators, a.seconds, a.exclusive))
+            asyncio.run(run(url, creators, a.seconds, a.exclusive, a.every))
 
 
 if __name__ == "__main__":
