@@ -95,7 +95,8 @@ def test_a_batch_lists_its_inputs_and_filters_them(page: Any, live: Live, seed: 
     check_accessibility(page)
     screenshot(page, "client-batch")
     # the form sent as a browser without JavaScript sends it: the server asks first, on a page
-    page.eval_on_selector("form[action$='/publish']", "f => f.submit()")
+    with page.expect_navigation():  # a script's submit is not awaited as a click is
+        page.eval_on_selector("form[action$='/publish']", "f => f.submit()")
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Confirm"
     check_accessibility(page)
