@@ -68,29 +68,54 @@ def postgres_admin_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
-@contextmanager
-def fresh_postgres_database(admin_url: str, runner: asyncio.Runner, migrate: bool = True) -> Iterator[str]:
-    """A database of our own on the PostgreSQL server, migrated, dropped afterwards."""
+async def _admin(admin_url: str, sql: str) -> None:
     import asyncpg
 
+    conn = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+#: The migrated database on each PostgreSQL server that databases of tests are copied from
+#: (CREATE DATABASE … TEMPLATE: 0.03 s where running the migrations takes 0.5 s), by admin URL.
+_PG_TEMPLATES: dict[str, str] = {}
+
+
+def _postgres_template(admin_url: str, runner: asyncio.Runner) -> str:
+    """The name of the session's migrated template database on `admin_url`'s server, made on first use
+    (dropped by `pytest_sessionfinish`)."""
+    if admin_url not in _PG_TEMPLATES:
+        name = f"annobatch_template_{uuid.uuid4().hex[:12]}"
+        runner.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+        _PG_TEMPLATES[admin_url] = name
+        base, _, _ = admin_url.rpartition("/")
+        upgrade(f"{base}/{name}")
+    return _PG_TEMPLATES[admin_url]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    with asyncio.Runner() as r:
+        for admin_url, name in _PG_TEMPLATES.items():
+            with contextlib.suppress(Exception):
+                r.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _PG_TEMPLATES.clear()
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str, runner: asyncio.Runner, migrate: bool = True) -> Iterator[str]:
+    """A database of our own on the PostgreSQL server, migrated (a copy of the session's migrated
+    template), dropped afterwards."""
     name = f"annobatch_test_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_url, timeout=10)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    runner.run(admin(f'CREATE DATABASE "{name}"'))
+    template = f' TEMPLATE "{_postgres_template(admin_url, runner)}"' if migrate else ""
+    runner.run(_admin(admin_url, f'CREATE DATABASE "{name}"{template}'))
     base, _, _ = admin_url.rpartition("/")
     url = f"{base}/{name}"
     try:
-        if migrate:
-            upgrade(url)
         yield url
     finally:
-        runner.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        runner.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -114,37 +139,83 @@ SEEDED_ERROR_TYPES = (
 )
 
 
-def _truncate_all(url: str, runner: asyncio.Runner) -> None:
-    import asyncpg
+class PostgresReset:
+    """Empties the session's PostgreSQL database between tests, as a fresh migration leaves it:
+    every table emptied, its identities started again and the error types seeded again. DELETE in
+    one transaction (about 2 ms on tables a test filled) where TRUNCATE … RESTART IDENTITY makes
+    new files for every table and index (0.15 s, each test)."""
 
-    names = ", ".join(t.name for t in tables.metadata.sorted_tables)
+    def __init__(self, url: str, runner: asyncio.Runner) -> None:
+        self.url = url
+        self.runner = runner
+        self.conn: Any = None
+        self.sql = ""
 
-    async def go() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-            await conn.executemany(
-                "INSERT INTO error_types (id, name, pin_allowed, object_allowed, position)"
-                " VALUES ($1, $2, $3, $4, $5)",
-                [(*e, i) for i, e in enumerate(SEEDED_ERROR_TYPES)],
+    async def _connect(self) -> None:
+        import asyncpg
+
+        self.conn = await asyncpg.connect(self.url)
+        sequences = await self.conn.fetch(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) AS name, start_value"
+            " FROM pg_sequences WHERE schemaname = current_schema()"
+        )
+        deletes = [f"DELETE FROM {t.name};" for t in reversed(tables.metadata.sorted_tables)]
+        restarts = [f"SELECT setval('{s['name']}', {s['start_value']}, false);" for s in sequences]
+        seeds = [
+            "INSERT INTO error_types (id, name, pin_allowed, object_allowed, position) VALUES "
+            + ", ".join(
+                f"('{i}', '{n}', {p}, {o}, {pos})" for pos, (i, n, p, o) in enumerate(SEEDED_ERROR_TYPES)
             )
-        finally:
-            await conn.close()
+            + ";"
+        ]
+        self.sql = "BEGIN;" + "".join(deletes + restarts + seeds) + "COMMIT;"
 
-    runner.run(go())
+    def __call__(self) -> None:
+        import asyncpg
+
+        async def go() -> None:
+            if self.conn is None or self.conn.is_closed():
+                await self._connect()
+            try:
+                await self.conn.execute(self.sql)
+            except (asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
+                await self._connect()  # a test ended the connection: once more on a new one
+                await self.conn.execute(self.sql)
+
+        self.runner.run(go())
+
+    def close(self) -> None:
+        if self.conn is not None and not self.conn.is_closed():
+            self.runner.run(self.conn.close())
+
+
+@pytest.fixture(scope="session")
+def postgres_reset(postgres_url: str | None, runner: asyncio.Runner) -> Iterator[PostgresReset | None]:
+    if postgres_url is None:
+        yield None
+        return
+    reset = PostgresReset(postgres_url, runner)
+    try:
+        yield reset
+    finally:
+        reset.close()
 
 
 @pytest.fixture
 def database_url(
-    backend: str, tmp_path: Path, sqlite_template: Path, postgres_url: str | None, runner: asyncio.Runner
+    backend: str,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_url: str | None,
+    postgres_reset: PostgresReset | None,
 ) -> str:
     if backend == "sqlite":
         path = tmp_path / "data" / "annobatch.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    assert postgres_url is not None
-    _truncate_all(postgres_url, runner)
+    assert postgres_url is not None and postgres_reset is not None
+    postgres_reset()
     return postgres_url
 
 
