@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
@@ -47,6 +48,46 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if "postgres" in backends and CONFORMANCE in metafunc.definition.path.parents and haproxy_binary():
             backends = [*backends, "balanced"]
         metafunc.parametrize("live_backend", backends, scope="session")
+
+
+#: A test run under pytest-xdist (`make test`) is one whose `balanced` tests all run on one worker:
+#: the outage is planned over all of them (`Outage`). Their ids name the backend (`[balanced]`,
+#: `[balanced-…]`).
+_BALANCED_ID = re.compile(r"\[balanced[-\]]")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` as `make test` runs it: each module's tests on one worker (its
+    module-scoped servers and browsers made once), and every `balanced` test on one worker."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndTheBalancedTests(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            if _BALANCED_ID.search(nodeid):
+                return "balanced"
+            return str(super()._split_scope(nodeid))
+
+    return ModulesAndTheBalancedTests(config, log)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """A worker is started with COLUMNS=80 in its environment where the run has none: the command
+    lines would wrap their tables at 80 columns. It is handed the run's own value instead."""
+    node.workerinput["annobatch_columns"] = os.environ.get("COLUMNS")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "annobatch_columns" in workerinput:
+        columns = workerinput["annobatch_columns"]
+        if columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns
 
 
 @pytest.fixture(scope="session")
@@ -350,6 +391,10 @@ def live(
         runner.run(database.connect())
         stack.callback(lambda: runner.run(database.close()))
         yield Live(server, World(Services.over(database), runner), balanced)
+        if balanced is not None and not request.session.testsfailed:
+            # every planned test ran through it (so the replica was killed and started again):
+            # under pytest-xdist, all of them on this worker
+            assert balanced.started == balanced.planned, (balanced.started, balanced.planned)
 
 
 def _balanced(item: pytest.Item) -> bool:
