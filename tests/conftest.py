@@ -58,9 +58,10 @@ _BALANCED_ID = re.compile(r"\[balanced[-\]]")
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadscope` as `make test` runs it: each module's tests on one worker (its
-    module-scoped servers and browsers made once), and every `balanced` test on one worker."""
-    if config.getoption("dist") != "loadscope":
+    """`-n N` (`--dist load`) and `--dist loadscope`, as `make test` runs it: each module's tests
+    on one worker (its module-scoped servers and browsers made once), and every `balanced` test on
+    one worker. (`--dist loadfile`, `loadgroup` or `worksteal` would share them out.)"""
+    if config.getoption("dist") not in ("load", "loadscope"):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
@@ -394,7 +395,10 @@ def live(
         if balanced is not None and not request.session.testsfailed:
             # every planned test ran through it (so the replica was killed and started again):
             # under pytest-xdist, all of them on this worker
-            assert balanced.started == balanced.planned, (balanced.started, balanced.planned)
+            assert balanced.started == balanced.planned, (
+                f"{balanced.started} of the {balanced.planned} balanced tests ran through the outage"
+                " (under pytest-xdist they must all run on one worker: -n N or --dist loadscope)"
+            )
 
 
 def _balanced(item: pytest.Item) -> bool:
