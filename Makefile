@@ -64,8 +64,14 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two processes run the tests (pytest-xdist): most tests wait on a server, PostgreSQL or a socket
+# rather than compute, so two share two cores well. A module's tests stay on one worker, and so do
+# the `balanced` conformance tests (tests/conftest.py, pytest_xdist_make_scheduler).
+# TEST_WORKERS=0 runs them all in this process.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: install-test
 	$(BIN)/python bench/api.py

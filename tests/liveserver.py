@@ -89,7 +89,12 @@ def start_serving(
     cwd: Path | None = None,
     timeout: float = 60,
 ) -> subprocess.Popen[bytes]:
-    """Run `cmd` in a process group of its own until /healthz on `port` answers."""
+    """Run `cmd` in a process group of its own until /healthz on `port` answers and, when it has
+    several workers (`--workers N`), until each has started: one answers /healthz while another may
+    still be starting, and a worker stopped while it starts never stops (granian waits for it: the
+    10 s of `stop_group`, then SIGKILL)."""
+    workers = int(cmd[cmd.index("--workers") + 1]) if "--workers" in cmd else 1
+    starts = workers if workers > 1 else 0  # the log lines counted (one process answering is enough)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
@@ -99,7 +104,10 @@ def start_serving(
         if proc.poll() is not None:
             raise RuntimeError(f"{cmd[0]} exited early:\n{log.read_text(errors='replace')}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1.0).status_code == 200:
+            if (
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1.0).status_code == 200
+                and _started_workers(log) >= starts
+            ):
                 return proc
         except httpx.TransportError:
             pass
@@ -109,6 +117,11 @@ def start_serving(
                 f"{cmd[0]} did not answer within {timeout} s:\n{log.read_text(errors='replace')}"
             )
         time.sleep(0.1)
+
+
+def _started_workers(log: Path) -> int:
+    """How many workers granian's log says have started (`[INFO] Started worker-N`)."""
+    return log.read_text(errors="replace").count("Started worker-")
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -104,12 +104,13 @@ def _runs(binary: str) -> str | None:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to its process group; SeaweedFS sometimes lingers in its graceful stop: SIGKILL then."""
+    """SIGTERM to its process group; SeaweedFS often lingers in its graceful stop (the 5 s this
+    waited, at the end of every run): SIGKILL after a second. Its data is thrown away."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(5)
+            proc.wait(1)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
