@@ -1,7 +1,7 @@
 """Steady load: memory and latency of `annobatch serve` (PostgreSQL, 2 granian workers) under a
 mixed load held for minutes at a fixed share of the most it can take. Stops by itself.
 
-    .venv/bin/python bench/steady.py                  # 30 s to find the maximum, then 10 minutes
+    .venv/bin/python bench/steady.py                  # ~1-3 min to find the maximum, then 10 minutes
     .venv/bin/python bench/steady.py --minutes 2      # a check
 
 PostgreSQL only: `ANNOBATCH_BENCH_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test)
@@ -21,7 +21,9 @@ change what the reads answer. One operation of the mix is one of:
   (a one-image scene), `PUT` of a 1 MiB JPEG to the URL it answers, `POST …/actions/commit`.
 
 Phase 1 drives the mix closed-loop (a fixed number of connections, each sending its next operation
-as soon as the last is answered) to find the most operations per second it can take. Phase 2
+as soon as the last is answered) for a first estimate of the most operations per second it can
+take; phase 1b offers the mix open-loop from that rate down by 10% at a time, 20 s each, to the
+highest rate the server keeps up with (the closed loop overstates it). Phase 2
 offers the same mix open-loop at a fixed share of that (default 80%): operations are due at evenly
 spaced times whether or not earlier ones were answered, each on an idle kept-alive connection (a
 new one when none is idle), and an operation's latency runs from when it was due, so a server that
@@ -409,13 +411,14 @@ async def closed_loop(plan: Plan, connections: int, warmup: float, duration: flo
     return {"summary": summary(w, elapsed), "used": runner.n - plan.start}
 
 
-async def open_loop(plan: Plan, rate: float, minutes: int, report: Any) -> None:
-    """Offer `rate` operations/s, evenly spaced, for `minutes`; send each minute's summary to
-    `report` as it ends, then what was left unanswered."""
+async def open_loop(plan: Plan, rate: float, minutes: int, report: Any, window: float = 60.0) -> None:
+    """Offer `rate` operations/s, evenly spaced, for `minutes` windows of `window` seconds (a
+    minute unless said); send each window's summary to `report` as it ends, then what was left
+    unanswered."""
     runner = Runner(plan)
     tasks: set[asyncio.Task[None]] = set()
     start = time.perf_counter_ns()
-    minute_ns = 60 * 10**9
+    minute_ns = int(window * 10**9)
     end = start + minutes * minute_ns
     step = 1e9 / rate
     i = 0
@@ -424,9 +427,9 @@ async def open_loop(plan: Plan, rate: float, minutes: int, report: Any) -> None:
         due = start + int(i * step)
         if due >= start + minute * minute_ns:
             w = runner.take_window()
-            got = summary(w, 60.0)
+            got = summary(w, window)
             got.update(
-                minute=minute, offered=runner.due / 60.0, in_flight=runner.in_flight, open=runner.open,
+                minute=minute, offered=runner.due / window, in_flight=runner.in_flight, open=runner.open,
                 most_open=runner.most_open,
             )  # fmt: skip
             report.send(got)
@@ -459,7 +462,7 @@ def _generator(conn: Any, mode: str, plan: Plan, args: tuple[Any, ...]) -> None:
         if mode == "closed":
             conn.send(asyncio.run(closed_loop(plan, *args)))
         else:
-            asyncio.run(open_loop(plan, args[0], args[1], conn))
+            asyncio.run(open_loop(plan, args[0], args[1], conn, *args[2:]))
     except BaseException as e:  # reported to the parent, which fails loudly
         conn.send({"failed": f"{type(e).__name__}: {e}"})
 
@@ -628,11 +631,7 @@ def verdict(minutes: list[Minute], unfinished: int) -> list[str]:
             f" trend | {min(half):.1f} MiB | {max(half):.1f} MiB | {_slope(rss):+.2f} MiB/min | (to read the"
             " above by) | |"
         )
-    kept = all(
-        m.figures["all"]["per_s"] >= 0.98 * m.figures["offered"]
-        and m.figures["in_flight"] <= m.figures["offered"]
-        for m in minutes
-    )
+    kept = all(kept_up(m.figures) for m in minutes)
     lines.append(
         "| the server kept up: every minute it answered ≥ 98% of the operations offered, and less than"
         f" a second's worth was in flight at the minute's end | | | | yes | {_met(kept)} |"
@@ -659,8 +658,41 @@ def _met(ok: bool) -> str:
 # ====================================================================================== run
 
 
+def kept_up(window: dict[str, Any]) -> bool:
+    """The server answered ≥ 98% of what a window offered, and less than a second's worth was in
+    flight at its end."""
+    return bool(
+        window["all"]["per_s"] >= 0.98 * window["offered"] and window["in_flight"] <= window["offered"]
+    )
+
+
+def open_maximum(plan: Plan, start: float, seconds: float) -> float:
+    """The most operations/s the server keeps up with offered open-loop: from `start` (the closed
+    loop's maximum) down by 10% at a time, `seconds` at each rate, until a rate is kept up.
+
+    The closed loop overstates what an open loop can be given: its 64 connections each wait for
+    their answer, while an open loop's operations come whether or not the last were answered, on
+    as many connections as are busy, and the load generator spends more per operation on the
+    same two CPUs."""
+    rate = start
+    while True:
+        with generator("open", plan, rate, 1, seconds) as pipe:
+            got = receive(pipe, seconds + OP_TIMEOUT + 60)
+            done = receive(pipe, OP_TIMEOUT + 60)
+        plan.start += done["used"]
+        ok = kept_up(got)
+        print(
+            f"  open loop at {rate:,.1f} ops/s for {seconds:g} s: answered {got['all']['per_s']:,.1f}/s,"
+            f" {got['in_flight']} in flight at the end: {'kept up' if ok else 'fell behind'}",
+            flush=True,
+        )
+        if ok or rate < 0.2 * start:
+            return rate
+        rate *= 0.9
+
+
 def run(admin_url: str, minutes: int, probe: float, warmup: float, connections: int, share: float,
-        upload_mib: float, fixed_rate: float | None) -> None:  # fmt: skip
+        upload_mib: float, fixed_rate: float | None, step_seconds: float) -> None:  # fmt: skip
     from inputs import jpeg_of_size
 
     print(f"Machine: {machine()}", flush=True)
@@ -694,12 +726,15 @@ def run(admin_url: str, minutes: int, probe: float, warmup: float, connections: 
                     got = receive(pipe, warmup + probe + OP_TIMEOUT + 120)
                 most = got["summary"]
                 plan.start += got["used"]
-                print(kind_table(f"\n**Maximum: closed loop, {connections} connections**", most), flush=True)
-                rate = share * most["all"]["per_s"]
-                what = f"{share:.0%} of the maximum"
-                most_s = most["all"]["per_s"]
-                print(f"\nPhase 2: open loop at {what}, {most_s:,.1f}: {rate:,.1f} ops/s, {minutes} minutes",
-                      flush=True)  # fmt: skip
+                print(kind_table(f"\n**Closed loop, {connections} connections**", most), flush=True)
+                print(
+                    f"\nPhase 1b: the most it keeps up with, open loop ({step_seconds:g} s a rate)",
+                    flush=True,
+                )
+                most_s = open_maximum(plan, most["all"]["per_s"], step_seconds)
+                rate = share * most_s
+                what = f"{share:.0%} of the open-loop maximum, {most_s:,.1f}"
+                print(f"\nPhase 2: open loop at {what}: {rate:,.1f} ops/s, {minutes} minutes", flush=True)
             else:
                 rate, what = fixed_rate, "given with --rate"
                 print(f"Open loop at {rate:,.1f} ops/s (--rate), {minutes} minutes", flush=True)
@@ -756,6 +791,9 @@ def main(argv: list[str] | None = None) -> None:
         "--rate", type=float, default=None, help="open-loop operations/s: skip the maximum and offer this"
     )
     ap.add_argument("--upload-mib", type=float, default=1.0, help="size of each upload (default 1)")
+    ap.add_argument(
+        "--step-seconds", type=float, default=20.0, help="open-loop seconds at each rate tried (default 20)"
+    )
     o = ap.parse_args(argv)
     if o.minutes < 2:
         ap.error("--minutes must be at least 2: the verdict compares the last minute with the first")
@@ -764,7 +802,7 @@ def main(argv: list[str] | None = None) -> None:
     if version is None:
         raise SystemExit(f"PostgreSQL at {admin} is not reachable: this bench runs on PostgreSQL only")
     print(f"PostgreSQL {version}", flush=True)
-    run(admin, o.minutes, o.probe, o.warmup, o.connections, o.share, o.upload_mib, o.rate)
+    run(admin, o.minutes, o.probe, o.warmup, o.connections, o.share, o.upload_mib, o.rate, o.step_seconds)
 
 
 if __name__ == "__main__":
