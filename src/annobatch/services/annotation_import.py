@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,8 +126,8 @@ async def _import_one(
     versions = []
     for atype in types:
         vid = str(uuid.uuid4())
-        info = await blobs.put(
-            f"annotations/{input_id}/{vid}.json", _one(msgspec.json.encode(documents[atype]))
+        info = await blobs.put_bytes(
+            f"annotations/{input_id}/{vid}.json", msgspec.json.encode(documents[atype])
         )
         versions.append(
             AnnotationRecord(
@@ -193,7 +193,3 @@ async def _deliver(
         uow, caller.org, inp.batch_id, domain.batch_move_on_task_started, "annotations were imported"
     )
     await check_completion(uow, caller.org, inp.batch_id)
-
-
-async def _one(data: bytes) -> AsyncIterator[bytes]:
-    yield data

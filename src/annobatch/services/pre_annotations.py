@@ -28,7 +28,7 @@ under).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +143,7 @@ class PreAnnotationService:
         pre_id = str(uuid.uuid4())
         blob_key = size = None
         if data is not None:
-            info = await self.blobs.put(f"pre-annotations/{sid}/{pre_id}.json", _one(data))
+            info = await self.blobs.put_bytes(f"pre-annotations/{sid}/{pre_id}.json", data)
             blob_key, size = info.key, info.size
 
         async def produce(uow: UnitOfWork) -> PreAnnotationRecord:
@@ -169,7 +169,7 @@ class PreAnnotationService:
         finally:
             kept = stored is not None and stored.blob_key == blob_key and not write.dry_run
             if blob_key is not None and not kept:
-                await _quietly_delete(self.blobs, blob_key)
+                await self.blobs.delete_quietly(blob_key)
         assert stored is not None
         return stored
 
@@ -292,8 +292,8 @@ class PreAnnotationService:
         except msgspec.DecodeError as e:
             return await self._set_state(caller, pre, PreAnnotationStatus.FAILED, None, None, str(e), write)
         data = msgspec.json.encode(document)
-        info = await self.blobs.put(
-            f"pre-annotations/{pre.scene_id}/{pre.id}-{uuid.uuid4().hex[:8]}.json", _one(data)
+        info = await self.blobs.put_bytes(
+            f"pre-annotations/{pre.scene_id}/{pre.id}-{uuid.uuid4().hex[:8]}.json", data
         )
         stored = None
         try:
@@ -302,7 +302,7 @@ class PreAnnotationService:
             )
         finally:
             if stored is None or stored.blob_key != info.key or write.dry_run:
-                await _quietly_delete(self.blobs, info.key)
+                await self.blobs.delete_quietly(info.key)
         return stored
 
     async def _set_state(
@@ -346,15 +346,3 @@ def _known_uuids(values: Sequence[str]) -> list[str]:
         except InvalidInput:
             continue
     return parse_uuids("id", out)
-
-
-async def _one(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
-async def _quietly_delete(blobs: BlobStore, key: str) -> None:
-    """A blob no committed row refers to; if it cannot go now, the sweep removes it later."""
-    try:
-        await blobs.delete(key)
-    except Exception:
-        return

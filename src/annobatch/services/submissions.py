@@ -9,7 +9,7 @@ removes it after its grace period)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -85,7 +85,7 @@ async def submit(
         kept = {v.blob_key for v in stored} if not write.dry_run else set()
         for v in versions:
             if v.blob_key not in kept:
-                await _quietly_delete(blobs, v.blob_key)
+                await blobs.delete_quietly(v.blob_key)
     return stored
 
 
@@ -98,7 +98,7 @@ async def _put_documents(
         for atype, document in documents.items():
             vid = str(uuid.uuid4())
             data = msgspec.json.encode(document)
-            info = await blobs.put(f"annotations/{task.input_id}/{vid}.json", _one(data))
+            info = await blobs.put_bytes(f"annotations/{task.input_id}/{vid}.json", data)
             t = task
             versions.append(
                 AnnotationRecord(
@@ -108,7 +108,7 @@ async def _put_documents(
             )  # fmt: skip
     except BaseException:
         for v in versions:
-            await _quietly_delete(blobs, v.blob_key)
+            await blobs.delete_quietly(v.blob_key)
         raise
     return versions
 
@@ -154,15 +154,3 @@ def _check_documents(
     for atype in types:
         domain.validate_openlabel(atype, documents[atype])
         domain.require_taxonomy(atype, documents[atype], taxonomy.get(atype))
-
-
-async def _one(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
-async def _quietly_delete(blobs: BlobStore, key: str) -> None:
-    """A blob no committed row refers to; if it cannot go now, the sweep removes it later."""
-    try:
-        await blobs.delete(key)
-    except Exception:
-        return

@@ -100,6 +100,22 @@ class BlobStore(abc.ABC):
             raise
         return await w.commit()
 
+    async def put_bytes(self, key: str, data: bytes) -> BlobInfo:
+        """Write a whole blob held in memory (an annotation, a pre-annotation)."""
+        return await self.put(key, _single(data))
+
+    async def delete_quietly(self, key: str) -> None:
+        """Delete a blob no committed row refers to; if it cannot go now, the sweep removes it
+        later, and the caller's change does not fail for it."""
+        try:
+            await self.delete(key)
+        except Exception:
+            return
+
+
+async def _single(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
 
 # ------------------------------------------------------------------------------- local directory
 
