@@ -417,7 +417,11 @@ def test_replicas_starting_together_on_a_fresh_database_agree_on_one_signing_key
     def start() -> str:
         async def go() -> str:
             db = open_database(database_url)
-            await db.connect()
+            try:
+                await db.connect()
+            except BaseException:
+                barrier.abort()  # the others stop waiting: this error, not theirs, is the failure
+                raise
             try:
                 barrier.wait(timeout=60)
                 return await load_signing_key(db, "")
@@ -427,5 +431,9 @@ def test_replicas_starting_together_on_a_fresh_database_agree_on_one_signing_key
         return asyncio.run(go())
 
     with ThreadPoolExecutor(4) as pool:
-        keys = list(pool.map(lambda _: start(), range(4)))
+        started = [pool.submit(start) for _ in range(4)]
+    errors = [e for e in (f.exception() for f in started) if e is not None]
+    if errors:  # the error that broke the barrier first, not the barrier's
+        raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
+    keys = [f.result() for f in started]
     assert len(set(keys)) == 1 and len(keys[0]) >= 32

@@ -4,10 +4,14 @@ is compiled once per dialect."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from annobatch.storage.database import Database, IntegrityError, Query, TransactionAborted
+from annobatch.storage.database import Database, IntegrityError, Query, SQLiteDatabase, TransactionAborted
 from annobatch.storage.queries.organizations import OrganizationQueries
 
 
@@ -86,3 +90,29 @@ def test_a_query_is_compiled_once_per_dialect() -> None:
     assert q.compiled("sqlite") is q.compiled("sqlite")
     sql, names, _ = q.compiled("postgresql")
     assert "$1" in sql and names == ("a", "b")
+
+
+def test_workers_opening_a_sqlite_file_in_rollback_mode_together_all_connect(tmp_path: Path) -> None:
+    """The first connections put the file in WAL mode. SQLite refuses that switch at once, without
+    waiting its busy timeout, while another connection has the file open; each connection asks
+    again until it is through, so no worker of several starting together fails to start."""
+    workers = 8
+    for round_ in range(100):
+        path = tmp_path / f"{round_}.db"
+        sqlite3.connect(path).execute("CREATE TABLE t (x INTEGER)").connection.close()
+        together = threading.Barrier(workers)
+
+        def open_one(path: Path = path, together: threading.Barrier = together) -> str:
+            db = SQLiteDatabase(path, checkpoint_interval=None)
+            with asyncio.Runner() as runner:
+                runner.get_loop()
+                together.wait(timeout=30)
+                try:
+                    runner.run(db.connect())
+                    return str(db._conn().execute("PRAGMA journal_mode").fetchone()[0])
+                finally:
+                    runner.run(db.close())
+
+        with ThreadPoolExecutor(workers) as pool:
+            modes = list(pool.map(lambda _: open_one(), range(workers)))
+        assert modes == ["wal"] * workers, round_

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -215,7 +216,7 @@ class SQLiteDatabase(Database):
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             with _sqlite_errors():
                 conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-                conn.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(conn, self.busy_timeout_ms)
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 if self.checkpointer is not None:
@@ -264,6 +265,24 @@ class SQLiteDatabase(Database):
             except (Unavailable, OutOfSpace):
                 _sqlite_rollback(conn)
                 raise
+
+
+def _switch_to_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """Put the file in WAL mode. Leaving rollback mode needs the file to itself, and SQLite answers
+    "database is locked" at once, without waiting its busy timeout, while another connection has
+    the file open (workers or replicas starting together on a freshly migrated database): ask
+    again until the busy timeout has passed."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if not ("locked" in str(e) or "busy" in str(e)) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _sqlite_rollback(conn: sqlite3.Connection) -> None:
