@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 from pathlib import Path
 
 from annobatch.storage.database import Query, SQLiteDatabase
@@ -40,3 +42,36 @@ def test_the_thread_checkpoints_while_writes_go_on(tmp_path: Path) -> None:
     asyncio.run(db.close())
     assert db.checkpointer is not None and db.checkpointer.runs >= 3
     assert not db.checkpointer._thread  # stopped with the database
+
+
+def test_the_wal_starts_again_while_writes_go_on_without_a_pause(tmp_path: Path) -> None:
+    """Writes without a pause leave no moment at which every frame of the WAL is copied, so PASSIVE
+    checkpoints alone let it grow by everything written (it grew by ~100 MB a second under the
+    server's creates). Past its limit the thread starts the log again while the writes go on."""
+    path = tmp_path / "db.sqlite"
+    db = SQLiteDatabase(path, checkpoint_interval=0.01, wal_limit=2**20)
+    commits = 5000  # each appends two pages: ~40 MiB of frames in all
+    asyncio.run(_write(db, commits))
+    assert db.checkpointer is not None and db.checkpointer.restarts >= 1
+    asyncio.run(db.close())
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == commits
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_wal_past_its_limit_is_started_again_and_its_file_cut_to_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    limit = 2**20
+    db = SQLiteDatabase(path, checkpoint_interval=3600, wal_limit=limit)  # checkpoints run below
+    asyncio.run(_write(db, 1000))  # ~8 MiB of frames
+    wal = Path(f"{path}-wal")
+    assert wal.stat().st_size > 4 * limit
+    assert db.checkpointer is not None
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        db.checkpointer.checkpoint(conn)
+    assert db.checkpointer.restarts == 1
+    asyncio.run(_write(db, 1))  # the next commit writes from the log's start and cuts the file
+    assert wal.stat().st_size <= limit
+    asyncio.run(db.close())
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 1001

@@ -24,7 +24,7 @@ from sqlalchemy.engine.interfaces import Dialect
 
 from annobatch.domain import InvalidInput
 from annobatch.storage.errors import OutOfSpace
-from annobatch.storage.sqlite_checkpoint import Checkpointer
+from annobatch.storage.sqlite_checkpoint import WAL_LIMIT, Checkpointer
 
 Row = tuple[Any, ...]
 
@@ -198,17 +198,24 @@ class SQLiteDatabase(Database):
     dialect = "sqlite"
 
     def __init__(
-        self, path: str | Path, busy_timeout_ms: int = 10_000, checkpoint_interval: float | None = 0.25
+        self,
+        path: str | Path,
+        busy_timeout_ms: int = 10_000,
+        checkpoint_interval: float | None = 0.25,
+        wal_limit: int = WAL_LIMIT,
     ) -> None:
         """`checkpoint_interval`: seconds between background WAL checkpoints (`sqlite_checkpoint`);
-        None leaves them to SQLite, inside the commits."""
+        None leaves them to SQLite, inside the commits. `wal_limit`: the WAL's size in bytes past
+        which the background checkpoints start the log again."""
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.checkpointer = Checkpointer(self.path, checkpoint_interval) if checkpoint_interval else None
+        self.checkpointer = (
+            Checkpointer(self.path, checkpoint_interval, wal_limit) if checkpoint_interval else None
+        )
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -221,6 +228,7 @@ class SQLiteDatabase(Database):
                 conn.execute("PRAGMA foreign_keys = ON")
                 if self.checkpointer is not None:
                     conn.execute("PRAGMA wal_autocheckpoint = 0")
+                    conn.execute(f"PRAGMA journal_size_limit = {self.checkpointer.wal_limit}")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
