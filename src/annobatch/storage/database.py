@@ -228,7 +228,6 @@ class SQLiteDatabase(Database):
                 conn.execute("PRAGMA foreign_keys = ON")
                 if self.checkpointer is not None:
                     conn.execute("PRAGMA wal_autocheckpoint = 0")
-                    conn.execute(f"PRAGMA journal_size_limit = {self.checkpointer.wal_limit}")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

@@ -15,9 +15,10 @@ ever reused). So once the WAL is past `wal_limit` bytes, the thread runs PASSIVE
 back: each copies what piled up during the last, and one that ends between two commits lets the next
 commit start the log again, no writer waiting. Only a WAL past `FORCED_RESTART` times its limit (the
 writers never left a gap) is started again by a RESTART checkpoint, which holds writers back while
-it copies the last frames and the readers leave the log (at most `RESTART_WAIT_MS` each). A commit
-that starts the log again cuts its file back to `wal_limit` (`journal_size_limit`, set on every
-connection by `SQLiteDatabase`)."""
+it copies the last frames and the readers leave the log (at most `RESTART_WAIT_MS` each), and only
+right after a PASSIVE one that found little to copy. The file keeps the largest size it had (written
+again from its start): cutting it back (`journal_size_limit`) is done by the commit that starts the
+log again, and freeing a few hundred MiB held that commit up to 100 ms (`bench/sqlite_writes.py`)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ CATCH_UP_PASSES = 16
 #: Past this many times its limit, a WAL that no back-to-back checkpoint could start again is
 #: started again by a RESTART checkpoint, which holds the writers back while it runs.
 FORCED_RESTART = 4
-#: The WAL's size past which the log is started again (and back to which its file is cut).
+#: A RESTART runs only after a PASSIVE checkpoint that found at most this much to copy: the RESTART
+#: then has about as little left, and the writers wait only that long.
+RESTART_BACKLOG = 2**20
+#: The WAL's size past which the log is started again.
 WAL_LIMIT = 64 * 2**20
 
 
@@ -71,16 +75,17 @@ class Checkpointer:
         # Past the limit: PASSIVE checkpoints back to back. Each copies what piled up during the
         # last one's copy and fsyncs, so they shrink to a few frames; one that ends before the next
         # commit leaves the whole log copied, and that commit starts the log again. No writer waits.
+        copied = frames
         for _ in range(CATCH_UP_PASSES):
-            last = frames
-            busy, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            last, before = frames, copied
+            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             if busy:
                 return
             if frames < last:
                 self.restarts += 1
                 return
-        if frames * page <= FORCED_RESTART * self.wal_limit:
-            return
+        if frames * page <= FORCED_RESTART * self.wal_limit or (copied - before) * page > RESTART_BACKLOG:
+            return  # under the bound, or the last pass found much to copy: the writers would wait long
         # The writers never left a gap: hold them back once, for as long as a RESTART takes.
         conn.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
         try:
