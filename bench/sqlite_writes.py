@@ -21,14 +21,18 @@ import uuid
 from pathlib import Path
 
 from annobatch.storage.database import Query, SQLiteDatabase
+from annobatch.storage.sqlite_checkpoint import WAL_LIMIT
 
 CREATE = Query("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, k INTEGER, body TEXT)")
 INDEX = Query("CREATE INDEX IF NOT EXISTS t_k ON t (k)")
 INSERT = Query("INSERT INTO t (id, k, body) VALUES (:id, :k, :body)")
 
 
-async def measure(path: Path, writes: int, interval: float | None) -> list[float]:
-    db = SQLiteDatabase(path, checkpoint_interval=interval)
+async def measure(path: Path, writes: int, interval: float | None, wal_limit: int) -> tuple[list[float], int]:
+    """The writes' times (ms) and the largest the WAL file was, sampled every 100 writes."""
+    db = SQLiteDatabase(path, checkpoint_interval=interval, wal_limit=wal_limit)
+    wal = Path(f"{path}-wal")
+    largest = 0
     await db.connect()
     async with db.transaction(write=True) as tx:
         await tx.execute(CREATE)
@@ -40,8 +44,10 @@ async def measure(path: Path, writes: int, interval: float | None) -> list[float
         async with db.transaction(write=True) as tx:
             await tx.execute(INSERT, {"id": uuid.uuid4().hex, "k": i, "body": body})
         times.append((time.perf_counter() - t0) * 1000)
+        if i % 100 == 0:
+            largest = max(largest, wal.stat().st_size)
     await db.close()
-    return times
+    return times, largest
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -55,20 +61,24 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     print(f"{platform.platform()}, Python {platform.python_version()}, {args.writes} writes per cell\n")
-    print("| mode | repeat | p50 ms | p99 ms | p99.9 ms | max ms | p99/p50 |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    modes = {"automatic (in COMMIT)": None, "background, every 0.25 s": 0.25}
+    print("| mode | repeat | p50 ms | p99 ms | p99.9 ms | max ms | p99/p50 | largest WAL MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    modes = {
+        "automatic (in COMMIT)": (None, WAL_LIMIT),
+        "background, every 0.25 s": (0.25, WAL_LIMIT),
+        "background, WAL unbounded (before)": (0.25, 1 << 62),
+    }
     summary: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
     with tempfile.TemporaryDirectory() as d:
         for r in range(args.repeats):
-            for name, interval in modes.items():  # in turns, so drift hits both alike
-                path = Path(d) / f"{r}-{interval}.sqlite"
-                xs = asyncio.run(measure(path, args.writes, interval))
+            for i, (name, (interval, limit)) in enumerate(modes.items()):  # in turns: drift hits all alike
+                path = Path(d) / f"{r}-{i}.sqlite"
+                xs, largest = asyncio.run(measure(path, args.writes, interval, limit))
                 p50, p99 = pct(xs, 0.5), pct(xs, 0.99)
                 summary[name].append((p50, p99))
                 print(
                     f"| {name} | {r + 1} | {p50:.3f} | {p99:.3f} | {pct(xs, 0.999):.3f} | {max(xs):.3f} "
-                    f"| {p99 / p50:.1f} |"
+                    f"| {p99 / p50:.1f} | {largest / 2**20:.0f} |"
                 )
     print("\n| mode | median p50 ms | median p99 ms | p99/p50 |")
     print("|---|---:|---:|---:|")
