@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from annobatch.storage.database import Database, IntegrityError, Query, SQLiteDatabase, TransactionAborted
+from annobatch.storage.database import (
+    Database,
+    IntegrityError,
+    Query,
+    SQLiteDatabase,
+    TransactionAborted,
+    Unavailable,
+)
 from annobatch.storage.queries.organizations import OrganizationQueries
 
 
@@ -116,3 +123,78 @@ def test_workers_opening_a_sqlite_file_in_rollback_mode_together_all_connect(tmp
         with ThreadPoolExecutor(workers) as pool:
             modes = list(pool.map(lambda _: open_one(), range(workers)))
         assert modes == ["wal"] * workers, round_
+
+
+_T = Query("CREATE TABLE t (x INTEGER)")
+_ADD = Query("INSERT INTO t VALUES (1)")
+_COUNT = Query("SELECT count(*) FROM t")
+
+
+def test_a_sqlite_write_waiting_for_another_processs_writer_leaves_the_event_loop_serving(
+    tmp_path: Path,
+) -> None:
+    """SQLite's busy handler would sleep the loop's thread until the lock came free (here: never,
+    since the holder lets go only when the loop runs on); the write waits on the loop instead,
+    and reads on the same connection go on meanwhile."""
+    path = tmp_path / "db.sqlite"
+    db = SQLiteDatabase(path, busy_timeout_ms=5_000, checkpoint_interval=None)
+
+    async def go() -> tuple[int, int]:
+        await db.connect()
+        async with db.transaction(write=True) as tx:
+            await tx.execute(_T)
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process's writer holds the lock
+        other.execute("INSERT INTO t VALUES (2)")
+        reads = 0
+
+        async def read_on() -> None:
+            nonlocal reads
+            while True:
+                async with db.transaction() as tx:
+                    assert await tx.fetch_val(_COUNT) == 0
+                reads += 1
+                await asyncio.sleep(0.005)
+
+        async def write() -> None:
+            async with db.transaction(write=True) as tx:
+                await tx.execute(_ADD)
+
+        reader = asyncio.create_task(read_on())
+        writing = asyncio.create_task(write())
+        await asyncio.sleep(0.2)
+        assert not writing.done()
+        reader.cancel()
+        other.execute("COMMIT")
+        await writing
+        other.close()
+        async with db.transaction() as tx:
+            total = await tx.fetch_val(_COUNT)
+        await db.close()
+        return reads, total
+
+    reads, total = asyncio.run(go())
+    assert reads >= 10 and total == 2
+
+
+def test_a_sqlite_write_that_waits_past_the_busy_timeout_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    db = SQLiteDatabase(path, busy_timeout_ms=100, checkpoint_interval=None)
+
+    async def go() -> None:
+        await db.connect()
+        async with db.transaction(write=True) as tx:
+            await tx.execute(_T)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(Unavailable):
+            async with db.transaction(write=True) as tx:
+                await tx.execute(_ADD)
+        other.execute("ROLLBACK")
+        other.close()
+        assert db._conn().execute("PRAGMA busy_timeout").fetchone()[0] == 100  # as it was
+        async with db.transaction() as tx:
+            assert await tx.fetch_val(_COUNT) == 0
+        await db.close()
+
+    asyncio.run(go())
