@@ -281,7 +281,7 @@ class SQLiteDatabase(Database):
         file, or the operator CLI beside the server), wait on the event loop in steps of at most
         2 ms, serving other requests meanwhile, not in SQLite's busy handler: that one sleeps the
         loop's thread in steps that grow to 100 ms (1, 2, 5, 10, 15, 20, 25… ms), so a writer that
-        had to wait at all waited ~30 ms with its whole worker stopped."""
+        had to wait often waited tens of milliseconds with its whole worker stopped."""
         deadline = 0.0
         pause = 0.0005
         while True:
