@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
-from annobatch.server import controllers, dashboard, errors
+from annobatch.server import controllers, dashboard, errors, heap
 from annobatch.server.bodies import JsonBody
 from annobatch.server.dependencies import Shared, authenticate
 from annobatch.server.encoded_lists import KeptLists
@@ -33,9 +33,10 @@ from annobatch.storage.blobs_s3 import S3BlobStore
 from annobatch.storage.database import Database, open_database
 
 
-def create_app(settings: Settings, db: Database | None = None) -> Litestar:
+def create_app(settings: Settings, db: Database | None = None, settle_heap: bool = False) -> Litestar:
     """The annobatch server. `db` may be handed in (tests); otherwise it is opened from the
-    settings when the app starts.
+    settings when the app starts. `settle_heap`: when it has started, freeze what start-up made
+    out of the garbage collector's way (`heap.settle`; a server worker's, never a test's).
 
     The app starts with `app.state.settings`: everything but the CORS origins and the body limits
     is read when it starts, so an app that is not running may be started again with other settings
@@ -78,6 +79,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         app.state.kept_lists = KeptLists()
         stop_sweeping = shared.services.housekeeping.start_sweeping()
         stop_jobs = start_jobs(shared.services, settings)
+        if settle_heap:
+            heap.settle()
         try:
             yield
         finally:
@@ -164,7 +167,7 @@ def cors(settings: Settings) -> CORSConfig | None:
 def from_env() -> Litestar:
     """ASGI factory for granian workers: settings from the environment."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env(), settle_heap=True)
 
 
 __all__ = ["create_app", "from_env"]
