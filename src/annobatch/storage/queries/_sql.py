@@ -78,10 +78,12 @@ def in_list(
 
 
 def shaped(key: tuple[Any, ...], build: Callable[[], Any]) -> Query:
-    """The statement of this shape, built by `build` the first time the shape is asked for."""
+    """The statement of this shape, built by `build` the first time the shape is asked for (a
+    statement, or a `Query` where the dialects need different SQL)."""
     q = _SHAPED.get(key)
     if q is None:
-        q = _SHAPED[key] = Query(build())
+        built = build()
+        q = _SHAPED[key] = built if isinstance(built, Query) else Query(built)
     return q
 
 
