@@ -35,6 +35,22 @@ class _Recorder:
         return []
 
 
+def _world(db: Database, world: World, runner: asyncio.Runner) -> tuple[int, int]:
+    """An organization with a batch holding PAGE_OF inputs, and OTHER_SCENES scenes in no batch:
+    (organization id, batch id)."""
+    org = world.org("acme")
+    world.project(org, "p1")
+    world.batch(org, "p1", "b1")
+
+    async def batch_id() -> int:
+        async with db.transaction() as tx:
+            return int(await tx.fetch_val(Query("SELECT id FROM batches WHERE external_id = 'b1'")))
+
+    bid = runner.run(batch_id())
+    _fill(db, runner, org, bid)
+    return org, bid
+
+
 def _fill(db: Database, runner: asyncio.Runner, org: int, batch_id: int) -> None:
     """OTHER_SCENES scenes in no batch, and PAGE_OF inputs (and their scenes) in the batch."""
     scene = (
@@ -83,17 +99,7 @@ def _literal(value: Any) -> str:
 def test_a_page_finds_its_scenes_by_primary_key_however_many_scenes_there_are(
     db: Database, world: World, runner: asyncio.Runner, database_url: str
 ) -> None:
-    org = world.org("acme")
-    world.project(org, "p1")
-    world.batch(org, "p1", "b1")
-
-    async def batch_id() -> int:
-        async with db.transaction() as tx:
-            found = await tx.fetch_val(Query("SELECT id FROM batches WHERE external_id = 'b1'"))
-            return int(found)
-
-    bid = runner.run(batch_id())
-    _fill(db, runner, org, bid)
+    org, bid = _world(db, world, runner)
     recorder = _Recorder(db.dialect)
     uow = UnitOfWork(recorder)  # type: ignore[arg-type]
     for after in (None, Cursor(10, "10000000-0000-4000-8000-00000000000a")):  # first, after a cursor
@@ -145,16 +151,7 @@ def test_a_page_lists_the_same_rows_on_both_shapes_of_the_statement(
     db: Database, world: World, runner: asyncio.Runner, after: bool
 ) -> None:
     """The rows of a page and their scenes' fields, in order (the statement differs by database)."""
-    org = world.org("acme")
-    world.project(org, "p1")
-    world.batch(org, "p1", "b1")
-
-    async def bid_of() -> int:
-        async with db.transaction() as tx:
-            return int(await tx.fetch_val(Query("SELECT id FROM batches WHERE external_id = 'b1'")))
-
-    bid = runner.run(bid_of())
-    _fill(db, runner, org, bid)
+    org, bid = _world(db, world, runner)
 
     async def listed() -> list[Any]:
         async with db.transaction() as tx:
