@@ -51,6 +51,12 @@ def _world(db: Database, world: World, runner: asyncio.Runner) -> tuple[int, int
     return org, bid
 
 
+async def _workspace(db: Database, org: int) -> str:
+    async with db.transaction() as tx:
+        q = Query("SELECT id FROM workspaces WHERE organization_id = :org")
+        return str(await tx.fetch_val(q, {"org": org}))
+
+
 def _fill(db: Database, runner: asyncio.Runner, org: int, batch_id: int) -> None:
     """OTHER_SCENES scenes in no batch, and PAGE_OF inputs (and their scenes) in the batch."""
     scene = (
@@ -96,14 +102,18 @@ def _literal(value: Any) -> str:
     return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
 
 
+@pytest.mark.parametrize("narrowed", [False, True], ids=["organization", "workspace"])
 def test_a_page_finds_its_scenes_by_primary_key_however_many_scenes_there_are(
-    db: Database, world: World, runner: asyncio.Runner, database_url: str
+    db: Database, world: World, runner: asyncio.Runner, database_url: str, narrowed: bool
 ) -> None:
+    """For a credential of the whole organization, and for one bound to a workspace (each input
+    of the range checked against its scene's workspace)."""
     org, bid = _world(db, world, runner)
+    scope = Scope(org, runner.run(_workspace(db, org)) if narrowed else None)
     recorder = _Recorder(db.dialect)
     uow = UnitOfWork(recorder)  # type: ignore[arg-type]
     for after in (None, Cursor(10, "10000000-0000-4000-8000-00000000000a")):  # first, after a cursor
-        runner.run(uow.inputs.page(Scope(org), InputFilter(batch_id=bid), after, 100))
+        runner.run(uow.inputs.page(scope, InputFilter(batch_id=bid), after, 100))
     assert len(recorder.seen) == 2
 
     if db.dialect == "sqlite":

@@ -44,6 +44,14 @@ _I, _S, _P, _B = t.inputs, t.scenes, t.projects, t.batches
 _WS = _S.alias("scene_of_input")
 #: An input is in the workspace of its scene.
 _IN_WORKSPACE = sa.exists().where(_WS.c.id == _I.c.scene_id, _WS.c.workspace_id == b("ws"))
+#: A constant LIMIT 1 (not a parameter: a plan made without the parameters' values knows it).
+_ONE: sa.ColumnElement[int] = sa.literal_column("1")
+#: The same check as PostgreSQL must run it over a range of inputs: each input's scene by its
+#: primary key. It turns `EXISTS` into a hash semi-join over every scene of the workspace; a
+#: scalar subquery with a LIMIT it runs per row.
+_IN_WORKSPACE_BY_KEY = sa.select(_WS.c.workspace_id).where(_WS.c.id == _I.c.scene_id).limit(
+    _ONE
+).scalar_subquery() == b("ws")
 
 Q_INPUT_INSERT = insert(_I)
 Q_INPUT = Scoped(sa.select(*_I.c).where(_I.c.id == b("id"), _I.c.organization_id == b("org")), _IN_WORKSPACE)
@@ -186,14 +194,20 @@ class InputQueries:
             # The page is taken from the index first (a LIMITed range scan), then its rows are joined
             # to their scenes: a planner cannot spread that over parallel workers, whose start-up
             # would cost more than the whole page.
-            page = (
-                sa.select(*_I.c)
-                .where(*conds)
-                .order_by(_I.c.created, _I.c.id)
-                .limit(b("limit"))
-                .subquery("page")
-            )
-            cols = (page.c.id, page.c.scene_id, page.c.status, page.c.created, page.c.batch_id)
+            def page_of(where: list[Any]) -> Any:
+                return (
+                    sa.select(*_I.c)
+                    .where(*where)
+                    .order_by(_I.c.created, _I.c.id)
+                    .limit(b("limit"))
+                    .subquery("page")
+                )
+
+            def listed(p: Any) -> tuple[Any, ...]:
+                return (p.c.id, p.c.scene_id, p.c.status, p.c.created, p.c.batch_id)
+
+            page = page_of(conds)
+            cols = listed(page)
             scene_cols = (_S.c.external_id, _S.c.scene_type, _S.c.calibration_id, _S.c.error_message)
             joined = (
                 sa.select(*cols, *scene_cols)
@@ -205,13 +219,15 @@ class InputQueries:
             # for every page: a page slowed as scenes were added anywhere in the database
             # (bench/steady.py: 47 million rows read in 17,000 pages; its server fell behind). Each
             # row now looks its scene up by primary key (a lateral subquery with a LIMIT, which the
-            # planner cannot flatten into a join); SQLite joins so already.
-            one: sa.ColumnElement[int] = sa.literal_column("1")  # a constant: the plan knows it
-            scene = sa.select(*scene_cols).where(_S.c.id == page.c.scene_id).limit(one).lateral("scene")
+            # planner cannot flatten into a join), and so does the workspace's check of each input
+            # of the range (`_IN_WORKSPACE_BY_KEY`); SQLite joins so already.
+            pg_page = page_of([_IN_WORKSPACE_BY_KEY if c is _IN_WORKSPACE else c for c in conds])
+            pg_cols = listed(pg_page)
+            scene = sa.select(*scene_cols).where(_S.c.id == pg_page.c.scene_id).limit(_ONE).lateral("scene")
             by_key = (
-                sa.select(*cols, *(scene.c[c.name] for c in scene_cols))
-                .select_from(page.join(scene, sa.true()))
-                .order_by(page.c.created, page.c.id)
+                sa.select(*pg_cols, *(scene.c[c.name] for c in scene_cols))
+                .select_from(pg_page.join(scene, sa.true()))
+                .order_by(pg_page.c.created, pg_page.c.id)
             )
             return Query(joined, postgresql=by_key)
 
