@@ -5,7 +5,7 @@ while it runs; its oldest generation is a pass over every tracked object the pro
 of them (modules, the app and its routes, the services, their compiled statements: ~170,000
 objects, a full pass ~100 ms on a small virtual machine) are made at start-up and live as long as
 the worker, so the collector checked them again and again for nothing: under steady load each
-worker stopped for 120-400 ms every 10-30 s (`bench/RESULTS.md`, "Issue 13, fourth pass").
+worker stopped for 120-400 ms every 10-80 s (`bench/RESULTS.md`, "Issue 13, fourth pass").
 
 Once the worker has started, `settle` collects what start-up left behind and moves the rest to the
 collector's permanent generation (`gc.freeze`), which it no longer scans: the objects are still

@@ -49,9 +49,8 @@ _ONE: sa.ColumnElement[int] = sa.literal_column("1")
 #: The same check as PostgreSQL must run it over a range of inputs: each input's scene by its
 #: primary key. It turns `EXISTS` into a hash semi-join over every scene of the workspace; a
 #: scalar subquery with a LIMIT it runs per row.
-_IN_WORKSPACE_BY_KEY = sa.select(_WS.c.workspace_id).where(_WS.c.id == _I.c.scene_id).limit(
-    _ONE
-).scalar_subquery() == b("ws")
+_SCENE_WORKSPACE = sa.select(_WS.c.workspace_id).where(_WS.c.id == _I.c.scene_id).limit(_ONE)
+_IN_WORKSPACE_BY_KEY = _SCENE_WORKSPACE.scalar_subquery() == b("ws")
 
 Q_INPUT_INSERT = insert(_I)
 Q_INPUT = Scoped(sa.select(*_I.c).where(_I.c.id == b("id"), _I.c.organization_id == b("org")), _IN_WORKSPACE)
