@@ -1,8 +1,9 @@
 """Loaded by every Python process started with this directory on PYTHONPATH (`gc_pauses.py` sets
 it for the server it starts): in the server's processes (`annobatch serve` and the workers it
 forks), times every garbage collection with `gc.callbacks` and writes, once a second, the process's
-figures to `$GC_PROBE_DIR/gc-<pid>.json`. With `GC_PROBE_FREEZE=off`, `gc.freeze` does nothing:
-the workers run as they did before they froze their start-up heap."""
+collections (when, which generation, how long) to `$GC_PROBE_DIR/gc-<pid>.json`. With
+`GC_PROBE_FREEZE=off`, `gc.freeze` does nothing: the workers run as they did before they froze
+their start-up heap."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _install() -> None:
             time.sleep(1.0)
             path = os.path.join(_OUT, f"gc-{os.getpid()}.json")
             with open(path + ".tmp", "w") as f:
-                json.dump({"collections": collections, "frozen": gc.get_freeze_count()}, f)
+                json.dump({"collections": list(collections), "frozen": gc.get_freeze_count()}, f)
             os.replace(path + ".tmp", path)
 
     def start() -> None:

@@ -47,8 +47,8 @@ _IN_WORKSPACE = sa.exists().where(_WS.c.id == _I.c.scene_id, _WS.c.workspace_id 
 #: A constant LIMIT 1 (not a parameter: a plan made without the parameters' values knows it).
 _ONE: sa.ColumnElement[int] = sa.literal_column("1")
 #: The same check as PostgreSQL must run it over a range of inputs: each input's scene by its
-#: primary key. It turns `EXISTS` into a hash semi-join over every scene of the workspace; a
-#: scalar subquery with a LIMIT it runs per row.
+#: primary key. PostgreSQL may run `EXISTS` as a hash semi-join over every scene of the
+#: workspace; a scalar subquery with a LIMIT it runs per row.
 _SCENE_WORKSPACE = sa.select(_WS.c.workspace_id).where(_WS.c.id == _I.c.scene_id).limit(_ONE)
 _IN_WORKSPACE_BY_KEY = _SCENE_WORKSPACE.scalar_subquery() == b("ws")
 
