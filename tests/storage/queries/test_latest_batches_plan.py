@@ -1,7 +1,8 @@
-"""What a new batch is decided from (its project's latest batch) is found by the last entry of an
-index, however many batches the project holds and whenever the statement was planned: on
-PostgreSQL the cost of a create grew with its project's batches (a generic plan, made while the
-project held a few, sorted all of them on every create; bench/RESULTS.md, "Issue 13, fifth pass")."""
+"""A project's newest batches — the latest one, which a new batch is decided from, and a page of
+the dashboard's — are a range of an index, however many batches the project holds and whenever
+the statement was planned: on PostgreSQL their cost grew with the project's batches (a generic
+plan, made while the project held a few, sorted all of them each time; bench/RESULTS.md,
+"Issue 13, fifth pass")."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from annobatch.storage.database import Database, Query, open_database
 from annobatch.storage.queries.batches import Q_CREATION_FACTS
+from annobatch.storage.queries.dashboard import Q_BATCH_PAGE, Q_BATCH_PAGE_BEFORE
 from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import fresh_postgres_database
 
@@ -108,10 +110,12 @@ def test_the_latest_batch_is_the_last_entry_of_an_index_whenever_the_plan_was_ma
     assert on_batches and all(n["Actual Rows"] <= 1 for n in on_batches), on_batches
 
 
-async def _planned_early_run_late(url: str) -> tuple[list[dict[str, Any]], Any]:
-    """The facts statement prepared as a server's connection prepares it and run while the project
-    holds a few batches (PostgreSQL makes its generic plan after five runs, and keeps it), then
-    run again after GROWN more: (the nodes of that run's plan, its rows)."""
+async def _planned_early_run_late(
+    url: str, q: Query = Q_CREATION_FACTS, **more: Any
+) -> tuple[list[dict[str, Any]], Any]:
+    """`q` prepared as a server's connection prepares it and run while the project holds a few
+    batches (PostgreSQL makes its generic plan after five runs, and keeps it), then run again after
+    GROWN more: (the nodes of that run's plan, its rows)."""
     import asyncpg
 
     db = open_database(url)
@@ -119,8 +123,8 @@ async def _planned_early_run_late(url: str) -> tuple[list[dict[str, Any]], Any]:
     conn = await asyncpg.connect(url)
     try:
         _, grows = await _setup(db)
-        sql, names, fixed = Q_CREATION_FACTS.compiled("postgresql")
-        args = [{**fixed, "project_id": grows}[n] for n in names]
+        sql, names, fixed = q.compiled("postgresql")
+        args = [{**fixed, "project_id": grows, **more}[n] for n in names]
         statement = await conn.prepare(sql)
         for i in range(8):
             await statement.fetch(*args)
@@ -136,6 +140,55 @@ async def _planned_early_run_late(url: str) -> tuple[list[dict[str, Any]], Any]:
     finally:
         await conn.close()
         await db.close()
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["first-page", "after-a-cursor"])
+def test_a_page_of_batches_is_a_range_of_an_index_whenever_the_plan_was_made(
+    db: Database, runner: asyncio.Runner, postgres_admin_url: str | None, after: bool
+) -> None:
+    if db.dialect == "sqlite":
+        pytest.skip("the plan of a statement a connection keeps is PostgreSQL's")
+    assert postgres_admin_url is not None
+    q, cursor = (
+        (Q_BATCH_PAGE_BEFORE, {"before_created": GROWN, "before_id": 2**31 - 1})
+        if after
+        else (Q_BATCH_PAGE, {})
+    )
+    with fresh_postgres_database(postgres_admin_url, runner) as url:
+        nodes, rows = runner.run(_planned_early_run_late(url, q, limit=25, **cursor))
+    assert [r["external_id"] for r in rows] == (
+        [f"g-{n}" for n in range(GROWN, GROWN - 25, -1)]
+        if after
+        else ["newest"] + [f"g-{n}" for n in range(GROWN, GROWN - 24, -1)]
+    )
+    assert not [n for n in nodes if n["Node Type"] == "Sort"], nodes
+    on_batches = [n for n in nodes if n.get("Relation Name") == "batches"]
+    assert on_batches and all(n["Actual Rows"] <= 25 for n in on_batches), on_batches
+
+
+def test_pages_of_batches_hold_the_projects_batches_only_newest_first(
+    db: Database, runner: asyncio.Runner
+) -> None:
+    """Page after page to the project's oldest batch, though a project of a lower id has batches
+    (the range scan steps into them, and they are dropped)."""
+
+    async def go() -> tuple[int, list[list[str]]]:
+        _, grows = await _setup(db)  # the other project, of a lower id, has batches
+        for i in range(7):
+            await _add(db, grows, f"b{i}", 100 + i // 2, [])  # pairs made at the same time
+        pages: list[list[str]] = []
+        before = None
+        while True:
+            async with db.transaction() as tx:
+                total, page = await UnitOfWork(tx).dashboard.batch_page(grows, before, 3)
+            pages.append([b.external_id for b in page])
+            if len(page) < 3:
+                return total, pages
+            before = (page[-1].created, page[-1].id)
+
+    total, pages = runner.run(go())
+    assert total == 7
+    assert pages == [["b6", "b5", "b4"], ["b3", "b2", "b1"], ["b0"]]
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["first-batch", "later-batch"])
