@@ -387,6 +387,14 @@ class _PostgresTx(Tx):
 #: never do, and a plan made while a table held ten rows stays while it grows to a million. A
 #: statement prepared again is planned at the tables' present size. (asyncpg's default: 300 s.)
 STATEMENT_LIFETIME = 30
+#: Seconds a pooled connection serves before it is replaced (when it is next released). A
+#: connection also keeps plans no statement cache sees: those of the foreign-key checks, made at
+#: its first insert into a table and kept for its life. Made while the referenced table held a
+#: few rows, such a plan reads the whole table for every check: where autovacuum is off, the
+#: insert of a batch (two checks against `batches`) went from 68 to 432 buffers a statement over
+#: 8 minutes of `bench/steady.py` (bench/RESULTS.md, "Issue 13, fifth pass"). A new connection
+#: plans them at the tables' present size.
+CONNECTION_LIFETIME = 60
 
 
 class PostgresDatabase(Database):
@@ -416,6 +424,7 @@ class PostgresDatabase(Database):
         self.acquire_timeout, self.statement_timeout = acquire_timeout, statement_timeout
         self._pool: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._generation_started = 0.0
 
     async def connect(self) -> None:
         import asyncpg
@@ -431,6 +440,7 @@ class PostgresDatabase(Database):
             max_cached_statement_lifetime=STATEMENT_LIFETIME,
         )
         self._loop = asyncio.get_running_loop()
+        self._generation_started = time.monotonic()
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -450,6 +460,11 @@ class PostgresDatabase(Database):
         if self._pool is None or self._loop is not asyncio.get_running_loop():
             # A new event loop (the operator CLI, a test thread): a pool belongs to one loop.
             await self._connect_or_unavailable()
+        now = time.monotonic()
+        if now - self._generation_started >= CONNECTION_LIFETIME:
+            # Every connection open now is replaced when next released (in use, it finishes first).
+            self._generation_started = now
+            await self._pool.expire_connections()
         try:
             return await self._pool.acquire(timeout=self.acquire_timeout)
         except TimeoutError as e:
