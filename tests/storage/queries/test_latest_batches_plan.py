@@ -59,6 +59,19 @@ async def _facts(db: Database, project: int) -> tuple[list[str] | None, list[str
         return f.inherited, f.defaults
 
 
+def _sqlite_plan(
+    db: Database, runner: asyncio.Runner, database_url: str, q: Query, values: dict[str, Any]
+) -> list[str]:
+    """The steps of SQLite's plan for `q` over the growing project (with a batch, analyzed)."""
+    _, grows = runner.run(_setup(db))
+    runner.run(_add(db, grows, "b0", 1, ["x"]))
+    sql, _, fixed = q.compiled("sqlite")
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("ANALYZE")
+        plan = conn.execute("EXPLAIN QUERY PLAN " + sql, {**fixed, "project_id": grows, **values})
+        return [row[3] for row in plan]
+
+
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     found, stack = [], [plan]
     while stack:
@@ -88,13 +101,7 @@ def test_the_latest_batch_is_the_last_entry_of_an_index_whenever_the_plan_was_ma
     db: Database, runner: asyncio.Runner, database_url: str, postgres_admin_url: str | None
 ) -> None:
     if db.dialect == "sqlite":
-        _, grows = runner.run(_setup(db))
-        runner.run(_add(db, grows, "b0", 1, ["x"]))
-        sql, _, fixed = Q_CREATION_FACTS.compiled("sqlite")
-        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
-            conn.execute("ANALYZE")
-            plan = conn.execute("EXPLAIN QUERY PLAN " + sql, {**fixed, "project_id": grows})
-            steps = [row[3] for row in plan]
+        steps = _sqlite_plan(db, runner, database_url, Q_CREATION_FACTS, {})
         assert not [s for s in steps if "TEMP B-TREE" in s], steps
         assert [s for s in steps if s.startswith("SEARCH batches USING COVERING INDEX")], steps
         return
@@ -156,15 +163,7 @@ def test_a_page_of_batches_is_a_range_of_an_index_whenever_the_plan_was_made(
         else (Q_BATCH_PAGE, {})
     )
     if db.dialect == "sqlite":
-        _, grows = runner.run(_setup(db))
-        runner.run(_add(db, grows, "b0", 1, ["x"]))
-        sql, _, fixed = q.compiled("sqlite")
-        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
-            conn.execute("ANALYZE")
-            plan = conn.execute(
-                "EXPLAIN QUERY PLAN " + sql, {**fixed, "project_id": grows, "limit": 25, **cursor}
-            )
-            steps = [row[3] for row in plan]
+        steps = _sqlite_plan(db, runner, database_url, q, {"limit": 25, **cursor})
         # A range of the index, in its order; the page it yields (at most `limit` rows) is put
         # in order again by the outer statement, which SQLite does with a small sort.
         assert not [s for s in steps if s.startswith("SCAN batches")], steps
