@@ -17,6 +17,7 @@ from annobatch.storage.queries.inputs import Cursor, InputFilter
 from annobatch.storage.scope import Scope
 from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import World
+from plans import plan_nodes, sql_literal
 
 #: Scenes of the organization that are in no page asked for; the page's batch holds PAGE_OF more.
 OTHER_SCENES = 6000
@@ -88,18 +89,7 @@ def _fill(db: Database, runner: asyncio.Runner, org: int, batch_id: int) -> None
 
 def _scans(plan: Any) -> list[tuple[str, str]]:
     """(node type, relation) of every node of a PostgreSQL plan (JSON) that reads a relation."""
-    found = []
-    stack = [plan]
-    while stack:
-        node = stack.pop()
-        if "Relation Name" in node:
-            found.append((node["Node Type"], node["Relation Name"]))
-        stack.extend(node.get("Plans", []))
-    return found
-
-
-def _literal(value: Any) -> str:
-    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+    return [(n["Node Type"], n["Relation Name"]) for n in plan_nodes(plan) if "Relation Name" in n]
 
 
 @pytest.mark.parametrize("narrowed", [False, True], ids=["organization", "workspace"])
@@ -142,7 +132,7 @@ def test_a_page_finds_its_scenes_by_primary_key_however_many_scenes_there_are(
                 await conn.execute(f"PREPARE page{i} AS {sql}")
                 await conn.execute("SET plan_cache_mode = force_generic_plan")
                 generic = await conn.fetchval(
-                    f"EXPLAIN (FORMAT JSON) EXECUTE page{i}({', '.join(_literal(a) for a in args)})"
+                    f"EXPLAIN (FORMAT JSON) EXECUTE page{i}({', '.join(sql_literal(a) for a in args)})"
                 )
                 await conn.execute("RESET plan_cache_mode")
                 found.append(("generic", _scans(json.loads(generic)[0]["Plan"])))

@@ -18,6 +18,7 @@ from annobatch.storage.queries.batches import Q_CREATION_FACTS
 from annobatch.storage.queries.dashboard import Q_BATCH_PAGE, Q_BATCH_PAGE_BEFORE
 from annobatch.storage.unit_of_work import UnitOfWork
 from conftest import fresh_postgres_database
+from plans import plan_nodes, sql_literal
 
 #: Batches of another project, there before the statement is first planned; and of the project
 #: itself, added after.
@@ -70,15 +71,6 @@ def _sqlite_plan(
         conn.execute("ANALYZE")
         plan = conn.execute("EXPLAIN QUERY PLAN " + sql, {**fixed, "project_id": grows, **values})
         return [row[3] for row in plan]
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    found, stack = [], [plan]
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        stack.extend(node.get("Plans", []))
-    return found
 
 
 def test_the_facts_name_the_latest_batch_of_the_project_and_only_of_it(
@@ -139,11 +131,11 @@ async def _planned_early_run_late(
         async with db.transaction(write=True) as tx:
             await tx.execute(_BULK, {"project": grows, "prefix": "g-", "n": GROWN})
         await _add(db, grows, "newest", 10 * GROWN, ["newest"])
-        literal = ", ".join(str(a) if isinstance(a, int) else f"'{a}'" for a in args)
+        literal = ", ".join(sql_literal(a) for a in args)
         explained = await conn.fetchval(
             f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {statement.get_name()}({literal})"
         )
-        return _nodes(json.loads(explained)[0]["Plan"]), await statement.fetch(*args)
+        return plan_nodes(json.loads(explained)[0]["Plan"]), await statement.fetch(*args)
     finally:
         await conn.close()
         await db.close()
